@@ -1,0 +1,319 @@
+//! The pipeline: bytes → parsed mail → facts → content → findings → verdict.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use mail_parser::{Message, MessageParser};
+
+use crate::checks::{self, Content, Context, Link};
+use crate::html::analyze_html;
+use crate::knowledge::{Knowledge, domain_is_or_under, knowledge};
+use crate::mail::{MailFacts, extract};
+use crate::report_model::*;
+use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain, url_facts};
+use crate::verdict;
+use crate::{AnalyzeError, Options};
+
+/// Analyses one raw mail, offline.
+pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
+    if raw.len() > opts.max_input_bytes {
+        return Err(AnalyzeError::TooLarge { size: raw.len(), limit: opts.max_input_bytes });
+    }
+    let raw = skip_mbox_separator(raw);
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(AnalyzeError::Empty);
+    }
+    if let Some(why) = not_a_mail(raw) {
+        return Err(AnalyzeError::NotAMail(why));
+    }
+    let parsed = catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(raw)))
+        .map_err(|_| AnalyzeError::NotAMail("the MIME parser failed on this input".into()))?;
+    let Some(msg) = parsed else {
+        return Err(AnalyzeError::NotAMail("no header block".into()));
+    };
+    if !has_mail_headers(&msg) {
+        return Err(AnalyzeError::NotAMail("no mail headers (From, To, Subject, Date, Received…)".into()));
+    }
+    let k = knowledge();
+    let outer = extract(&msg);
+    Ok(analyze_facts(outer, k, opts))
+}
+
+fn skip_mbox_separator(raw: &[u8]) -> &[u8] {
+    if raw.starts_with(b"From ") {
+        match memchr::memchr(b'\n', raw) {
+            Some(i) => &raw[i + 1..],
+            None => raw,
+        }
+    } else {
+        raw
+    }
+}
+
+/// A mail starts with header fields. Binary files and prose do not.
+fn not_a_mail(raw: &[u8]) -> Option<String> {
+    let head = &raw[..raw.len().min(4096)];
+    if head.contains(&0) {
+        return Some("binary data (NUL bytes)".into());
+    }
+    let first = head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).find(|l| !l.is_empty())?;
+    let colon = first.iter().position(|&b| b == b':');
+    let valid = colon.is_some_and(|c| c > 0 && first[..c].iter().all(|&b| (33..=126).contains(&b) && b != b':'));
+    (!valid).then(|| "the first line is not a header field".into())
+}
+
+fn has_mail_headers(msg: &Message<'_>) -> bool {
+    const KNOWN: &[&str] = &[
+        "from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version",
+        "content-type", "delivered-to", "reply-to", "sender", "cc",
+    ];
+    msg.root_part().headers().iter().any(|h| KNOWN.iter().any(|k| h.name().eq_ignore_ascii_case(k)))
+}
+
+/// A forward wrapper: one attached mail and little content of its own. Abuse desks receive
+/// phishing this way; the attached mail is then the subject of the analysis. A bounce's
+/// returned mail is the recipient's own and never the subject.
+fn forwarded_subject(outer: &MailFacts, content: &Content) -> Option<usize> {
+    if outer.attached.len() != 1 || outer.report_type.is_some() {
+        return None;
+    }
+    let own_text = content.visible_text.lines().filter(|l| !l.trim_start().starts_with('>')).map(str::len).sum::<usize>();
+    let own_links = content.links.iter().filter(|l| l.is_clickable()).count();
+    (own_text < 1500 && own_links <= 3).then_some(0)
+}
+
+fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
+    let outer_content = build_content(&outer, k);
+    let (mail, content, subject, wrapper) = match forwarded_subject(&outer, &outer_content) {
+        Some(i) => {
+            let inner = outer.attached[i].clone();
+            let content = build_content(&inner, k);
+            let subject = Subject {
+                kind: "attached_message".into(),
+                wrapper_subject: outer.subject.clone(),
+                wrapper_from: outer.from.address.clone(),
+            };
+            (inner, content, subject, Some(outer))
+        }
+        None => (
+            outer,
+            outer_content,
+            Subject { kind: "message".into(), wrapper_subject: None, wrapper_from: None },
+            None,
+        ),
+    };
+
+    let genuine_dsn = checks::structure::is_genuine_dsn(&mail, &content);
+    let ctx = Context { k, mail: &mail, content: &content, opts, genuine_dsn };
+    let mut collected = checks::run_all(&ctx);
+    if let Some(w) = &wrapper {
+        let mut ev = vec![Evidence::new("wrapper", format!("{} <{}>", w.subject.clone().unwrap_or_default(), w.from.address.clone().unwrap_or_default()))];
+        if let Some(s) = &mail.subject {
+            ev.push(Evidence::new("attached mail", s.clone()));
+        }
+        collected.add(k, "structure.forwarded_attachment", ev);
+    }
+    if opts.ignore_upstream_verdicts {
+        for f in collected.findings.iter_mut().filter(|f| f.category == "upstream") {
+            f.scored = false;
+        }
+    }
+    let (score, verdict) = verdict::judge(&collected.findings);
+    let mut findings = collected.findings;
+    // Strongest evidence first; ties keep check order.
+    findings.sort_by_key(|f| std::cmp::Reverse(if f.scored { f.weight } else { 0 }));
+
+    let observables = observables(&mail, &content);
+    Analysis {
+        kaibo_version: env!("CARGO_PKG_VERSION").to_string(),
+        verdict,
+        score,
+        thresholds: verdict::THRESHOLDS,
+        findings,
+        analysed: subject,
+        message: MessageSummary {
+            subject: mail.subject.clone(),
+            from: mail.from.clone(),
+            reply_to: mail.reply_to.clone(),
+            return_path: mail.return_path.clone(),
+            to: mail.to.clone(),
+            cc: mail.cc.clone(),
+            date: mail.date.clone(),
+            message_id: mail.message_id.clone(),
+            language: content.language.map(str::to_string),
+        },
+        observables,
+        hops: mail.hops.clone(),
+        authentication: collected.authentication,
+        upstream_verdicts: collected.upstream,
+        hidden_text: content.hidden_text.clone(),
+        defects: mail.defects.clone(),
+    }
+}
+
+/// Reads the body parts and HTML attachments into visible text, hidden text and links.
+pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
+    let mut c = Content::default();
+    let mut texts: Vec<String> = Vec::new();
+    let mut raw_links: Vec<(String, &'static str, Option<String>, bool)> = Vec::new();
+
+    for html in &mail.html_parts {
+        let doc = analyze_html(html);
+        for l in doc.links {
+            raw_links.push((l.url, l.source, l.display_text, l.hidden));
+        }
+        c.hidden_text.extend(doc.hidden_text);
+        c.forms.extend(doc.forms);
+        texts.push(doc.visible_text);
+    }
+    // Text parts are read when there is no HTML to read (in multipart/alternative they say the
+    // same); their links always count.
+    let use_text = mail.html_parts.is_empty();
+    for t in &mail.text_parts {
+        if use_text {
+            texts.push(t.trim().to_string());
+        } else {
+            for u in find_urls_in_text(t) {
+                raw_links.push((u.text.to_string(), "text", None, false));
+            }
+        }
+    }
+    c.visible_text = texts.join("\n\n");
+    for u in find_urls_in_text(&c.visible_text) {
+        raw_links.push((u.text.to_string(), "text", None, false));
+    }
+    for a in &mail.attachments {
+        if let Some(html) = &a.html {
+            let doc = analyze_html(html);
+            for l in doc.links {
+                raw_links.push((l.url, "attachment", l.display_text, l.hidden));
+            }
+            c.forms.extend(doc.forms);
+        }
+    }
+
+    let mut seen = std::collections::HashSet::new();
+    for (url, source, display, hidden) in raw_links {
+        if let Some(addr) = url.trim().strip_prefix("mailto:").or_else(|| url.trim().strip_prefix("MAILTO:")) {
+            let addr = addr.split('?').next().unwrap_or("").trim().to_string();
+            if addr.contains('@') && !c.emails.contains(&addr) {
+                c.emails.push(addr);
+            }
+            continue;
+        }
+        let Some(parsed) = parse_web_url(&url) else { continue };
+        let mut facts = url_facts(&parsed, k);
+        let mut unwrapped_from = None;
+        if let Some(dest) = unwrap_rewriter(&parsed, k) {
+            unwrapped_from = Some(facts.url.clone());
+            facts = url_facts(&dest, k);
+        }
+        // An anchor and the same URL written as its text are one link.
+        let key = facts.url.clone();
+        if !seen.insert(key) {
+            continue;
+        }
+        c.links.push(Link { facts, source, display_text: display, hidden, unwrapped_from });
+        if c.links.len() >= 500 {
+            break;
+        }
+    }
+    c.language = detect_language(mail.subject.as_deref().unwrap_or(""), &c.visible_text);
+    c
+}
+
+fn unwrap_rewriter(url: &url::Url, k: &Knowledge) -> Option<url::Url> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let rw = k.rewriters.iter().find(|r| domain_is_or_under(&host, &r.host))?;
+    let (_, dest) = url.query_pairs().find(|(n, _)| n == rw.param.as_str())?;
+    parse_web_url(&dest)
+}
+
+/// `ja` when the text has Japanese kana, `en` when it reads as English, else none.
+fn detect_language(subject: &str, text: &str) -> Option<&'static str> {
+    let sample: String = subject.chars().chain(" ".chars()).chain(text.chars().take(4000)).collect();
+    let kana = sample.chars().filter(|c| matches!(*c as u32, 0x3040..=0x30ff)).count();
+    if kana >= 5 {
+        return Some("ja");
+    }
+    let lower = sample.to_ascii_lowercase();
+    let english = lower
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| matches!(*w, "the" | "and" | "you" | "your" | "to" | "of" | "is" | "for" | "please"))
+        .count();
+    (english >= 3).then_some("en")
+}
+
+fn observables(mail: &MailFacts, content: &Content) -> Observables {
+    let mut o = Observables::default();
+    let push_unique = |v: &mut Vec<String>, s: String| {
+        if !s.is_empty() && !v.contains(&s) {
+            v.push(s);
+        }
+    };
+    for l in &content.links {
+        let f = &l.facts;
+        o.urls.push(UrlObservable {
+            url: f.url.clone(),
+            host: f.host.clone(),
+            host_unicode: f.host_unicode.clone(),
+            registrable_domain: f.registrable_domain.clone(),
+            tld: f.tld.clone(),
+            country: f.country.clone(),
+            is_ip: f.is_ip,
+            source: l.source.to_string(),
+            display_text: l.display_text.clone(),
+            shortener: f.host.as_deref().is_some_and(|h| knowledge().is_shortener(h)),
+        });
+        if f.is_ip {
+            push_unique(&mut o.ips, f.host.clone().unwrap_or_default());
+        } else if let Some(rd) = &f.registrable_domain {
+            push_unique(&mut o.domains, rd.clone());
+        }
+    }
+    let sender_domains = [mail.from.domain.clone()]
+        .into_iter()
+        .chain(mail.reply_to.iter().map(|m| m.domain.clone()))
+        .chain([mail.return_path.as_deref().and_then(crate::mail::domain_of)]);
+    for d in sender_domains.flatten() {
+        push_unique(&mut o.domains, registrable_domain(&d).unwrap_or(d));
+    }
+    for h in &mail.hops {
+        if let Some(ip) = h.from_ip.as_deref().and_then(|s| s.parse::<std::net::IpAddr>().ok())
+            && is_public(ip)
+        {
+            push_unique(&mut o.ips, ip.to_string());
+        }
+    }
+    let addrs = [mail.from.address.clone()]
+        .into_iter()
+        .chain(mail.reply_to.iter().map(|m| m.address.clone()))
+        .chain([mail.return_path.clone()])
+        .flatten()
+        .chain(content.emails.iter().cloned());
+    for a in addrs {
+        if a.contains('@') {
+            push_unique(&mut o.emails, a);
+        }
+    }
+    o.attachments = mail.attachments.iter().map(|a| a.meta.clone()).collect();
+    o
+}
+
+/// Not loopback, private, link-local, shared (CGNAT), documentation-free-for-all or unspecified.
+fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (o[0] == 100 && (64..128).contains(&o[1])))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            !(v6.is_loopback() || v6.is_unspecified() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80)
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Authentication-Results (RFC 8601): what the receiving server concluded about SPF, DKIM,
+//! DMARC and ARC. kaibo reads these verdicts; it never re-verifies signatures or SPF itself
+//! offline (the keys and records live in DNS, and the receiving server saw the real connection).
+//!
+//! Which header to trust matters: anyone can write an Authentication-Results header into the
+//! mail they send. Only the receiving side's own header is evidence, so kaibo trusts the topmost
+//! one by default (added last, by the final receiver), or the topmost one whose authserv-id is in
+//! a configured list.
+
+use crate::report_model::AuthResult;
+
+/// One parsed Authentication-Results header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthResultsHeader {
+    pub authserv_id: String,
+    pub results: Vec<AuthResult>,
+}
+
+impl AuthResultsHeader {
+    /// The first result of `method` (`spf`, `dkim`, `dmarc`, `arc`…).
+    pub fn result(&self, method: &str) -> Option<&AuthResult> {
+        self.results.iter().find(|r| r.method == method)
+    }
+
+    pub fn all(&self, method: &str) -> impl Iterator<Item = &AuthResult> {
+        self.results.iter().filter(move |r| r.method == method)
+    }
+}
+
+impl AuthResult {
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.properties.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Splits on `;` outside quotes and comments, and returns comments separately per segment.
+fn segments(value: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut comment = String::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut comments: Vec<String> = Vec::new();
+    for c in value.chars() {
+        if escaped {
+            if depth > 0 { comment.push(c) } else { cur.push(c) }
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' if depth == 0 => quoted = !quoted,
+            '(' if !quoted => {
+                if depth > 0 {
+                    comment.push(c);
+                }
+                depth += 1;
+            }
+            ')' if !quoted && depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    comments.push(std::mem::take(&mut comment));
+                    cur.push(' ');
+                } else {
+                    comment.push(c);
+                }
+            }
+            ';' if !quoted && depth == 0 => {
+                let c = (!comments.is_empty()).then(|| comments.join(" "));
+                out.push((std::mem::take(&mut cur), c));
+                comments.clear();
+            }
+            _ if depth > 0 => comment.push(c),
+            _ => cur.push(c),
+        }
+    }
+    let c = (!comments.is_empty()).then(|| comments.join(" "));
+    out.push((cur, c));
+    out
+}
+
+/// Parses one header value. Lenient: unknown or broken segments are skipped.
+pub fn parse(value: &str) -> Option<AuthResultsHeader> {
+    let segs = segments(value);
+    let mut iter = segs.into_iter();
+    let (first, _) = iter.next()?;
+    // The authserv-id may be followed by a version number.
+    let authserv_id = first.split_whitespace().next()?.trim().to_ascii_lowercase();
+    if authserv_id.contains('=') {
+        return None;
+    }
+    let mut results = Vec::new();
+    for (seg, comment) in iter {
+        let mut words = seg.split_whitespace();
+        let Some(head) = words.next() else { continue };
+        let Some((method, result)) = head.split_once('=') else { continue };
+        let method = method.split('/').next().unwrap_or(method).to_ascii_lowercase();
+        if method.is_empty() || method == "none" {
+            continue;
+        }
+        let mut properties = Vec::new();
+        for w in words {
+            if let Some((k, v)) = w.split_once('=')
+                && k.contains('.')
+            {
+                properties.push((k.to_ascii_lowercase(), v.trim_matches('"').to_string()));
+            }
+        }
+        results.push(AuthResult {
+            method,
+            result: result.trim_matches('"').to_ascii_lowercase(),
+            properties,
+            comment,
+        });
+    }
+    Some(AuthResultsHeader { authserv_id, results })
+}
+
+/// Chooses the header to trust among all A-R headers (top first): the topmost one whose
+/// authserv-id is in `trusted`, or, with no list, the topmost one. Returns the header and why.
+pub fn choose<'a>(
+    headers: &'a [AuthResultsHeader],
+    trusted: &[String],
+) -> Option<(&'a AuthResultsHeader, &'static str)> {
+    if trusted.is_empty() {
+        return headers.first().map(|h| (h, "topmost"));
+    }
+    headers
+        .iter()
+        .find(|h| trusted.iter().any(|t| t.eq_ignore_ascii_case(&h.authserv_id)))
+        .map(|h| (h, "configured"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_reference_header() {
+        let h = parse(
+            "mx01.example.co.jp; spf=softfail (domain of biglobe.ne.jp does not designate 185.220.101.47 as permitted sender) smtp.mailfrom=axh33983@biglobe.ne.jp; dkim=none; dmarc=fail (p=NONE sp=NONE dis=NONE) header.from=biglobe.ne.jp",
+        )
+        .unwrap();
+        assert_eq!(h.authserv_id, "mx01.example.co.jp");
+        assert_eq!(h.result("spf").unwrap().result, "softfail");
+        assert_eq!(h.result("spf").unwrap().property("smtp.mailfrom"), Some("axh33983@biglobe.ne.jp"));
+        assert_eq!(h.result("dkim").unwrap().result, "none");
+        let dmarc = h.result("dmarc").unwrap();
+        assert_eq!(dmarc.result, "fail");
+        assert_eq!(dmarc.property("header.from"), Some("biglobe.ne.jp"));
+        assert_eq!(dmarc.comment.as_deref(), Some("p=NONE sp=NONE dis=NONE"));
+    }
+
+    #[test]
+    fn versions_quotes_and_junk() {
+        let h = parse("mx.example 1; dkim=pass header.d=\"a;b.example\" header.s=s1; arc=pass; garbage; =x").unwrap();
+        assert_eq!(h.authserv_id, "mx.example");
+        assert_eq!(h.result("dkim").unwrap().property("header.d"), Some("a;b.example"));
+        assert_eq!(h.result("arc").unwrap().result, "pass");
+        assert!(parse("").is_none());
+        assert!(parse("spf=pass").is_none());
+        let none = parse("mx.example; none").unwrap();
+        assert!(none.results.is_empty());
+    }
+
+    #[test]
+    fn trust_topmost_or_configured() {
+        let a = parse("mx.receiver.example; spf=pass").unwrap();
+        let b = parse("forged.example; spf=pass; dmarc=pass").unwrap();
+        let all = vec![a.clone(), b.clone()];
+        assert_eq!(choose(&all, &[]).unwrap().0, &a);
+        assert_eq!(choose(&all, &["FORGED.example".into()]).unwrap(), (&b, "configured"));
+        assert!(choose(&all, &["other.example".into()]).is_none());
+    }
+}

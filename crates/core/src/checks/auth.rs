@@ -1,0 +1,65 @@
+//! Authentication: the receiving server's SPF, DKIM, DMARC and ARC results.
+
+use super::{Collector, Context};
+use crate::auth_results;
+use crate::report_model::{AuthResult, Evidence};
+use crate::urls::registrable_domain;
+
+pub fn check(ctx: &Context<'_>, out: &mut Collector) {
+    let mail = ctx.mail;
+    out.authentication.headers_seen = mail.auth_results.len();
+    let Some((ar, why)) = auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids) else {
+        return;
+    };
+    let a = &mut out.authentication;
+    a.authserv_id = Some(ar.authserv_id.clone());
+    a.trusted_because = Some(why.to_string());
+    a.spf = ar.result("spf").map(|r| r.result.clone());
+    a.dkim = ar.all("dkim").map(|r| r.result.clone()).collect();
+    a.dmarc = ar.result("dmarc").map(|r| r.result.clone());
+    a.arc = ar.result("arc").map(|r| r.result.clone());
+    a.results = ar.results.clone();
+
+    let source = format!("header:Authentication-Results ({})", ar.authserv_id);
+    let ev = |r: &AuthResult| {
+        let mut s = format!("{}={}", r.method, r.result);
+        if let Some(c) = &r.comment {
+            s.push_str(&format!(" ({c})"));
+        }
+        for (k, v) in &r.properties {
+            s.push_str(&format!(" {k}={v}"));
+        }
+        vec![Evidence::new(source.clone(), s)]
+    };
+
+    if let Some(spf) = ar.result("spf") {
+        match spf.result.as_str() {
+            "fail" => out.add(ctx.k, "auth.spf_fail", ev(spf)),
+            "softfail" => out.add(ctx.k, "auth.spf_softfail", ev(spf)),
+            _ => {}
+        }
+    }
+    let dkim_pass = ar.all("dkim").any(|r| r.result == "pass");
+    if !dkim_pass && let Some(fail) = ar.all("dkim").find(|r| r.result == "fail") {
+        out.add(ctx.k, "auth.dkim_fail", ev(fail));
+    }
+    let dmarc = ar.result("dmarc");
+    match dmarc.map(|d| d.result.as_str()) {
+        Some("fail") => out.add(ctx.k, "auth.dmarc_fail", ev(dmarc.unwrap())),
+        Some("pass") => out.add(ctx.k, "auth.dmarc_pass", ev(dmarc.unwrap())),
+        _ => {
+            // Without a DMARC result, a passing DKIM signature of the From domain still proves
+            // the visible sender.
+            let from_rd = mail.from.domain.as_deref().and_then(registrable_domain);
+            if let Some(aligned) = ar.all("dkim").find(|r| {
+                r.result == "pass"
+                    && r.property("header.d").and_then(registrable_domain).is_some_and(|d| Some(d) == from_rd)
+            }) {
+                out.add(ctx.k, "auth.dkim_pass_aligned", ev(aligned));
+            }
+        }
+    }
+    if let Some(arc) = ar.result("arc").filter(|r| r.result == "fail") {
+        out.add(ctx.k, "auth.arc_fail", ev(arc));
+    }
+}

@@ -1,0 +1,169 @@
+//! Content: the lure (the story that makes the reader act), the signature, hidden text, a
+//! brand the mail claims that its links do not belong to, and forms inside the mail.
+
+use std::collections::BTreeMap;
+
+use super::{Collector, Context, clip};
+use crate::report_model::Evidence;
+use crate::urls::registrable_domain;
+
+pub fn check(ctx: &Context<'_>, out: &mut Collector) {
+    lures(ctx, out);
+    anonymous_signature(ctx, out);
+    hidden_text(ctx, out);
+    brand_mismatch(ctx, out);
+    forms(ctx, out);
+}
+
+fn lures(ctx: &Context<'_>, out: &mut Collector) {
+    // group index → (source, phrase as written in the mail)
+    let mut groups: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
+    let subject = ctx.mail.subject.as_deref().unwrap_or("");
+    for (source, text) in [("header:Subject", subject), ("body", ctx.content.visible_text.as_str())] {
+        for hit in ctx.k.lure_hits(text) {
+            let ev = groups.entry(hit.group).or_default();
+            let seen = context_span(text, hit.start, hit.end);
+            if ev.len() < 4 && !ev.iter().any(|e| e.value == seen) {
+                ev.push(Evidence::new(source, seen));
+            }
+        }
+    }
+    for (group, evidence) in groups {
+        let id = &ctx.k.lure_groups[group];
+        // A real bounce says its mail was undelivered: that is its job, not a lure.
+        if ctx.genuine_dsn && id == "lure.undelivered_messages" {
+            continue;
+        }
+        out.add(ctx.k, id, evidence);
+    }
+}
+
+/// The phrase with a little of the text around it, on one line.
+fn context_span(text: &str, start: usize, end: usize) -> String {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let line = &text[line_start..line_end];
+    if line.chars().count() <= 80 {
+        return line.trim().to_string();
+    }
+    let before: String = text[line_start..start].chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = text[end..line_end].chars().take(30).collect();
+    format!("…{before}{}{after}…", &text[start..end])
+}
+
+/// A sign-off that names only a department ("©2023、メールセンター", "Mail Center"), with no
+/// organisation, domain or contact, near the end of the text.
+fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
+    let lines: Vec<&str> = ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    for line in lines.iter().rev().take(6) {
+        if line.chars().count() > 60 || line.contains('@') || line.contains("://") || line.contains("www.") {
+            continue;
+        }
+        let Some(phrase) = ctx.k.signature_hits(line).next() else { continue };
+        if !ctx.k.brand_mentions(line).is_empty() {
+            continue;
+        }
+        // What is left besides the phrase, copyright marks, years and punctuation would be an
+        // organisation's name: then the signature is not anonymous.
+        let lower = line.to_lowercase();
+        let rest = lower.replacen(&phrase.to_lowercase(), "", 1);
+        let rest = rest.replace("(c)", "").replace("copyright", "").replace("all rights reserved", "");
+        let left = rest.chars().filter(|c| c.is_alphabetic() && !matches!(c, '©')).count();
+        if left <= 3 {
+            out.add(ctx.k, "content.anonymous_signature", vec![Evidence::new("body", *line)]);
+            return;
+        }
+    }
+}
+
+fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
+    let words: usize = ctx.content.hidden_text.iter().map(|t| t.split_whitespace().count().max(t.chars().count() / 4)).sum();
+    if words >= 3 {
+        let ev = ctx.content.hidden_text.iter().take(3).map(|t| Evidence::new("body:html (hidden)", clip(t, 120))).collect();
+        out.add(ctx.k, "content.hidden_text", ev);
+    }
+}
+
+/// The brands a mail claims to come from: named in the sender's display name, bracketed or first
+/// in the subject (「【Amazon】…」), or in the first or last lines of the text (letterhead and
+/// signature). A brand merely mentioned in passing is not a claim.
+pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
+    let mut places: Vec<String> = Vec::new();
+    if let Some(n) = &ctx.mail.from.name {
+        places.push(n.clone());
+    }
+    if let Some(s) = &ctx.mail.subject {
+        let s = s.trim();
+        for (open, close) in [('【', '】'), ('[', ']'), ('「', '」'), ('<', '>'), ('(', ')')] {
+            let mut rest = s;
+            while let Some(i) = rest.find(open) {
+                let after = &rest[i + open.len_utf8()..];
+                let Some(j) = after.find(close) else { break };
+                places.push(after[..j].to_string());
+                rest = &after[j..];
+            }
+        }
+        places.push(s.chars().take(20).collect());
+    }
+    let lines: Vec<&str> = ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    places.extend(lines.iter().take(2).map(|l| l.chars().take(80).collect::<String>()));
+    places.extend(lines.iter().rev().take(3).map(|l| l.chars().take(80).collect::<String>()));
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for p in &places {
+        for (i, name) in ctx.k.brand_mentions(p) {
+            if !out.iter().any(|(b, _)| *b == i) {
+                out.push((i, name.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
+    let clickable: Vec<_> = ctx.content.links.iter().filter(|l| l.is_clickable() && !l.hidden).collect();
+    if clickable.is_empty() {
+        return;
+    }
+    let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
+    for (i, name) in claimed_brands(ctx) {
+        let brand = &ctx.k.brands[i];
+        // A webmail product's login page lives on each customer's own server.
+        if brand.is_webmail() || brand.owns(from_domain) {
+            continue;
+        }
+        let owned = clickable.iter().any(|l| l.facts.host.as_deref().is_some_and(|h| brand.owns(h)));
+        if owned {
+            continue;
+        }
+        let mut ev = vec![Evidence::new("brand named", name)];
+        let mut seen = Vec::new();
+        for l in &clickable {
+            if let Some(rd) = l.facts.registrable_domain.clone().or_else(|| l.facts.host.clone())
+                && !seen.contains(&rd)
+                && seen.len() < 3
+            {
+                ev.push(Evidence::new("url", l.facts.url.clone()));
+                seen.push(rd);
+            }
+        }
+        ev.push(Evidence::new("brand domains", brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", ")));
+        out.add(ctx.k, "content.brand_mismatch", ev);
+    }
+}
+
+fn forms(ctx: &Context<'_>, out: &mut Collector) {
+    for form in &ctx.content.forms {
+        let Some(action) = &form.action else { continue };
+        if !action.to_ascii_lowercase().starts_with("http") {
+            continue;
+        }
+        let mut ev = vec![Evidence::new("form action", action.clone())];
+        if form.has_password {
+            ev.push(Evidence::new("form", "asks for a password"));
+        }
+        if let Some(rd) = crate::urls::parse_web_url(action).and_then(|u| u.host_str().and_then(registrable_domain)) {
+            ev.push(Evidence::new("submits to", rd));
+        }
+        out.add(ctx.k, "content.html_form", ev);
+    }
+}

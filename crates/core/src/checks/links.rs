@@ -1,0 +1,164 @@
+//! Links: where each link really goes, and the tricks that hide it.
+
+use super::{Collector, Context, Link};
+use crate::report_model::Evidence;
+use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain};
+
+pub fn check(ctx: &Context<'_>, out: &mut Collector) {
+    let recipients = recipient_needles(ctx);
+    let home = home_country(ctx);
+    for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
+        let f = &link.facts;
+        let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
+
+        if let Some(shown) = displayed_other_domain(link) {
+            out.add(
+                ctx.k,
+                "links.display_mismatch",
+                vec![Evidence::new("link text", shown), url_ev()],
+            );
+        }
+        if f.is_ip {
+            out.add(ctx.k, "links.ip_literal_host", vec![url_ev()]);
+        }
+        if let Some(ui) = &f.userinfo {
+            out.add(ctx.k, "links.userinfo_trick", vec![url_ev(), Evidence::new("shown before @", ui.clone())]);
+        }
+        if f.host.as_deref().is_some_and(|h| ctx.k.is_shortener(h)) {
+            out.add(ctx.k, "links.shortener", vec![url_ev()]);
+        }
+        if let Some(r) = recipients.iter().find(|(needle, _)| f.url.to_ascii_lowercase().contains(needle.as_str())) {
+            out.add(ctx.k, "links.recipient_in_url", vec![url_ev(), Evidence::new("recipient", r.1.clone())]);
+        }
+        if f.punycode {
+            let mut ev = vec![url_ev()];
+            if let Some(u) = &f.host_unicode {
+                ev.push(Evidence::new("host shown as", u.clone()));
+            }
+            out.add(ctx.k, "links.punycode_host", ev);
+        }
+        if let Some(rd) = &f.registrable_domain {
+            let uni = if f.punycode { idna::domain_to_unicode(rd).0 } else { rd.clone() };
+            if let Some(brand) = ctx.k.brand_lookalike(&uni) {
+                out.add(
+                    ctx.k,
+                    "links.confusable_domain",
+                    vec![url_ev(), Evidence::new("imitates", brand.domains.iter().find(|d| crate::urls::skeleton(d) == crate::urls::skeleton(&uni)).cloned().unwrap_or_else(|| brand.id.clone()))],
+                );
+            }
+        }
+        if let (Some(home), Some(country), Some(tld)) = (home, f.country.as_deref(), f.tld.as_deref())
+            && country != home
+            && !ctx.k.is_generic_cctld(tld)
+        {
+            let name = |code: &str| {
+                ctx.k.country(code).map_or(code.to_string(), |c| match &c.ja {
+                    Some(ja) => format!("{} / {ja} ({code})", c.en),
+                    None => format!("{} ({code})", c.en),
+                })
+            };
+            out.add(
+                ctx.k,
+                "links.foreign_country_domain",
+                vec![url_ev(), Evidence::new("link country", name(country)), Evidence::new("mail written for", name(home))],
+            );
+        }
+    }
+}
+
+/// The country a mail is written for: Japan for Japanese text, else the country of the sender's
+/// country-code domain, else none (an English mail can be meant for anyone).
+fn home_country(ctx: &Context<'_>) -> Option<&'static str> {
+    if ctx.content.language == Some("ja") {
+        return Some("JP");
+    }
+    None
+}
+
+/// When a link's text shows a URL or domain name of another registrable domain than the link's
+/// target, returns the text shown.
+pub fn displayed_other_domain(link: &Link) -> Option<String> {
+    let text = link.display_text.as_deref()?.trim();
+    let target = link.facts.registrable_domain.as_deref().or(link.facts.host.as_deref())?;
+    let shown_host = if let Some(u) = find_urls_in_text(text).first() {
+        parse_web_url(u.text).and_then(|u| u.host_str().map(str::to_string))
+    } else {
+        // A bare domain name as the whole text ("amazon.co.jp").
+        let t = text.trim_end_matches('/').to_ascii_lowercase();
+        (!t.contains(' ') && t.contains('.') && psl::suffix(t.as_bytes()).is_some_and(|s| s.is_known()) && t.split('.').all(|l| !l.is_empty()))
+            .then_some(t)
+    }?;
+    let shown_host = shown_host.trim_end_matches('.').to_ascii_lowercase();
+    let shown = registrable_domain(&shown_host).unwrap_or(shown_host);
+    (shown != target && !shown.contains('@')).then(|| text.chars().take(120).collect())
+}
+
+/// The recipient's addresses as they may be written into a URL: plain, percent-encoded, and
+/// base64 (common in phishing kits), lower case, paired with the address.
+fn recipient_needles(ctx: &Context<'_>) -> Vec<(String, String)> {
+    let mut addrs: Vec<String> = ctx.mail.to.iter().chain(ctx.mail.cc.iter()).filter_map(|m| m.address.clone()).collect();
+    for name in ["Delivered-To", "X-Original-To"] {
+        for (_, v) in ctx.mail.header_values(name) {
+            addrs.push(v.trim().trim_matches(|c| c == '<' || c == '>').to_string());
+        }
+    }
+    let mut out = Vec::new();
+    for a in addrs {
+        let a = a.to_ascii_lowercase();
+        if !a.contains('@') || a.len() < 6 {
+            continue;
+        }
+        out.push((a.clone(), a.clone()));
+        out.push((a.replace('@', "%40"), a.clone()));
+        out.push((base64(a.as_bytes()).trim_end_matches('=').to_ascii_lowercase(), a.clone()));
+    }
+    out
+}
+
+fn base64(b: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::knowledge;
+    use crate::urls::url_facts;
+
+    fn link(url: &str, text: &str) -> Link {
+        Link {
+            facts: url_facts(&parse_web_url(url).unwrap(), knowledge()),
+            source: "a",
+            display_text: Some(text.into()),
+            hidden: false,
+            unwrapped_from: None,
+        }
+    }
+
+    #[test]
+    fn display_mismatch() {
+        assert_eq!(displayed_other_domain(&link("https://evil.example/x", "https://www.amazon.co.jp/")).as_deref(), Some("https://www.amazon.co.jp/"));
+        assert_eq!(displayed_other_domain(&link("https://evil.example/x", "amazon.co.jp")).as_deref(), Some("amazon.co.jp"));
+        assert_eq!(displayed_other_domain(&link("https://www.amazon.co.jp/x", "https://amazon.co.jp")), None);
+        assert_eq!(displayed_other_domain(&link("https://evil.example/x", "Click here")), None);
+        assert_eq!(displayed_other_domain(&link("https://evil.example/x", "Dr. Smith")), None);
+    }
+
+    #[test]
+    fn base64_matches_standard() {
+        assert_eq!(base64(b"user@example.co.jp"), "dXNlckBleGFtcGxlLmNvLmpw");
+        assert_eq!(base64(b"ab"), "YWI=");
+    }
+}

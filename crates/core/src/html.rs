@@ -1,0 +1,620 @@
+//! HTML bodies: visible text, hidden text and links, in one forward pass.
+//!
+//! Mail HTML is written to be read by people and to fool filters, so the questions are narrow:
+//! what does a reader see, what is hidden from them, and where do the links go. A tag/text scanner
+//! with a stack of open elements answers them without building a DOM, which keeps the hot path
+//! fast (hundreds of MB/s) and bounded: nesting depth is capped and malformed markup degrades to
+//! text. Hidden means: `display:none`, `visibility:hidden`, `opacity:0`, a font size of 0 or 1
+//! pixel, the `hidden` attribute, zero-height overflow boxes, or text coloured like its
+//! background (white on the default white page included).
+
+use std::borrow::Cow;
+
+/// A link found in HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlLink {
+    pub url: String,
+    /// `a`, `area`, `form`, `img`, `iframe`, `meta-refresh`, `text`.
+    pub source: &'static str,
+    /// Anchor text, or an image's alt text inside the anchor.
+    pub display_text: Option<String>,
+    /// The link sits inside hidden content.
+    pub hidden: bool,
+}
+
+/// A form in the HTML body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HtmlForm {
+    pub action: Option<String>,
+    pub has_password: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HtmlDoc {
+    pub title: Option<String>,
+    pub visible_text: String,
+    pub hidden_text: Vec<String>,
+    pub links: Vec<HtmlLink>,
+    pub forms: Vec<HtmlForm>,
+    /// Nesting deeper than the cap was flattened.
+    pub too_deep: bool,
+}
+
+const MAX_DEPTH: usize = 256;
+const MAX_HIDDEN_FRAGMENTS: usize = 20;
+const MAX_FRAGMENT_CHARS: usize = 200;
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "keygen",
+];
+const BLOCK: &[&str] = &[
+    "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "section", "article", "header", "footer", "center", "hr", "pre", "form", "dl",
+    "dt", "dd", "address", "tbody", "thead",
+];
+const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "td", "th", "tr", "option", "dt", "dd"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rgb(u8, u8, u8);
+
+const WHITE: Rgb = Rgb(255, 255, 255);
+
+#[derive(Debug, Clone)]
+struct Open {
+    name: String,
+    hidden: bool,
+    fg: Option<Rgb>,
+    bg: Rgb,
+}
+
+struct Attr<'a> {
+    name: Cow<'a, str>,
+    value: Cow<'a, str>,
+}
+
+/// Analyses one HTML document.
+pub fn analyze_html(html: &str) -> HtmlDoc {
+    let mut s = Scanner { src: html, pos: 0 };
+    let mut doc = HtmlDoc::default();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut hidden_buf = String::new();
+    // Index of the link whose anchor text is being collected, and that text.
+    let mut anchor: Option<(usize, String, usize)> = None;
+    let mut form_open: Option<usize> = None;
+
+    while let Some(tok) = s.next_token() {
+        match tok {
+            Token::Text(raw) => {
+                let text = html_escape::decode_html_entities(raw);
+                let top = stack.last();
+                let hidden = top.is_some_and(|o| o.hidden || o.fg.is_some_and(|fg| near(fg, o.bg)));
+                if hidden {
+                    push_folded(&mut hidden_buf, &text);
+                } else {
+                    push_folded(&mut doc.visible_text, &text);
+                    if let Some((_, buf, _)) = anchor.as_mut() {
+                        push_folded(buf, &text);
+                    }
+                }
+            }
+            Token::Start { name, attrs, self_closing } => {
+                let name = name.to_ascii_lowercase();
+                if BLOCK.contains(&name.as_str()) {
+                    newline(&mut doc.visible_text);
+                }
+                if SELF_CLOSING_SIBLINGS.contains(&name.as_str())
+                    && stack.last().is_some_and(|o| o.name == name)
+                {
+                    stack.pop();
+                }
+                let parent = stack.last().cloned().unwrap_or(Open {
+                    name: String::new(),
+                    hidden: false,
+                    fg: None,
+                    bg: WHITE,
+                });
+                let (hidden, fg, bg) = element_visibility(&name, &attrs, &parent);
+                let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| a.value.trim());
+                match name.as_str() {
+                    "a" | "area" => {
+                        if let Some(href) = attr("href").filter(|h| !h.is_empty()) {
+                            close_anchor(&mut doc, &mut anchor);
+                            doc.links.push(HtmlLink {
+                                url: href.to_string(),
+                                source: if name == "a" { "a" } else { "area" },
+                                display_text: attr("title")
+                                    .filter(|_| name == "area")
+                                    .or(attr("alt"))
+                                    .map(str::to_string),
+                                hidden,
+                            });
+                            if name == "a" && !self_closing {
+                                anchor = Some((doc.links.len() - 1, String::new(), stack.len()));
+                            }
+                        }
+                    }
+                    "img" => {
+                        if let Some((_, buf, _)) = anchor.as_mut()
+                            && let Some(alt) = attr("alt").filter(|a| !a.is_empty())
+                        {
+                            push_folded(buf, alt);
+                        }
+                        if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
+                            doc.links.push(HtmlLink {
+                                url: src.to_string(),
+                                source: "img",
+                                display_text: attr("alt").filter(|a| !a.is_empty()).map(str::to_string),
+                                hidden,
+                            });
+                        }
+                    }
+                    "iframe" | "frame" => {
+                        if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
+                            doc.links.push(HtmlLink { url: src.to_string(), source: "iframe", display_text: None, hidden });
+                        }
+                    }
+                    "form" => {
+                        let action = attr("action").filter(|a| !a.is_empty()).map(str::to_string);
+                        if let Some(a) = &action {
+                            doc.links.push(HtmlLink { url: a.clone(), source: "form", display_text: None, hidden });
+                        }
+                        doc.forms.push(HtmlForm { action, has_password: false });
+                        form_open = Some(doc.forms.len() - 1);
+                    }
+                    "input" => {
+                        if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")) {
+                            match form_open {
+                                Some(i) => doc.forms[i].has_password = true,
+                                None => doc.forms.push(HtmlForm { action: None, has_password: true }),
+                            }
+                        }
+                    }
+                    "meta" => {
+                        if attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
+                            && let Some(url) = attr("content").and_then(refresh_url)
+                        {
+                            doc.links.push(HtmlLink { url, source: "meta-refresh", display_text: None, hidden: false });
+                        }
+                    }
+                    "title" => {
+                        let raw = s.raw_text_until("title");
+                        let t = fold(&html_escape::decode_html_entities(raw));
+                        if !t.is_empty() && doc.title.is_none() {
+                            doc.title = Some(t);
+                        }
+                        continue;
+                    }
+                    "script" | "style" | "noscript" | "template" | "xmp" | "textarea" => {
+                        s.raw_text_until(&name);
+                        continue;
+                    }
+                    _ => {}
+                }
+                if !self_closing && !VOID.contains(&name.as_str()) {
+                    if stack.len() < MAX_DEPTH {
+                        stack.push(Open { name, hidden, fg, bg });
+                    } else {
+                        doc.too_deep = true;
+                    }
+                }
+            }
+            Token::End(name) => {
+                let name = name.to_ascii_lowercase();
+                if BLOCK.contains(&name.as_str()) || name == "td" {
+                    newline(&mut doc.visible_text);
+                }
+                if name == "form" {
+                    form_open = None;
+                }
+                if let Some(i) = stack.iter().rposition(|o| o.name == name) {
+                    stack.truncate(i);
+                    if anchor.as_ref().is_some_and(|(_, _, depth)| *depth >= stack.len()) {
+                        close_anchor(&mut doc, &mut anchor);
+                    }
+                }
+                let now_hidden = stack.last().is_some_and(|o| o.hidden);
+                if !now_hidden {
+                    flush_hidden(&mut doc, &mut hidden_buf);
+                }
+            }
+        }
+    }
+    close_anchor(&mut doc, &mut anchor);
+    flush_hidden(&mut doc, &mut hidden_buf);
+    let trimmed = doc.visible_text.trim().to_string();
+    doc.visible_text = trimmed;
+    doc
+}
+
+fn close_anchor(doc: &mut HtmlDoc, anchor: &mut Option<(usize, String, usize)>) {
+    if let Some((i, text, _)) = anchor.take() {
+        let text = text.trim();
+        if !text.is_empty() {
+            doc.links[i].display_text = Some(text.to_string());
+        }
+    }
+}
+
+fn flush_hidden(doc: &mut HtmlDoc, buf: &mut String) {
+    let t = buf.trim();
+    if t.chars().any(char::is_alphanumeric) && doc.hidden_text.len() < MAX_HIDDEN_FRAGMENTS {
+        doc.hidden_text.push(t.chars().take(MAX_FRAGMENT_CHARS).collect());
+    }
+    buf.clear();
+}
+
+fn is_web_url(s: &str) -> bool {
+    let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("//")
+}
+
+/// `0; url=https://…` → the URL.
+fn refresh_url(content: &str) -> Option<String> {
+    let lower = content.to_ascii_lowercase();
+    let i = lower.find("url")?;
+    let rest = content[i + 3..].trim_start();
+    let rest = rest.strip_prefix('=')?.trim();
+    let rest = rest.trim_matches(|c| c == '\'' || c == '"');
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+/// Appends text with runs of white space folded to one space.
+fn push_folded(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_whitespace() && c != '\u{3000}' {
+            if !out.is_empty() && !out.ends_with([' ', '\n']) {
+                out.push(' ');
+            }
+        } else if c != '\u{200b}' && c != '\u{200c}' && c != '\u{200d}' && c != '\u{feff}' && c != '\u{ad}' {
+            out.push(c);
+        }
+    }
+}
+
+fn fold(text: &str) -> String {
+    let mut s = String::new();
+    push_folded(&mut s, text);
+    s.trim().to_string()
+}
+
+fn newline(out: &mut String) {
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+}
+
+/// Whether an element hides its content, and its text and background colours.
+fn element_visibility(name: &str, attrs: &[Attr<'_>], parent: &Open) -> (bool, Option<Rgb>, Rgb) {
+    let mut hidden = parent.hidden;
+    let mut fg = parent.fg;
+    let mut bg = parent.bg;
+    for a in attrs {
+        match a.name.as_ref() {
+            "hidden" => hidden = true,
+            "bgcolor" => {
+                if let Some(c) = parse_color(&a.value) {
+                    bg = c;
+                }
+            }
+            "color" if name == "font" => {
+                if let Some(c) = parse_color(&a.value) {
+                    fg = Some(c);
+                }
+            }
+            "style" => {
+                let mut zero_height = false;
+                let mut overflow_hidden = false;
+                for decl in a.value.split(';') {
+                    let Some((prop, val)) = decl.split_once(':') else { continue };
+                    let prop = prop.trim().to_ascii_lowercase();
+                    let val = val.trim().trim_end_matches("!important").trim().to_ascii_lowercase();
+                    match prop.as_str() {
+                        "display" if val == "none" => hidden = true,
+                        "visibility" if val == "hidden" || val == "collapse" => hidden = true,
+                        "opacity" if val.parse::<f32>().is_ok_and(|o| o < 0.05) => hidden = true,
+                        "font-size" if is_tiny_length(&val) => hidden = true,
+                        "max-height" | "height" if is_zero_length(&val) => zero_height = true,
+                        "overflow" if val == "hidden" => overflow_hidden = true,
+                        "color" => {
+                            if let Some(c) = parse_color(&val) {
+                                fg = Some(c);
+                            }
+                        }
+                        "background-color" | "background" => {
+                            if let Some(c) = val.split_whitespace().find_map(parse_color) {
+                                bg = c;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if zero_height && overflow_hidden {
+                    hidden = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    (hidden, fg, bg)
+}
+
+fn is_zero_length(v: &str) -> bool {
+    let num: String = v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    !num.is_empty() && num.parse::<f32>().is_ok_and(|n| n == 0.0)
+}
+
+fn is_tiny_length(v: &str) -> bool {
+    let num: String = v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let Ok(n) = num.parse::<f32>() else { return false };
+    let unit = &v[num.len()..];
+    match unit {
+        "" | "px" | "pt" => n <= 1.0,
+        "em" | "rem" => n < 0.1,
+        "%" => n < 10.0,
+        _ => false,
+    }
+}
+
+/// Two colours a reader cannot tell apart.
+fn near(a: Rgb, b: Rgb) -> bool {
+    let d = |x: u8, y: u8| (x as i32 - y as i32).abs();
+    d(a.0, b.0) + d(a.1, b.1) + d(a.2, b.2) < 24
+}
+
+fn parse_color(v: &str) -> Option<Rgb> {
+    let v = v.trim().to_ascii_lowercase();
+    if let Some(hex) = v.strip_prefix('#') {
+        let h = |s: &str| u8::from_str_radix(s, 16).ok();
+        return match hex.len() {
+            3 => {
+                let c: Vec<u8> = hex.chars().filter_map(|c| u8::from_str_radix(&c.to_string(), 16).ok()).collect();
+                (c.len() == 3).then(|| Rgb(c[0] * 17, c[1] * 17, c[2] * 17))
+            }
+            6 => Some(Rgb(h(&hex[0..2])?, h(&hex[2..4])?, h(&hex[4..6])?)),
+            _ => None,
+        };
+    }
+    if let Some(inner) = v.strip_prefix("rgb(").or_else(|| v.strip_prefix("rgba(")) {
+        let parts: Vec<u8> = inner
+            .trim_end_matches(')')
+            .split(',')
+            .take(3)
+            .filter_map(|p| p.trim().parse::<f32>().ok().map(|f| f.clamp(0.0, 255.0) as u8))
+            .collect();
+        return (parts.len() == 3).then(|| Rgb(parts[0], parts[1], parts[2]));
+    }
+    match v.as_str() {
+        "white" => Some(WHITE),
+        "black" => Some(Rgb(0, 0, 0)),
+        "snow" | "ivory" | "ghostwhite" | "whitesmoke" => Some(Rgb(250, 250, 250)),
+        _ => None,
+    }
+}
+
+enum Token<'a> {
+    Text(&'a str),
+    Start { name: &'a str, attrs: Vec<Attr<'a>>, self_closing: bool },
+    End(&'a str),
+}
+
+struct Scanner<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn rest(&self) -> &'a str {
+        &self.src[self.pos..]
+    }
+
+    fn next_token(&mut self) -> Option<Token<'a>> {
+        loop {
+            let rest = self.rest();
+            if rest.is_empty() {
+                return None;
+            }
+            if !rest.starts_with('<') {
+                let end = memchr::memchr(b'<', rest.as_bytes()).unwrap_or(rest.len());
+                self.pos += end;
+                return Some(Token::Text(&rest[..end]));
+            }
+            let b = rest.as_bytes();
+            if rest.starts_with("<!--") {
+                self.pos += rest[4..].find("-->").map_or(rest.len(), |i| i + 7);
+                continue;
+            }
+            if b.len() > 1 && (b[1] == b'!' || b[1] == b'?') {
+                self.pos += memchr::memchr(b'>', b).map_or(rest.len(), |i| i + 1);
+                continue;
+            }
+            if b.len() > 2 && b[1] == b'/' && b[2].is_ascii_alphabetic() {
+                let name_end = 2 + b[2..].iter().position(|c| !is_name_byte(*c)).unwrap_or(b.len() - 2);
+                let name = &rest[2..name_end];
+                self.pos += memchr::memchr(b'>', b).map_or(rest.len(), |i| i + 1);
+                return Some(Token::End(name));
+            }
+            if b.len() > 1 && b[1].is_ascii_alphabetic() {
+                return Some(self.start_tag());
+            }
+            // A lone '<' is text.
+            self.pos += 1;
+            return Some(Token::Text(&rest[..1]));
+        }
+    }
+
+    fn start_tag(&mut self) -> Token<'a> {
+        let rest = self.rest();
+        let b = rest.as_bytes();
+        let name_end = 1 + b[1..].iter().position(|c| !is_name_byte(*c)).unwrap_or(b.len() - 1);
+        let name = &rest[1..name_end];
+        let mut i = name_end;
+        let mut attrs = Vec::new();
+        let mut self_closing = false;
+        while i < b.len() {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+                if b[i] == b'/' && b.get(i + 1) == Some(&b'>') {
+                    self_closing = true;
+                }
+                i += 1;
+            }
+            if i >= b.len() || b[i] == b'>' {
+                break;
+            }
+            let an_start = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
+                i += 1;
+            }
+            let an = &rest[an_start..i];
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let mut value: &str = "";
+            if i < b.len() && b[i] == b'=' {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+                    let q = b[i];
+                    let v_start = i + 1;
+                    let v_end = memchr::memchr(q, &b[v_start..]).map_or(b.len(), |j| v_start + j);
+                    value = &rest[v_start..v_end];
+                    i = (v_end + 1).min(b.len());
+                } else {
+                    let v_start = i;
+                    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                        i += 1;
+                    }
+                    value = &rest[v_start..i];
+                }
+            }
+            if !an.is_empty() && attrs.len() < 64 {
+                let name = if an.bytes().any(|c| c.is_ascii_uppercase()) {
+                    Cow::Owned(an.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(an)
+                };
+                attrs.push(Attr { name, value: html_escape::decode_html_entities(value) });
+            }
+        }
+        self.pos += (i + 1).min(b.len());
+        Token::Start { name, attrs, self_closing }
+    }
+
+    /// Skips raw text up to and including `</name>`, returning the text.
+    fn raw_text_until(&mut self, name: &str) -> &'a str {
+        let rest = self.rest();
+        let close = format!("</{name}");
+        let lower_find = find_ascii_ci(rest, &close);
+        match lower_find {
+            Some(i) => {
+                let after = memchr::memchr(b'>', &rest.as_bytes()[i..]).map_or(rest.len(), |j| i + j + 1);
+                self.pos += after;
+                &rest[..i]
+            }
+            None => {
+                self.pos += rest.len();
+                rest
+            }
+        }
+    }
+}
+
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b':' || c == b'_'
+}
+
+fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    let h = hay.as_bytes();
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'<', &h[from..]) {
+        let at = from + i;
+        if at + n.len() <= h.len() && h[at..at + n.len()].eq_ignore_ascii_case(n) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visible_text_links_and_anchor_text() {
+        let d = analyze_html(
+            r#"<html><head><title>T &amp; C</title><style>p{color:red}</style></head>
+            <body><p>Hello&nbsp;<b>world</b></p><a href="https://x.example/a?b=1&amp;c=2">Click <i>here</i></a>
+            <script>var a = "<a href='https://no.example'>";</script></body></html>"#,
+        );
+        assert_eq!(d.title.as_deref(), Some("T & C"));
+        assert!(d.visible_text.contains("Hello\u{a0}world") || d.visible_text.contains("Hello world"));
+        assert_eq!(d.links.len(), 1);
+        assert_eq!(d.links[0].url, "https://x.example/a?b=1&c=2");
+        assert_eq!(d.links[0].display_text.as_deref(), Some("Click here"));
+        assert!(!d.visible_text.contains("no.example"));
+    }
+
+    #[test]
+    fn hidden_text_is_reported_not_read() {
+        let d = analyze_html(
+            r##"<div style="display:none">filler words one</div><p>shown</p>
+            <span style="font-size:0px">tiny words</span>
+            <font color="#ffffff">white on white</font>
+            <div style="background:#000"><span style="color:#fff">white on black</span></div>
+            <a href="https://b.example" style="background:#1a73e8;color:#ffffff">Button</a>"##,
+        );
+        assert!(d.visible_text.contains("shown"));
+        assert!(d.visible_text.contains("white on black"));
+        assert!(d.visible_text.contains("Button"));
+        assert!(!d.visible_text.contains("filler"));
+        assert!(!d.visible_text.contains("tiny"));
+        assert!(!d.visible_text.contains("white on white"));
+        assert_eq!(d.hidden_text, vec!["filler words one", "tiny words", "white on white"]);
+    }
+
+    #[test]
+    fn forms_images_refresh_and_area() {
+        let d = analyze_html(
+            r#"<meta http-equiv="refresh" content="0; URL='https://r.example/x'">
+            <form action="https://f.example/post"><input type=text name=u><input type="PASSWORD" name=p></form>
+            <a href="https://i.example/"><img src="https://img.example/logo.png" alt="Sign in"></a>
+            <map><area href="https://area.example/" alt="zone"></map>"#,
+        );
+        let srcs: Vec<(&str, &str)> = d.links.iter().map(|l| (l.source, l.url.as_str())).collect();
+        assert_eq!(
+            srcs,
+            vec![
+                ("meta-refresh", "https://r.example/x"),
+                ("form", "https://f.example/post"),
+                ("a", "https://i.example/"),
+                ("img", "https://img.example/logo.png"),
+                ("area", "https://area.example/")
+            ]
+        );
+        assert_eq!(d.links[2].display_text.as_deref(), Some("Sign in"));
+        assert!(d.forms[0].has_password);
+    }
+
+    #[test]
+    fn malformed_markup_never_panics() {
+        for s in ["<", "<a", "<a href=", "<a href='x", "</", "<!--", "<div style=\"color:#zzzzzz\">x",
+            "<p><p><p>", "<a href=x><a href=y>t</a>", "<title>x", "<script>x", "<<<>>>", "<é>", "</é>"]
+        {
+            let _ = analyze_html(s);
+        }
+        let deep = "<div>".repeat(10_000) + "x" + &"</div>".repeat(10_000);
+        let d = analyze_html(&deep);
+        assert!(d.too_deep);
+        assert_eq!(d.visible_text, "x");
+    }
+}

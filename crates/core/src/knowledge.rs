@@ -1,0 +1,582 @@
+//! Knowledge as data: the versioned files under `data/`, compiled into the binary and parsed once.
+//!
+//! Checks never spell phrases, brands or domains in code; they ask this module. Each file is
+//! parsed on first use into lookup structures built for the hot path (Aho-Corasick automata over
+//! all phrases of a file, hash sets of domains), so analysing a mail does no parsing of data and
+//! no per-message compilation.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+use crate::report_model::Explanation;
+
+pub const FINDINGS_TOML: &str = include_str!("../../../data/findings.toml");
+pub const LURES_TOML: &str = include_str!("../../../data/lures.toml");
+pub const SENDERS_TOML: &str = include_str!("../../../data/senders.toml");
+pub const BRANDS_TOML: &str = include_str!("../../../data/brands.toml");
+pub const CCTLD_TOML: &str = include_str!("../../../data/cctld.toml");
+pub const COUNTRIES_TSV: &str = include_str!("../../../data/countries.tsv");
+pub const ATTACHMENTS_TOML: &str = include_str!("../../../data/attachments.toml");
+
+/// A finding's definition from `findings.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FindingDef {
+    pub id: String,
+    pub category: String,
+    pub weight: i32,
+    pub en: String,
+    pub ja: String,
+}
+
+impl FindingDef {
+    pub fn explanation(&self) -> Explanation {
+        Explanation { en: self.en.clone(), ja: self.ja.clone() }
+    }
+}
+
+#[derive(Deserialize)]
+struct FindingsFile {
+    version: u32,
+    finding: Vec<FindingDef>,
+}
+
+#[derive(Deserialize)]
+struct LureGroupDef {
+    finding: String,
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct NameList {
+    names: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PhraseList {
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct LuresFile {
+    version: u32,
+    lure: Vec<LureGroupDef>,
+    roles: NameList,
+    signatures: PhraseList,
+}
+
+#[derive(Deserialize)]
+struct ConsumerDomains {
+    free_mail: Vec<String>,
+    consumer_isp: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DomainList {
+    domains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct UpstreamDef {
+    subject_stamps: Vec<String>,
+}
+
+/// A mail gateway's link rewriter and the query parameter holding the real destination.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rewriter {
+    pub host: String,
+    pub param: String,
+}
+
+#[derive(Deserialize)]
+struct SendersFile {
+    version: u32,
+    consumer_domains: ConsumerDomains,
+    shorteners: DomainList,
+    upstream: UpstreamDef,
+    rewriter: Vec<Rewriter>,
+}
+
+#[derive(Deserialize)]
+struct AttachmentsFile {
+    version: u32,
+    executable: Vec<String>,
+    decoy: Vec<String>,
+    html: Vec<String>,
+}
+
+/// A brand phishing imitates.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Brand {
+    pub id: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub names: Vec<String>,
+    pub domains: Vec<String>,
+}
+
+impl Brand {
+    pub fn is_webmail(&self) -> bool {
+        self.kind.as_deref() == Some("webmail")
+    }
+
+    /// True when `domain` (a host or registrable domain) is one of the brand's or below one.
+    pub fn owns(&self, domain: &str) -> bool {
+        self.domains.iter().any(|d| domain_is_or_under(domain, d))
+    }
+}
+
+#[derive(Deserialize)]
+struct BrandsFile {
+    version: u32,
+    brand: Vec<Brand>,
+}
+
+#[derive(Deserialize)]
+struct NotCountries {
+    tlds: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct CctldFile {
+    version: u32,
+    exceptions: HashMap<String, String>,
+    not_countries: NotCountries,
+    generic_use: NotCountries,
+}
+
+/// A country: ISO code and names.
+#[derive(Debug, Clone)]
+pub struct Country {
+    pub code: String,
+    pub en: String,
+    pub ja: Option<String>,
+}
+
+/// True when `domain` equals `parent` or is a subdomain of it (both lower case).
+pub fn domain_is_or_under(domain: &str, parent: &str) -> bool {
+    domain == parent
+        || (domain.len() > parent.len()
+            && domain.ends_with(parent)
+            && domain.as_bytes()[domain.len() - parent.len() - 1] == b'.')
+}
+
+/// All of kaibo's knowledge, ready for lookups.
+pub struct Knowledge {
+    pub findings: HashMap<String, FindingDef>,
+    /// Finding id of each lure group, indexed by group.
+    pub lure_groups: Vec<String>,
+    lure_matcher: AhoCorasick,
+    /// Pattern index → (lure group index, phrase).
+    lure_patterns: Vec<(usize, String)>,
+    pub roles: Vec<String>,
+    signature_matcher: AhoCorasick,
+    signature_phrases: Vec<String>,
+    free_mail: HashSet<String>,
+    consumer_isp: HashSet<String>,
+    shorteners: HashSet<String>,
+    pub subject_stamps: Vec<String>,
+    pub brands: Vec<Brand>,
+    brand_matcher: AhoCorasick,
+    /// Pattern index → (brand index, name).
+    brand_patterns: Vec<(usize, String)>,
+    countries: HashMap<String, Country>,
+    cctld_exceptions: HashMap<String, String>,
+    not_countries: HashSet<String>,
+    generic_cctlds: HashSet<String>,
+    pub rewriters: Vec<Rewriter>,
+    executable_ext: HashSet<String>,
+    decoy_ext: HashSet<String>,
+    html_ext: HashSet<String>,
+    /// Confusable skeleton of each brand domain → brand index.
+    brand_skeletons: HashMap<String, usize>,
+}
+
+/// A phrase found in text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhraseHit<'k> {
+    pub group: usize,
+    pub phrase: &'k str,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn automaton(patterns: &[String]) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .expect("knowledge phrases build an automaton")
+}
+
+fn lower_set(items: &[String]) -> HashSet<String> {
+    items.iter().map(|s| s.to_ascii_lowercase()).collect()
+}
+
+impl Knowledge {
+    /// Parses the embedded data files. Fails only when a data file is broken, which the data
+    /// tests catch before a release.
+    pub fn load() -> Result<Knowledge, String> {
+        let findings: FindingsFile =
+            toml::from_str(FINDINGS_TOML).map_err(|e| format!("findings.toml: {e}"))?;
+        let lures: LuresFile = toml::from_str(LURES_TOML).map_err(|e| format!("lures.toml: {e}"))?;
+        let senders: SendersFile =
+            toml::from_str(SENDERS_TOML).map_err(|e| format!("senders.toml: {e}"))?;
+        let brands: BrandsFile =
+            toml::from_str(BRANDS_TOML).map_err(|e| format!("brands.toml: {e}"))?;
+        let cctld: CctldFile = toml::from_str(CCTLD_TOML).map_err(|e| format!("cctld.toml: {e}"))?;
+        let attachments: AttachmentsFile =
+            toml::from_str(ATTACHMENTS_TOML).map_err(|e| format!("attachments.toml: {e}"))?;
+        for (name, v) in [
+            ("findings", findings.version),
+            ("lures", lures.version),
+            ("senders", senders.version),
+            ("brands", brands.version),
+            ("cctld", cctld.version),
+            ("attachments", attachments.version),
+        ] {
+            if v != 1 {
+                return Err(format!("{name}.toml: unsupported version {v}"));
+            }
+        }
+
+        let mut lure_groups = Vec::new();
+        let mut lure_patterns = Vec::new();
+        for (i, g) in lures.lure.iter().enumerate() {
+            lure_groups.push(g.finding.clone());
+            for p in &g.phrases {
+                lure_patterns.push((i, p.clone()));
+            }
+        }
+        let lure_matcher =
+            automaton(&lure_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+
+        let mut brand_patterns = Vec::new();
+        for (i, b) in brands.brand.iter().enumerate() {
+            for n in &b.names {
+                brand_patterns.push((i, n.clone()));
+            }
+        }
+        let brand_matcher =
+            automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+
+        let mut countries = HashMap::new();
+        for line in COUNTRIES_TSV.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let (Some(code), Some(en)) = (cols.next(), cols.next()) else {
+                return Err(format!("countries.tsv: bad line {line:?}"));
+            };
+            let ja = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
+            countries.insert(
+                code.to_string(),
+                Country { code: code.to_string(), en: en.to_string(), ja },
+            );
+        }
+
+        let mut brand_skeletons = HashMap::new();
+        for (i, b) in brands.brand.iter().enumerate() {
+            for d in &b.domains {
+                brand_skeletons.insert(crate::urls::skeleton(d), i);
+            }
+        }
+
+        Ok(Knowledge {
+            findings: findings.finding.into_iter().map(|f| (f.id.clone(), f)).collect(),
+            lure_groups,
+            lure_matcher,
+            lure_patterns,
+            roles: lures.roles.names.iter().map(|s| s.to_lowercase()).collect(),
+            signature_matcher: automaton(&lures.signatures.phrases),
+            signature_phrases: lures.signatures.phrases,
+            free_mail: lower_set(&senders.consumer_domains.free_mail),
+            consumer_isp: lower_set(&senders.consumer_domains.consumer_isp),
+            shorteners: lower_set(&senders.shorteners.domains),
+            subject_stamps: senders.upstream.subject_stamps,
+            brands: brands.brand,
+            brand_matcher,
+            brand_patterns,
+            countries,
+            cctld_exceptions: cctld.exceptions,
+            not_countries: cctld.not_countries.tlds.into_iter().collect(),
+            generic_cctlds: cctld.generic_use.tlds.into_iter().collect(),
+            rewriters: senders.rewriter,
+            executable_ext: lower_set(&attachments.executable),
+            decoy_ext: lower_set(&attachments.decoy),
+            html_ext: lower_set(&attachments.html),
+            brand_skeletons,
+        })
+    }
+
+    pub fn finding(&self, id: &str) -> Option<&FindingDef> {
+        self.findings.get(id)
+    }
+
+    /// Every lure phrase in `text`, leftmost-longest, non-overlapping.
+    pub fn lure_hits<'k>(&'k self, text: &str) -> Vec<PhraseHit<'k>> {
+        self.lure_matcher
+            .find_iter(text)
+            .map(|m| {
+                let (group, phrase) = &self.lure_patterns[m.pattern().as_usize()];
+                PhraseHit { group: *group, phrase, start: m.start(), end: m.end() }
+            })
+            .collect()
+    }
+
+    /// Signature phrases in `text`.
+    pub fn signature_hits<'k, 't>(&'k self, text: &'t str) -> impl Iterator<Item = &'k str> + use<'k, 't> {
+        self.signature_matcher
+            .find_iter(text)
+            .map(|m| self.signature_phrases[m.pattern().as_usize()].as_str())
+    }
+
+    /// Brands named in `text`: (brand index, the name as written in the data). Short Latin
+    /// names must stand as whole words, so "au" does not match inside "audit".
+    pub fn brand_mentions(&self, text: &str) -> Vec<(usize, &str)> {
+        let mut out: Vec<(usize, &str)> = Vec::new();
+        for m in self.brand_matcher.find_iter(text) {
+            let (brand, name) = &self.brand_patterns[m.pattern().as_usize()];
+            if !is_word_bounded(text, m.start(), m.end()) {
+                continue;
+            }
+            if !out.iter().any(|(b, _)| b == brand) {
+                out.push((*brand, name.as_str()));
+            }
+        }
+        out
+    }
+
+    /// Is `domain` (host or registrable domain, lower case) a free-mail or consumer ISP domain?
+    pub fn is_consumer_domain(&self, domain: &str) -> bool {
+        suffix_in_set(domain, &self.free_mail) || suffix_in_set(domain, &self.consumer_isp)
+    }
+
+    pub fn is_free_mail(&self, domain: &str) -> bool {
+        suffix_in_set(domain, &self.free_mail)
+    }
+
+    pub fn is_shortener(&self, host: &str) -> bool {
+        let host = host.strip_prefix("www.").unwrap_or(host);
+        self.shorteners.contains(host)
+    }
+
+    /// Is `name` (a display name or local part) a system role name? Latin role names must be
+    /// whole words of the name; Japanese ones may stand anywhere in it.
+    pub fn role_in(&self, name: &str) -> Option<&str> {
+        let lower = name.trim().to_lowercase();
+        let words: Vec<&str> =
+            lower.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+        self.roles
+            .iter()
+            .find(|r| {
+                if !r.is_ascii() {
+                    lower.contains(r.as_str())
+                } else if r.contains(' ') {
+                    lower.find(r.as_str()).is_some_and(|i| is_word_bounded(&lower, i, i + r.len()))
+                } else {
+                    words.iter().any(|w| *w == r.as_str())
+                }
+            })
+            .map(String::as_str)
+    }
+
+    /// Country of a top-level domain, when it is a country code.
+    pub fn country_of_tld(&self, tld: &str) -> Option<&Country> {
+        let tld = tld.to_ascii_lowercase();
+        if tld.len() != 2 || self.not_countries.contains(&tld) {
+            return None;
+        }
+        let code = self.cctld_exceptions.get(&tld).cloned().unwrap_or_else(|| tld.to_ascii_uppercase());
+        self.countries.get(&code)
+    }
+
+    pub fn country(&self, code: &str) -> Option<&Country> {
+        self.countries.get(code)
+    }
+
+    /// A country-code TLD sold worldwide for its look, which tells nothing about a country.
+    pub fn is_generic_cctld(&self, tld: &str) -> bool {
+        self.generic_cctlds.contains(&tld.to_ascii_lowercase())
+    }
+
+    pub fn is_executable_ext(&self, ext: &str) -> bool {
+        self.executable_ext.contains(&ext.to_ascii_lowercase())
+    }
+
+    pub fn is_decoy_ext(&self, ext: &str) -> bool {
+        self.decoy_ext.contains(&ext.to_ascii_lowercase())
+    }
+
+    pub fn is_html_ext(&self, ext: &str) -> bool {
+        self.html_ext.contains(&ext.to_ascii_lowercase())
+    }
+
+    /// The brand whose domain `domain_unicode` imitates by look-alike characters: same
+    /// confusable skeleton as a brand domain, but not that domain.
+    pub fn brand_lookalike(&self, domain_unicode: &str) -> Option<&Brand> {
+        let brand = &self.brands[*self.brand_skeletons.get(&crate::urls::skeleton(domain_unicode))?];
+        let ascii = idna::domain_to_ascii(domain_unicode).unwrap_or_default();
+        (!brand.owns(&ascii) && !brand.owns(domain_unicode)).then_some(brand)
+    }
+}
+
+fn suffix_in_set(domain: &str, set: &HashSet<String>) -> bool {
+    let mut d = domain;
+    loop {
+        if set.contains(d) {
+            return true;
+        }
+        match d.find('.') {
+            Some(i) => d = &d[i + 1..],
+            None => return false,
+        }
+    }
+}
+
+/// A match of an ASCII word must not be glued to other ASCII letters or digits.
+fn is_word_bounded(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let first = text[start..].chars().next();
+    let last = text[..end].chars().next_back();
+    let glued = |c: Option<char>, edge: Option<char>| {
+        matches!((c, edge), (Some(c), Some(e)) if c.is_ascii_alphanumeric() && e.is_ascii_alphanumeric())
+    };
+    !glued(before, first) && !glued(after, last)
+}
+
+/// The knowledge, parsed on first use.
+pub fn knowledge() -> &'static Knowledge {
+    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+    KNOWLEDGE.get_or_init(|| Knowledge::load().expect("embedded knowledge data is valid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_files_load() {
+        let k = Knowledge::load().unwrap();
+        assert!(k.findings.len() > 30);
+        assert!(!k.brands.is_empty());
+    }
+
+    #[test]
+    fn every_finding_has_both_languages_and_a_category() {
+        let k = knowledge();
+        for (id, f) in &k.findings {
+            assert!(!f.en.trim().is_empty(), "{id} has no English text");
+            assert!(!f.ja.trim().is_empty(), "{id} has no Japanese text");
+            assert!(f.ja.chars().any(|c| !c.is_ascii()), "{id}: ja text is not Japanese");
+            assert!(id.starts_with(&format!("{}.", f.category)), "{id}: id must start with its category");
+        }
+    }
+
+    #[test]
+    fn finding_ids_are_unique_in_the_file() {
+        let file: FindingsFile = toml::from_str(FINDINGS_TOML).unwrap();
+        let mut seen = HashSet::new();
+        for f in &file.finding {
+            assert!(seen.insert(f.id.clone()), "duplicate finding id {}", f.id);
+        }
+    }
+
+    #[test]
+    fn every_lure_group_names_a_lure_finding() {
+        let k = knowledge();
+        for id in &k.lure_groups {
+            let def = k.finding(id).unwrap_or_else(|| panic!("lure group {id} has no finding"));
+            assert_eq!(def.category, "lure");
+        }
+    }
+
+    #[test]
+    fn lure_phrases_match_japanese_and_english() {
+        let k = knowledge();
+        let text = "午前 08 時 11 分、同期エラーにより 2 件のメールが差出人に返送されました。 Your MAILBOX IS FULL";
+        let groups: HashSet<&str> =
+            k.lure_hits(text).iter().map(|h| k.lure_groups[h.group].as_str()).collect();
+        assert!(groups.contains("lure.sync_error"));
+        assert!(groups.contains("lure.undelivered_messages"));
+        assert!(groups.contains("lure.mailbox_quota"));
+    }
+
+    #[test]
+    fn consumer_domains_and_shorteners() {
+        let k = knowledge();
+        assert!(k.is_consumer_domain("biglobe.ne.jp"));
+        assert!(k.is_consumer_domain("gmail.com"));
+        assert!(k.is_consumer_domain("mail.goo.ne.jp"));
+        assert!(!k.is_consumer_domain("example.co.jp"));
+        assert!(k.is_shortener("bit.ly"));
+        assert!(!k.is_shortener("example.com"));
+    }
+
+    #[test]
+    fn roles() {
+        let k = knowledge();
+        assert_eq!(k.role_in("postmaster@03.bounce.."), Some("postmaster"));
+        assert_eq!(k.role_in("MAILER-DAEMON"), Some("mailer-daemon"));
+        assert!(k.role_in("メールセンター").is_some());
+        assert!(k.role_in("Taro Yamada").is_none());
+        assert!(k.role_in("Administration Office of Rootes").is_none());
+    }
+
+    #[test]
+    fn brands_own_their_domains_and_need_word_bounds() {
+        let k = knowledge();
+        let amazon = k.brands.iter().find(|b| b.id == "amazon").unwrap();
+        assert!(amazon.owns("amazon.co.jp"));
+        assert!(amazon.owns("www.amazon.co.jp"));
+        assert!(!amazon.owns("amazon.co.jp.evil.example"));
+        assert!(!amazon.owns("notamazon.co.jp"));
+        let hits = k.brand_mentions("Your Amazon order; an audit of JCBs");
+        let ids: Vec<&str> = hits.iter().map(|(i, _)| k.brands[*i].id.as_str()).collect();
+        assert_eq!(ids, vec!["amazon"]);
+        let ja = k.brand_mentions("【三井住友カード】ご利用確認");
+        assert_eq!(k.brands[ja[0].0].id, "smbc_card");
+    }
+
+    #[test]
+    fn lookalike_brand_domains() {
+        let k = knowledge();
+        assert_eq!(k.brand_lookalike("\u{430}mazon.co.jp").map(|b| b.id.as_str()), Some("amazon"));
+        assert_eq!(k.brand_lookalike("paypa1.com").map(|b| b.id.as_str()), Some("paypal"));
+        assert!(k.brand_lookalike("amazon.co.jp").is_none());
+        assert!(k.brand_lookalike("example.com").is_none());
+    }
+
+    #[test]
+    fn attachment_extensions() {
+        let k = knowledge();
+        assert!(k.is_executable_ext("EXE"));
+        assert!(k.is_decoy_ext("pdf"));
+        assert!(k.is_html_ext("svg"));
+        assert!(!k.is_executable_ext("pdf"));
+    }
+
+    #[test]
+    fn country_codes() {
+        let k = knowledge();
+        assert_eq!(k.country_of_tld("ru").unwrap().code, "RU");
+        assert_eq!(k.country_of_tld("uk").unwrap().code, "GB");
+        assert_eq!(k.country_of_tld("JP").unwrap().ja.as_deref(), Some("日本"));
+        assert!(k.country_of_tld("eu").is_none());
+        assert!(k.country_of_tld("com").is_none());
+    }
+
+    #[test]
+    fn brand_domains_are_lower_case_registrable_names() {
+        for b in &knowledge().brands {
+            for d in &b.domains {
+                assert_eq!(d, &d.to_ascii_lowercase(), "{}: {d}", b.id);
+                assert!(d.contains('.'), "{}: {d}", b.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! # kaibo-core: the offline dissection of one email
+//!
+//! `bytes → facts → findings → verdict`, with no network, no async and no global state beyond
+//! the knowledge data parsed once. Everything an analyst can tell from the mail itself is done
+//! here; enrichment (DNS, RDAP, reputation, landing pages) and reports build on the
+//! [`Analysis`] this crate returns.
+//!
+//! The layers, each its own module:
+//! - [`mail`]: MIME parsing (mail-parser) into [`mail::MailFacts`], with charset repairs;
+//! - [`html`] and [`urls`]: what a reader sees in the body and where its links go;
+//! - [`auth_results`]: the receiving server's SPF/DKIM/DMARC/ARC verdicts;
+//! - [`checks`]: the checks, which turn facts into findings from [`knowledge`] (data files);
+//! - [`verdict`]: weights into a score and a verdict.
+//!
+//! Mail is hostile input: every size and depth is bounded, the parser runs under
+//! `catch_unwind`, and malformed mail is analysed best-effort with a `structure.malformed`
+//! finding naming the defect.
+
+pub mod analyze;
+pub mod auth_results;
+pub mod checks;
+pub mod html;
+pub mod knowledge;
+pub mod mail;
+pub mod report_model;
+pub mod urls;
+pub mod verdict;
+
+pub use analyze::analyze;
+pub use report_model::*;
+
+/// Default bound on the size of one mail: 50 MB.
+pub const DEFAULT_MAX_INPUT_BYTES: usize = 50 * 1024 * 1024;
+
+/// How to analyse.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Larger input is refused with [`AnalyzeError::TooLarge`].
+    pub max_input_bytes: usize,
+    /// Keep upstream verdicts (spam stamps, filter headers) out of the score.
+    pub ignore_upstream_verdicts: bool,
+    /// authserv-ids whose Authentication-Results are trusted; empty = trust the topmost header.
+    pub trusted_authserv_ids: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            ignore_upstream_verdicts: false,
+            trusted_authserv_ids: Vec::new(),
+        }
+    }
+}
+
+/// Why a mail could not be analysed at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnalyzeError {
+    Empty,
+    TooLarge { size: usize, limit: usize },
+    NotAMail(String),
+}
+
+impl std::fmt::Display for AnalyzeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalyzeError::Empty => write!(f, "the input is empty"),
+            AnalyzeError::TooLarge { size, limit } => {
+                write!(f, "the input is {size} bytes, larger than the limit of {limit} bytes (see --max-size)")
+            }
+            AnalyzeError::NotAMail(why) => write!(f, "not an email: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AnalyzeError {}

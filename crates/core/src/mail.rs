@@ -1,0 +1,500 @@
+//! From a parsed MIME message to the facts the checks read: decoded headers, addresses, the
+//! Received chain, Authentication-Results, text and HTML bodies, attachments and attached mails.
+//!
+//! Parsing is mail-parser's (with `full_encoding`, so every Japanese charset decodes). Two
+//! repairs happen here because attackers and old Japanese mailers rely on them: header bytes sent
+//! as raw 8-bit without RFC 2047 are re-decoded from the raw message with a charset guess
+//! (chardetng), and a body whose declared charset is wrong (ISO-2022-JP labelled text that is
+//! really Shift_JIS, or the reverse) is re-decoded from its raw bytes when that gives fewer
+//! replacement characters. Every repair is recorded as a defect.
+
+use mail_parser::{Addr, Address, Encoding, HeaderName, HeaderValue, Message, MessagePart, MimeHeaders, PartType};
+use sha2::{Digest, Sha256};
+
+use crate::auth_results::{self, AuthResultsHeader};
+use crate::report_model::{AttachmentObservable, Hop, Mailbox};
+
+/// One header as the checks see it: decoded text, in message order (top first).
+#[derive(Debug, Clone)]
+pub struct HeaderLine {
+    pub name: String,
+    pub value: String,
+}
+
+/// A non-body part: an attachment or an inline binary.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub meta: AttachmentObservable,
+    /// Text of HTML/SVG attachments, for link extraction.
+    pub html: Option<String>,
+}
+
+/// Everything the checks need from one message (the mail or an attached one).
+#[derive(Debug, Clone, Default)]
+pub struct MailFacts {
+    pub headers: Vec<HeaderLine>,
+    pub subject: Option<String>,
+    pub from: Mailbox,
+    pub from_count: usize,
+    pub reply_to: Vec<Mailbox>,
+    pub return_path: Option<String>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub date: Option<String>,
+    pub date_timestamp: Option<i64>,
+    pub message_id: Option<String>,
+    pub hops: Vec<Hop>,
+    /// Header index (into `headers`) of each hop's Received header.
+    pub hop_header_index: Vec<usize>,
+    pub auth_results: Vec<AuthResultsHeader>,
+    pub text_parts: Vec<String>,
+    pub html_parts: Vec<String>,
+    pub attachments: Vec<Attachment>,
+    /// Attached messages (message/rfc822), parsed.
+    pub attached: Vec<MailFacts>,
+    /// `multipart/report` report-type, lower case.
+    pub report_type: Option<String>,
+    /// Body of a message/delivery-status part.
+    pub delivery_status: Option<String>,
+    pub defects: Vec<String>,
+}
+
+impl MailFacts {
+    /// Decoded values of every header named `name` (case-insensitive), top first.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+        self.headers
+            .iter()
+            .enumerate()
+            .filter(move |(_, h)| h.name.eq_ignore_ascii_case(name))
+            .map(|(i, h)| (i, h.value.as_str()))
+    }
+
+    pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.header_values(name).next().map(|(_, v)| v)
+    }
+
+    /// The `by` host of the nearest Received header below header `index`: the server that
+    /// handled the mail when that header was added.
+    pub fn hop_below(&self, index: usize) -> Option<&Hop> {
+        self.hop_header_index.iter().position(|&i| i > index).and_then(|h| self.hops.get(h))
+    }
+}
+
+const MAX_ATTACHED_DEPTH: usize = 4;
+
+/// Extracts the facts of a parsed message.
+pub fn extract(msg: &Message<'_>) -> MailFacts {
+    extract_at(msg, 0)
+}
+
+fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
+    let raw = msg.raw_message();
+    let mut f = MailFacts::default();
+    let root_headers = msg.root_part().headers();
+
+    let mut eight_bit = false;
+    for h in root_headers {
+        let raw_value = raw.get(h.offset_start as usize..h.offset_end as usize).unwrap_or(b"");
+        let needs_redecode = !raw_value.is_ascii() && std::str::from_utf8(raw_value).is_err();
+        if needs_redecode {
+            eight_bit = true;
+        }
+        let value = if needs_redecode {
+            unfold(&decode_guess(raw_value))
+        } else {
+            header_text(h.value(), raw_value)
+        };
+        f.headers.push(HeaderLine { name: h.name().to_string(), value });
+        match &h.name {
+            HeaderName::Subject => {
+                if f.subject.is_none() {
+                    f.subject = Some(f.headers.last().map(|l| l.value.clone()).unwrap_or_default());
+                }
+            }
+            HeaderName::From => {
+                f.from_count += 1;
+                if f.from_count == 1 {
+                    f.from = if needs_redecode {
+                        mailbox_from_text(&f.headers.last().unwrap().value)
+                    } else {
+                        h.value().as_address().and_then(Address::first).map(mailbox).unwrap_or_else(|| {
+                            mailbox_from_text(&String::from_utf8_lossy(raw_value))
+                        })
+                    };
+                }
+            }
+            HeaderName::ReplyTo => f.reply_to.extend(addresses(h.value())),
+            HeaderName::To => f.to.extend(addresses(h.value())),
+            HeaderName::Cc => f.cc.extend(addresses(h.value())),
+            HeaderName::ReturnPath if f.return_path.is_none() => {
+                let rp = String::from_utf8_lossy(raw_value);
+                let rp = rp.trim().trim_start_matches('<').trim_end_matches('>').trim();
+                f.return_path = Some(rp.to_string());
+            }
+            HeaderName::Date if f.date.is_none() => {
+                if let Some(d) = h.value().as_datetime().filter(|d| d.is_valid()) {
+                    f.date = Some(d.to_rfc3339());
+                    f.date_timestamp = Some(d.to_timestamp());
+                }
+            }
+            HeaderName::MessageId if f.message_id.is_none() => {
+                f.message_id = h.value().as_text().map(str::to_string);
+            }
+            HeaderName::Received => {
+                let index = f.headers.len() - 1;
+                f.hop_header_index.push(index);
+                f.hops.push(hop(f.hops.len(), h.value().as_received()));
+            }
+            _ => {
+                if h.name().eq_ignore_ascii_case("Authentication-Results")
+                    && let Some(ar) = auth_results::parse(&f.headers.last().unwrap().value)
+                {
+                    f.auth_results.push(ar);
+                }
+            }
+        }
+    }
+    if eight_bit {
+        f.defects.push("header with undeclared 8-bit characters (re-decoded with a charset guess)".into());
+    }
+    if f.from_count > 1 {
+        f.defects.push(format!("{} From headers", f.from_count));
+    }
+    if root_headers.iter().filter(|h| h.name == HeaderName::Subject).count() > 1 {
+        f.defects.push("more than one Subject header".into());
+    }
+    hop_delays(&mut f.hops);
+
+    let root_ct = msg.root_part().content_type();
+    if let Some(ct) = root_ct
+        && ct.ctype().eq_ignore_ascii_case("multipart")
+    {
+        if ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
+            f.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+        }
+        match ct.attribute("boundary") {
+            None => f.defects.push("multipart without a boundary".into()),
+            Some(b) => {
+                let close = format!("--{b}--");
+                if memchr::memmem::find(raw, close.as_bytes()).is_none() {
+                    f.defects.push("multipart body without its closing boundary".into());
+                }
+            }
+        }
+    }
+
+    let body_ids: Vec<u32> = msg.text_body.iter().chain(msg.html_body.iter()).copied().collect();
+    for (id, part) in msg.parts.iter().enumerate() {
+        if part.is_encoding_problem {
+            f.defects.push(format!("part {id}: broken transfer encoding"));
+        }
+        let (ctype, subtype) = part
+            .content_type()
+            .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase()))
+            .unwrap_or_else(|| ("text".into(), "plain".into()));
+        let is_attachment =
+            part.attachment_name().is_some() || part.content_disposition().is_some_and(|d| d.is_attachment());
+        let is_body = body_ids.contains(&(id as u32)) && !is_attachment;
+        match &part.body {
+            PartType::Multipart(_) => {}
+            PartType::Message(nested) => {
+                if depth < MAX_ATTACHED_DEPTH {
+                    f.attached.push(extract_at(nested, depth + 1));
+                }
+            }
+            PartType::Text(t) | PartType::Html(t) => {
+                let is_html = subtype == "html";
+                if ctype == "message" && subtype == "delivery-status" {
+                    f.delivery_status = Some(t.to_string());
+                } else if ctype == "text" && subtype == "rfc822-headers" {
+                    // The headers of a returned mail inside a bounce: the recipient's own mail.
+                } else if is_body && ctype == "text" && (subtype == "plain" || is_html || subtype.is_empty()) {
+                    let text = repair_text(t, part, raw, &mut f.defects);
+                    if is_html { f.html_parts.push(text) } else { f.text_parts.push(text) }
+                } else {
+                    f.attachments.push(attachment(part, t.as_bytes(), &ctype, &subtype));
+                }
+            }
+            PartType::Binary(b) | PartType::InlineBinary(b) => {
+                if ctype == "message" && subtype == "delivery-status" {
+                    f.delivery_status = Some(String::from_utf8_lossy(b).into_owned());
+                } else {
+                    f.attachments.push(attachment(part, b, &ctype, &subtype));
+                }
+            }
+        }
+    }
+    f
+}
+
+fn attachment(part: &MessagePart<'_>, bytes: &[u8], ctype: &str, subtype: &str) -> Attachment {
+    let detected = detect_type(bytes);
+    let filename = part.attachment_name().map(str::to_string);
+    let lower_name = filename.as_deref().unwrap_or("").to_ascii_lowercase();
+    let is_htmlish = subtype == "html"
+        || subtype == "svg+xml"
+        || lower_name.ends_with(".html")
+        || lower_name.ends_with(".htm")
+        || lower_name.ends_with(".shtml")
+        || lower_name.ends_with(".svg")
+        || detected == Some("text/html")
+        || detected == Some("image/svg+xml");
+    let html = is_htmlish.then(|| String::from_utf8_lossy(bytes).into_owned());
+    Attachment {
+        meta: AttachmentObservable {
+            filename,
+            declared_type: format!("{ctype}/{subtype}"),
+            detected_type: detected.map(str::to_string),
+            size: bytes.len(),
+            sha256: hex(&Sha256::digest(bytes)),
+        },
+        html,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// The file type from its first bytes (magic numbers), for the types phishing ships.
+pub fn detect_type(b: &[u8]) -> Option<&'static str> {
+    let starts = |m: &[u8]| b.starts_with(m);
+    if starts(b"%PDF-") {
+        Some("application/pdf")
+    } else if starts(b"PK\x03\x04") {
+        Some("application/zip")
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if starts(b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Some("image/gif")
+    } else if starts(b"MZ") {
+        Some("application/x-msdownload")
+    } else if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        Some("application/x-ole-storage")
+    } else if starts(b"Rar!\x1a\x07") {
+        Some("application/vnd.rar")
+    } else if starts(b"7z\xbc\xaf\x27\x1c") {
+        Some("application/x-7z-compressed")
+    } else if starts(b"\x1f\x8b") {
+        Some("application/gzip")
+    } else if starts(b"RIFF") && b.get(8..12) == Some(b"WEBP") {
+        Some("image/webp")
+    } else {
+        let head = String::from_utf8_lossy(&b[..b.len().min(512)]).to_ascii_lowercase();
+        let head = head.trim_start_matches('\u{feff}').trim_start();
+        if head.starts_with("<svg") || (head.starts_with("<?xml") && head.contains("<svg")) {
+            Some("image/svg+xml")
+        } else if head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<script")
+            || head.contains("<form") || head.contains("<body")
+        {
+            Some("text/html")
+        } else {
+            None
+        }
+    }
+}
+
+/// The decoded text of a header for the checks.
+fn header_text(value: &HeaderValue<'_>, raw: &[u8]) -> String {
+    match value {
+        HeaderValue::Text(t) => t.to_string(),
+        HeaderValue::TextList(l) => l.join(", "),
+        HeaderValue::Address(a) => a
+            .iter()
+            .map(|addr| match (addr.name(), addr.address()) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (None, Some(a)) => a.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => unfold(&String::from_utf8_lossy(raw)),
+    }
+}
+
+fn unfold(s: &str) -> String {
+    s.split(['\r', '\n']).map(str::trim_end).collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decodes bytes of an unknown charset: UTF-8 when valid, else the charset chardetng guesses.
+pub fn decode_guess(bytes: &[u8]) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    if bytes.contains(&0x1b) {
+        let (s, _, _) = encoding_rs::ISO_2022_JP.decode(bytes);
+        return s.into_owned();
+    }
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+    det.feed(bytes, true);
+    let enc = det.guess(None, chardetng::Utf8Detection::Allow);
+    let (s, _, _) = enc.decode(bytes);
+    s.into_owned()
+}
+
+fn mailbox(a: &Addr<'_>) -> Mailbox {
+    let address = a.address().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let domain = address.as_deref().and_then(domain_of);
+    Mailbox { name: a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()), address, domain }
+}
+
+fn addresses(v: &HeaderValue<'_>) -> Vec<Mailbox> {
+    v.as_address().map(|a| a.iter().map(mailbox).collect()).unwrap_or_default()
+}
+
+/// The lower-case domain of an address.
+pub fn domain_of(address: &str) -> Option<String> {
+    let (_, d) = address.rsplit_once('@')?;
+    let d = d.trim().trim_end_matches('>').trim_end_matches('.').to_ascii_lowercase();
+    (!d.is_empty()).then_some(d)
+}
+
+/// `Name <addr>` or a bare address, from text (for re-decoded 8-bit headers).
+fn mailbox_from_text(s: &str) -> Mailbox {
+    let s = s.trim();
+    let (name, address) = match (s.rfind('<'), s.rfind('>')) {
+        (Some(l), Some(r)) if l < r => (Some(s[..l].trim().trim_matches('"').trim().to_string()), s[l + 1..r].trim().to_string()),
+        _ => (None, s.to_string()),
+    };
+    let address = address.contains('@').then_some(address);
+    let domain = address.as_deref().and_then(domain_of);
+    Mailbox { name: name.filter(|n| !n.is_empty()), address, domain }
+}
+
+fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> Hop {
+    let Some(r) = r else { return Hop { index, ..Default::default() } };
+    let host = |h: Option<&mail_parser::Host<'_>>| {
+        h.map(|h| match h {
+            mail_parser::Host::Name(n) => n.to_string(),
+            mail_parser::Host::IpAddr(ip) => ip.to_string(),
+        })
+    };
+    Hop {
+        index,
+        from_host: host(r.from()).or_else(|| host(r.helo())),
+        from_ip: r.from_ip().map(|ip| ip.to_string()),
+        by_host: host(r.by()),
+        with: r.with().map(|w| w.as_str().to_string()),
+        tls: r.tls_version().map(|t| t.as_str().to_string()),
+        time: r.date().filter(|d| d.is_valid()).map(|d| d.to_rfc3339()),
+        delay_seconds: None,
+    }
+}
+
+/// Delay of each hop after the one below it (headers are newest first).
+fn hop_delays(hops: &mut [Hop]) {
+    let times: Vec<Option<i64>> = hops
+        .iter()
+        .map(|h| h.time.as_deref().and_then(|t| mail_parser::DateTime::parse_rfc3339(t)).map(|d| d.to_timestamp()))
+        .collect();
+    for i in 0..hops.len() {
+        if let (Some(Some(t)), Some(Some(prev))) = (times.get(i), times.get(i + 1)) {
+            hops[i].delay_seconds = Some(t - prev);
+        }
+    }
+}
+
+/// Re-decodes a text body from its raw bytes when the declared charset was evidently wrong.
+fn repair_text(decoded: &str, part: &MessagePart<'_>, raw: &[u8], defects: &mut Vec<String>) -> String {
+    let bad = decoded.chars().filter(|&c| c == '\u{fffd}' || c == '\u{1b}').count();
+    if bad == 0 {
+        return decoded.to_string();
+    }
+    let Some(body) = raw.get(part.offset_body as usize..part.offset_end as usize) else {
+        return decoded.to_string();
+    };
+    let bytes = match part.encoding {
+        Encoding::Base64 => mail_parser::decoders::base64::base64_decode(body),
+        Encoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(body),
+        Encoding::None => Some(body.to_vec()),
+    };
+    let Some(bytes) = bytes else { return decoded.to_string() };
+    let guess = decode_guess(&bytes);
+    let guess_bad = guess.chars().filter(|&c| c == '\u{fffd}' || c == '\u{1b}').count();
+    if guess_bad < bad {
+        defects.push("text part in another charset than declared (re-decoded)".into());
+        guess
+    } else {
+        decoded.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+
+    fn facts(raw: &[u8]) -> MailFacts {
+        extract(&MessageParser::default().parse(raw).unwrap())
+    }
+
+    #[test]
+    fn japanese_charsets_in_headers_and_bodies() {
+        // ISO-2022-JP encoded-word, Shift_JIS Q-word, EUC-JP B-word.
+        let sjis = encoding_rs::SHIFT_JIS.encode("三井住友カード").0;
+        let q: String = sjis.iter().map(|b| format!("={b:02X}")).collect();
+        let raw = format!(
+            "From: =?ISO-2022-JP?B?GyRCOzAwZj07TScbKEI=?= <a@example.jp>\r\nSubject: =?shift_jis?Q?{q}?=\r\nTo: =?EUC-JP?B?pcaluaXI?= <b@example.jp>\r\n\r\nbody"
+        );
+        let f = facts(raw.as_bytes());
+        assert_eq!(f.subject.as_deref(), Some("三井住友カード"));
+        assert_eq!(f.from.name.as_deref(), Some("三井住友"));
+        assert_eq!(f.to[0].name.as_deref(), Some("テスト"));
+    }
+
+    #[test]
+    fn undeclared_8bit_shift_jis_subject_is_redecoded() {
+        let mut raw = b"From: a@example.jp\r\nSubject: ".to_vec();
+        raw.extend(encoding_rs::SHIFT_JIS.encode("【重要】アカウントの確認のお願い").0.iter());
+        raw.extend(b"\r\n\r\nbody\r\n");
+        let f = facts(&raw);
+        assert_eq!(f.subject.as_deref(), Some("【重要】アカウントの確認のお願い"));
+        assert!(f.defects.iter().any(|d| d.contains("8-bit")));
+    }
+
+    #[test]
+    fn mislabelled_body_charset_is_repaired() {
+        let mut raw = b"From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n".to_vec();
+        raw.extend(encoding_rs::SHIFT_JIS.encode("パスワードの有効期限が切れます。本日中に更新してください。").0.iter());
+        let f = facts(&raw);
+        assert!(f.text_parts[0].contains("パスワードの有効期限"), "{:?}", f.text_parts);
+    }
+
+    #[test]
+    fn cp932_and_euc_jp_bodies() {
+        for (label, enc) in [("Shift_JIS", encoding_rs::SHIFT_JIS), ("cp932", encoding_rs::SHIFT_JIS), ("windows-31j", encoding_rs::SHIFT_JIS), ("EUC-JP", encoding_rs::EUC_JP)] {
+            let mut raw = format!("From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain; charset={label}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").into_bytes();
+            raw.extend(enc.encode("①お支払い方法の更新").0.iter());
+            let f = facts(&raw);
+            assert!(f.text_parts[0].contains("お支払い方法の更新"), "{label}: {:?}", f.text_parts);
+        }
+    }
+
+    #[test]
+    fn received_chain_and_delays() {
+        let raw = b"Received: from b.example (b.example [192.0.2.2]) by c.example with ESMTPS id 1; Tue, 14 Nov 2023 08:12:03 +0900\r\nReceived: from a.example (a.example [192.0.2.1]) by b.example with ESMTP id 2; Tue, 14 Nov 2023 08:11:57 +0900\r\nFrom: x@example.com\r\n\r\nx";
+        let f = facts(raw);
+        assert_eq!(f.hops.len(), 2);
+        assert_eq!(f.hops[0].by_host.as_deref(), Some("c.example"));
+        assert_eq!(f.hops[1].from_ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(f.hops[0].delay_seconds, Some(6));
+        assert_eq!(f.hops[1].delay_seconds, None);
+    }
+
+    #[test]
+    fn detects_types() {
+        assert_eq!(detect_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(detect_type(b"MZ\x90\x00"), Some("application/x-msdownload"));
+        assert_eq!(detect_type(b"  <html><form>"), Some("text/html"));
+        assert_eq!(detect_type(b"hello"), None);
+    }
+}

@@ -1,0 +1,208 @@
+//! The result of an analysis: the one data model every output format renders.
+//!
+//! It is plain data (owned strings, no borrowed parser state) so that it can be serialised as
+//! JSON, rendered as text or reports, cached or sent over the network. Field names are part of
+//! kaibo's JSON contract (`docs/json-schema.json`); add fields, do not rename them.
+
+use serde::Serialize;
+
+/// Final classification of a mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Clean,
+    Suspicious,
+    Phishing,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Clean => "clean",
+            Verdict::Suspicious => "suspicious",
+            Verdict::Phishing => "phishing",
+        }
+    }
+}
+
+/// One piece of evidence behind a finding: where it was seen and what exactly was seen there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Where: `header:Subject`, `header:From`, `body:text`, `body:html`, `url`, `attachment`, …
+    pub source: String,
+    /// What: the header value, the text span, the URL, the file name.
+    pub value: String,
+}
+
+impl Evidence {
+    pub fn new(source: impl Into<String>, value: impl Into<String>) -> Self {
+        Evidence { source: source.into(), value: value.into() }
+    }
+}
+
+/// Explanation of a finding in the languages kaibo writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub en: String,
+    pub ja: String,
+}
+
+/// A finding: a named, weighted, explained piece of judgement with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub category: String,
+    pub weight: i32,
+    /// False when the finding is shown but left out of the score (e.g. upstream verdicts under
+    /// `--ignore-upstream-verdicts`).
+    pub scored: bool,
+    pub evidence: Vec<Evidence>,
+    pub explanation: Explanation,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// Domain part of the address, lower case.
+    pub domain: Option<String>,
+}
+
+/// The headers an analyst reads first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MessageSummary {
+    pub subject: Option<String>,
+    pub from: Mailbox,
+    pub reply_to: Vec<Mailbox>,
+    pub return_path: Option<String>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// RFC 3339, as written in the Date header (with its offset).
+    pub date: Option<String>,
+    pub message_id: Option<String>,
+    /// `ja` when the visible text is mostly Japanese, `en` for Latin script, else null.
+    pub language: Option<String>,
+}
+
+/// Which message was analysed: the mail itself, or a mail attached to it by a forwarder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subject {
+    /// `message` or `attached_message`.
+    pub kind: String,
+    /// When an attached message was analysed: the wrapper's subject and sender.
+    pub wrapper_subject: Option<String>,
+    pub wrapper_from: Option<String>,
+}
+
+/// One Received hop, oldest last (as in the header block).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Hop {
+    pub index: usize,
+    pub from_host: Option<String>,
+    pub from_ip: Option<String>,
+    pub by_host: Option<String>,
+    pub with: Option<String>,
+    pub tls: Option<String>,
+    /// RFC 3339.
+    pub time: Option<String>,
+    /// Seconds between the previous (older) hop and this one; negative when clocks disagree.
+    pub delay_seconds: Option<i64>,
+}
+
+/// One method result of an Authentication-Results header.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AuthResult {
+    pub method: String,
+    pub result: String,
+    /// `header.from=…`, `smtp.mailfrom=…`, `header.d=…` and the like.
+    pub properties: Vec<(String, String)>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Authentication {
+    /// The authserv-id of the Authentication-Results header that was trusted.
+    pub authserv_id: Option<String>,
+    /// Why that header was chosen: `topmost` or `configured`.
+    pub trusted_because: Option<String>,
+    pub spf: Option<String>,
+    pub dkim: Vec<String>,
+    pub dmarc: Option<String>,
+    pub arc: Option<String>,
+    pub results: Vec<AuthResult>,
+    /// Every Authentication-Results header seen, top first (raw, unfolded).
+    pub headers_seen: usize,
+}
+
+/// A verdict some server already wrote on the mail.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamVerdict {
+    /// `subject_stamp`, `x-spam-flag`, `x-spam-status`, `microsoft-antispam`…
+    pub kind: String,
+    pub value: String,
+    /// The host (Received `by`) that most likely added it, when the header position tells.
+    pub added_by: Option<String>,
+}
+
+/// A URL found in the mail, with what kaibo could tell about it offline.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UrlObservable {
+    pub url: String,
+    pub host: Option<String>,
+    /// Unicode form of an IDN host.
+    pub host_unicode: Option<String>,
+    pub registrable_domain: Option<String>,
+    pub tld: Option<String>,
+    /// ISO 3166 alpha-2 of a country-code TLD, else null.
+    pub country: Option<String>,
+    pub is_ip: bool,
+    /// Where it came from: `a`, `area`, `form`, `img`, `meta-refresh`, `text`, …
+    pub source: String,
+    /// The text shown for the link (anchor text or alt text), when there is one.
+    pub display_text: Option<String>,
+    pub shortener: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentObservable {
+    pub filename: Option<String>,
+    pub declared_type: String,
+    pub detected_type: Option<String>,
+    pub size: usize,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Observables {
+    pub urls: Vec<UrlObservable>,
+    pub domains: Vec<String>,
+    pub ips: Vec<String>,
+    pub emails: Vec<String>,
+    pub attachments: Vec<AttachmentObservable>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Thresholds {
+    pub suspicious: i32,
+    pub phishing: i32,
+}
+
+/// Everything kaibo concluded about one mail.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub kaibo_version: String,
+    pub verdict: Verdict,
+    pub score: i32,
+    pub thresholds: Thresholds,
+    pub findings: Vec<Finding>,
+    pub analysed: Subject,
+    pub message: MessageSummary,
+    pub observables: Observables,
+    pub hops: Vec<Hop>,
+    pub authentication: Authentication,
+    pub upstream_verdicts: Vec<UpstreamVerdict>,
+    /// Hidden text fragments found in HTML (shown, not read as content).
+    pub hidden_text: Vec<String>,
+    /// Structural defects of the mail, in words.
+    pub defects: Vec<String>,
+}

@@ -1,1 +1,111 @@
-fn main(){}
+//! The `kaibo` command. Flags live in [`flags`]; this file reads input, runs the core and prints.
+
+mod flags;
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use kaibo_core::{Options, Verdict};
+use kaibo_report::{Lang, TextOptions};
+
+use flags::{AnalyzeArgs, Cli, ColorArg, Command, Format, LangArg};
+
+/// The reference phishing mail, embedded so a new user can see kaibo work at once.
+const SAMPLE: &[u8] = include_bytes!("../../../tests/fixtures/phish_seed_utf8.eml");
+
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FLAGGED: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Sample => {
+            let mut out = std::io::stdout().lock();
+            if out.write_all(SAMPLE).and_then(|_| out.flush()).is_err() {
+                return ExitCode::from(EXIT_ERROR);
+            }
+            ExitCode::from(EXIT_CLEAN)
+        }
+        Command::Analyze(args) => match run_analyze(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(msg) => {
+                eprintln!("kaibo: error: {msg}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        },
+    }
+}
+
+fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
+    let (name, raw) = read_input(args)?;
+    let opts = Options {
+        max_input_bytes: args.max_size,
+        ignore_upstream_verdicts: args.ignore_upstream_verdicts,
+        trusted_authserv_ids: args.trusted_authserv_ids.clone(),
+    };
+    let analysis = kaibo_core::analyze(&raw, &opts).map_err(|e| format!("{name}: {e}"))?;
+    let rendered = match args.format {
+        Format::Json => kaibo_report::render_json(&analysis) + "\n",
+        Format::Text => {
+            let color = match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let lang = match args.lang {
+                Some(LangArg::Ja) => Lang::Ja,
+                Some(LangArg::En) => Lang::En,
+                None => lang_from_env(),
+            };
+            kaibo_report::render_text(&analysis, &TextOptions { lang, color, defang: !args.no_defang })
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`kaibo … | head`) is not an analysis error.
+    let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
+    Ok(match analysis.verdict {
+        Verdict::Clean => EXIT_CLEAN,
+        Verdict::Suspicious | Verdict::Phishing => EXIT_FLAGGED,
+    })
+}
+
+/// Reads the mail, at most one byte more than the limit so oversized input is refused without
+/// reading all of it.
+fn read_input(args: &AnalyzeArgs) -> Result<(String, Vec<u8>), String> {
+    if args.sample {
+        return Ok(("sample".into(), SAMPLE.to_vec()));
+    }
+    let limit = args.max_size as u64 + 1;
+    let mut raw = Vec::new();
+    let name = match args.file.as_deref() {
+        None => "stdin".to_string(),
+        Some(p) if p.as_os_str() == "-" => "stdin".to_string(),
+        Some(p) => p.display().to_string(),
+    };
+    let result = match args.file.as_deref() {
+        Some(p) if p.as_os_str() != "-" => {
+            let meta = std::fs::metadata(p).map_err(|e| format!("{name}: {e}"))?;
+            if meta.is_dir() {
+                return Err(format!("{name}: is a directory"));
+            }
+            std::fs::File::open(p).and_then(|f| f.take(limit).read_to_end(&mut raw))
+        }
+        _ => std::io::stdin().lock().take(limit).read_to_end(&mut raw),
+    };
+    result.map_err(|e| format!("{name}: {e}"))?;
+    Ok((name, raw))
+}
+
+/// ja for Japanese locales (LC_ALL, then LC_MESSAGES, then LANG), else en.
+fn lang_from_env() -> Lang {
+    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        if let Ok(v) = std::env::var(var)
+            && !v.is_empty()
+        {
+            return if v.starts_with("ja") { Lang::Ja } else { Lang::En };
+        }
+    }
+    Lang::En
+}

@@ -145,9 +145,15 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
         hops: mail.hops.clone(),
         authentication: collected.authentication,
         upstream_verdicts: collected.upstream,
+        text_excerpt: excerpt(&content.visible_text, 400),
         hidden_text: content.hidden_text.clone(),
         defects: mail.defects.clone(),
     }
+}
+
+fn excerpt(text: &str, max_chars: usize) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| checks::clip(t, max_chars))
 }
 
 /// Reads the body parts and HTML attachments into visible text, hidden text and links.

@@ -201,6 +201,8 @@ pub struct Analysis {
     pub hops: Vec<Hop>,
     pub authentication: Authentication,
     pub upstream_verdicts: Vec<UpstreamVerdict>,
+    /// The start of the visible text, as the reader sees it (at most 400 characters).
+    pub text_excerpt: Option<String>,
     /// Hidden text fragments found in HTML (shown, not read as content).
     pub hidden_text: Vec<String>,
     /// Structural defects of the mail, in words.

@@ -1,0 +1,118 @@
+//! Every command-line flag of kaibo, in one place.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kaibo",
+    version,
+    about = "kaibo (解剖): dissects a suspicious email and explains the verdict",
+    long_about = "kaibo (解剖): dissects a suspicious email the way an analyst does — headers, sender, \
+authentication, the lure, every link — and explains its verdict in English or Japanese.\n\n\
+Exit codes: 0 clean, 1 suspicious or phishing, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse one email, offline.
+    Analyze(AnalyzeArgs),
+    /// Print the embedded sample mail (the reference phishing case) to stdout.
+    Sample,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    En,
+    Ja,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// The mail to analyse (.eml, RFC 5322); `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Analyse the embedded sample mail instead of FILE.
+    #[arg(long, conflicts_with = "file")]
+    pub sample: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Language of the text report; default from LC_ALL / LC_MESSAGES / LANG (ja_* → ja).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+
+    /// Keep verdicts of upstream filters (spam stamps, X-Spam-*, Microsoft SCL) out of the score.
+    #[arg(long)]
+    pub ignore_upstream_verdicts: bool,
+
+    /// Trust the Authentication-Results header of this authserv-id (repeatable); by default the
+    /// topmost one is trusted.
+    #[arg(long = "trusted-authserv-id", value_name = "ID")]
+    pub trusted_authserv_ids: Vec<String>,
+
+    /// Refuse input larger than this (bytes; K, M and G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_size: usize,
+
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Show URLs and domains as they are instead of defanged (hxxps://, [.]).
+    #[arg(long)]
+    pub no_defang: bool,
+}
+
+/// `50M`, `512K`, `1G` or plain bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1024),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1024 * 1024),
+        Some('g' | 'G') => (&s[..s.len() - 1], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    let n: usize = num.trim().parse().map_err(|_| format!("not a size: {s:?} (use e.g. 50M, 512K or bytes)"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("50M"), Ok(50 * 1024 * 1024));
+        assert_eq!(parse_size("512k"), Ok(512 * 1024));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+    }
+}

@@ -1,0 +1,414 @@
+//! The terminal report: the dissection in the order an analyst writes it up.
+//!
+//! Headers → Sender → Content → Links → Verdict → Advice. Each section shows the facts first,
+//! then the findings that belong to it with their weight, explanation and evidence. Colour is
+//! used only when asked (the CLI asks when stdout is a terminal).
+
+use std::fmt::Write;
+
+use kaibo_core::{Analysis, Finding, Verdict};
+
+use crate::defang::{defang_text, defang_url};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ja,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    pub lang: Lang,
+    pub color: bool,
+    /// Defang URLs, domains and addresses (on by default).
+    pub defang: bool,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions { lang: Lang::En, color: false, defang: true }
+    }
+}
+
+/// UI words in both languages.
+struct Words {
+    title: &'static str,
+    headers: &'static str,
+    sender: &'static str,
+    content: &'static str,
+    links: &'static str,
+    verdict: &'static str,
+    advice: &'static str,
+    subject: &'static str,
+    date: &'static str,
+    to: &'static str,
+    route: &'static str,
+    auth: &'static str,
+    upstream: &'static str,
+    added_by: &'static str,
+    none: &'static str,
+    language: &'static str,
+    text_excerpt: &'static str,
+    hidden: &'static str,
+    attachments: &'static str,
+    no_links: &'static str,
+    shown_as: &'static str,
+    domain: &'static str,
+    country: &'static str,
+    score: &'static str,
+    reasons: &'static str,
+    analysed_attached: &'static str,
+    not_scored: &'static str,
+    defects: &'static str,
+}
+
+const EN: Words = Words {
+    title: "kaibo dissection",
+    headers: "Headers",
+    sender: "Sender",
+    content: "Content",
+    links: "Links",
+    verdict: "Verdict",
+    advice: "Advice for the recipient",
+    subject: "Subject",
+    date: "Date",
+    to: "To",
+    route: "Route (newest first)",
+    auth: "Authentication",
+    upstream: "Upstream verdicts",
+    added_by: "added by",
+    none: "none",
+    language: "Language",
+    text_excerpt: "Text (excerpt)",
+    hidden: "Hidden text",
+    attachments: "Attachments",
+    no_links: "No links.",
+    shown_as: "shown as",
+    domain: "domain",
+    country: "country",
+    score: "score",
+    reasons: "Why",
+    analysed_attached: "This mail forwards another mail as an attachment; the attached mail is analysed below.",
+    not_scored: "not scored",
+    defects: "Defects",
+};
+
+const JA: Words = Words {
+    title: "kaibo 解剖レポート",
+    headers: "ヘッダー",
+    sender: "差出人",
+    content: "本文",
+    links: "リンク",
+    verdict: "判定",
+    advice: "受信者へのアドバイス",
+    subject: "件名",
+    date: "日時",
+    to: "宛先",
+    route: "配送経路(新しい順)",
+    auth: "送信元認証",
+    upstream: "経路上の判定",
+    added_by: "付与",
+    none: "なし",
+    language: "言語",
+    text_excerpt: "本文(抜粋)",
+    hidden: "隠しテキスト",
+    attachments: "添付ファイル",
+    no_links: "リンクはありません。",
+    shown_as: "表示",
+    domain: "ドメイン",
+    country: "国",
+    score: "スコア",
+    reasons: "根拠",
+    analysed_attached: "このメールは別のメールを添付で転送しています。以下は添付されたメールの解析です。",
+    not_scored: "スコア対象外",
+    defects: "構造上の不備",
+};
+
+struct Out<'a> {
+    buf: String,
+    opts: &'a TextOptions,
+    w: &'static Words,
+}
+
+impl Out<'_> {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.opts.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+
+    fn heading(&mut self, s: &str) {
+        let h = self.paint("1;36", &format!("== {s} =="));
+        let _ = writeln!(self.buf, "\n{h}");
+    }
+
+    fn field(&mut self, label: &str, value: &str) {
+        // Pad by display width: CJK characters take two terminal columns.
+        let pad = 14usize.saturating_sub(display_width(label));
+        let _ = writeln!(self.buf, "  {label}{} {value}", " ".repeat(pad));
+    }
+
+    /// Indicators are defanged unless the user asked for raw output.
+    fn ioc(&self, s: &str) -> String {
+        if self.opts.defang { defang_text(s) } else { s.to_string() }
+    }
+
+    fn url(&self, s: &str) -> String {
+        if self.opts.defang { defang_url(s) } else { s.to_string() }
+    }
+
+    fn finding(&mut self, f: &Finding) {
+        let weight = if f.scored { format!("{:+}", f.weight) } else { format!("({})", self.w.not_scored) };
+        let code = if !f.scored || f.weight <= 0 { "32" } else if f.weight >= 20 { "1;31" } else { "33" };
+        let head = self.paint(code, &format!("[{weight}] {}", f.id));
+        let expl = match self.opts.lang {
+            Lang::En => &f.explanation.en,
+            Lang::Ja => &f.explanation.ja,
+        };
+        let _ = writeln!(self.buf, "  {head}");
+        let _ = writeln!(self.buf, "      {expl}");
+        for e in &f.evidence {
+            let v = if e.source.starts_with("url") { self.url(&e.value) } else { self.ioc(&e.value) };
+            let _ = writeln!(self.buf, "      · {}: {v}", e.source);
+        }
+    }
+
+    fn findings_of(&mut self, a: &Analysis, categories: &[&str]) {
+        for f in a.findings.iter().filter(|f| categories.contains(&f.category.as_str())) {
+            self.finding(f);
+        }
+    }
+}
+
+/// Renders the analysis as a terminal report.
+pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
+    let w = match opts.lang {
+        Lang::En => &EN,
+        Lang::Ja => &JA,
+    };
+    let mut o = Out { buf: String::new(), opts, w };
+    let m = &a.message;
+
+    let verdict_word = verdict_word(a.verdict, opts.lang);
+    let color = match a.verdict {
+        Verdict::Phishing => "1;41;97",
+        Verdict::Suspicious => "1;43;30",
+        Verdict::Clean => "1;42;30",
+    };
+    let _ = writeln!(o.buf, "{} — {}", w.title, m.subject.as_deref().unwrap_or("(no subject)"));
+    let badge = o.paint(color, &format!(" {verdict_word} "));
+    let _ = writeln!(
+        o.buf,
+        "{badge}  {} {} ({} ≥ {}, {} ≥ {})",
+        w.score,
+        a.score,
+        verdict_word(Verdict::Suspicious, opts.lang),
+        a.thresholds.suspicious,
+        verdict_word(Verdict::Phishing, opts.lang),
+        a.thresholds.phishing
+    );
+    if a.analysed.kind == "attached_message" {
+        let _ = writeln!(o.buf, "{}", w.analysed_attached);
+    }
+
+    // Headers
+    o.heading(w.headers);
+    o.field(w.subject, m.subject.as_deref().unwrap_or(w.none));
+    o.field(w.date, m.date.as_deref().unwrap_or(w.none));
+    o.field("Message-ID", &o.ioc(m.message_id.as_deref().unwrap_or(w.none)));
+    let to = m.to.iter().filter_map(|t| t.address.clone()).collect::<Vec<_>>().join(", ");
+    o.field(w.to, &o.ioc(if to.is_empty() { w.none } else { &to }));
+    if !a.upstream_verdicts.is_empty() {
+        let _ = writeln!(o.buf, "  {}:", w.upstream);
+        for u in &a.upstream_verdicts {
+            let by = u.added_by.as_deref().map(|b| format!(" ({} {})", w.added_by, o.ioc(b))).unwrap_or_default();
+            let _ = writeln!(o.buf, "    - {}: {}{by}", u.kind, u.value);
+        }
+    }
+    if !a.hops.is_empty() {
+        let _ = writeln!(o.buf, "  {}:", w.route);
+        for h in &a.hops {
+            let from = match (&h.from_host, &h.from_ip) {
+                (Some(host), Some(ip)) if host != ip => format!("{host} [{ip}]"),
+                (Some(host), _) => host.clone(),
+                (None, Some(ip)) => format!("[{ip}]"),
+                (None, None) => "?".into(),
+            };
+            let mut line = format!("    {}. {} → {}", h.index + 1, o.ioc(&from), o.ioc(h.by_host.as_deref().unwrap_or("?")));
+            if let Some(with) = &h.with {
+                let _ = write!(line, "  {with}");
+            }
+            if let Some(tls) = &h.tls {
+                let _ = write!(line, " {tls}");
+            }
+            if let Some(t) = &h.time {
+                let _ = write!(line, "  {t}");
+            }
+            if let Some(d) = h.delay_seconds {
+                let _ = write!(line, " (+{d}s)");
+            }
+            let _ = writeln!(o.buf, "{line}");
+        }
+    }
+    if !a.defects.is_empty() {
+        let _ = writeln!(o.buf, "  {}: {}", w.defects, a.defects.join("; "));
+    }
+    o.findings_of(a, &["upstream", "structure"]);
+
+    // Sender
+    o.heading(w.sender);
+    let from = match (&m.from.name, &m.from.address) {
+        (Some(n), Some(ad)) => format!("\"{n}\" <{ad}>"),
+        (None, Some(ad)) => ad.clone(),
+        (Some(n), None) => n.clone(),
+        (None, None) => w.none.to_string(),
+    };
+    o.field("From", &o.ioc(&from));
+    if let Some(rp) = &m.return_path {
+        o.field("Return-Path", &o.ioc(if rp.is_empty() { "<>" } else { rp }));
+    }
+    for rt in &m.reply_to {
+        o.field("Reply-To", &o.ioc(rt.address.as_deref().unwrap_or("")));
+    }
+    let auth = &a.authentication;
+    if let Some(id) = &auth.authserv_id {
+        let dash = "-".to_string();
+        let summary = format!(
+            "spf={} dkim={} dmarc={}{}  ({}: {})",
+            auth.spf.as_deref().unwrap_or("-"),
+            if auth.dkim.is_empty() { dash.clone() } else { auth.dkim.join(",") },
+            auth.dmarc.as_deref().unwrap_or("-"),
+            auth.arc.as_deref().map(|x| format!(" arc={x}")).unwrap_or_default(),
+            o.ioc(id),
+            auth.trusted_because.as_deref().unwrap_or("")
+        );
+        o.field(w.auth, &summary);
+    } else {
+        o.field(w.auth, w.none);
+    }
+    o.findings_of(a, &["sender", "auth"]);
+
+    // Content
+    o.heading(w.content);
+    if let Some(lang) = &m.language {
+        o.field(w.language, lang);
+    }
+    if let Some(ex) = &a.text_excerpt {
+        let _ = writeln!(o.buf, "  {}:", w.text_excerpt);
+        for line in ex.lines().filter(|l| !l.trim().is_empty()).take(8) {
+            let _ = writeln!(o.buf, "    │ {}", o.ioc(&clip(line.trim(), 100)));
+        }
+    }
+    if !a.hidden_text.is_empty() {
+        let hidden = a.hidden_text.iter().take(3).map(|h| format!("\"{}\"", clip(h, 60))).collect::<Vec<_>>().join(", ");
+        o.field(w.hidden, &hidden);
+    }
+    for att in &a.observables.attachments {
+        let name = att.filename.as_deref().unwrap_or("(unnamed)");
+        let detected = att.detected_type.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
+        let line = format!("{name} ({}{detected}, {} B) sha256 {}", att.declared_type, att.size, att.sha256);
+        o.field(w.attachments, &line);
+    }
+    o.findings_of(a, &["lure", "content", "attachment"]);
+
+    // Links
+    o.heading(w.links);
+    let clickable: Vec<_> = a.observables.urls.iter().filter(|u| u.source != "img" && u.source != "iframe").collect();
+    if clickable.is_empty() {
+        let _ = writeln!(o.buf, "  {}", w.no_links);
+    }
+    for (i, u) in clickable.iter().enumerate().take(30) {
+        let _ = writeln!(o.buf, "  {}. {}  ({})", i + 1, o.url(&u.url), u.source);
+        if let Some(t) = &u.display_text {
+            let _ = writeln!(o.buf, "     {}: {}", w.shown_as, o.ioc(&clip(t, 80)));
+        }
+        let mut facts = Vec::new();
+        if let Some(d) = &u.registrable_domain {
+            facts.push(format!("{}: {}", w.domain, o.ioc(d)));
+        }
+        if let Some(uni) = &u.host_unicode {
+            facts.push(format!("IDN: {uni}"));
+        }
+        if let Some(c) = &u.country {
+            facts.push(format!("{}: {}", w.country, c));
+        }
+        if u.is_ip {
+            facts.push("IP".into());
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(o.buf, "     {}", facts.join("  "));
+        }
+    }
+    if clickable.len() > 30 {
+        let _ = writeln!(o.buf, "  … {} more", clickable.len() - 30);
+    }
+    o.findings_of(a, &["links"]);
+
+    // Verdict
+    o.heading(w.verdict);
+    let badge = o.paint(color, &format!(" {verdict_word} "));
+    let _ = writeln!(o.buf, "  {badge}  {} {}", w.score, a.score);
+    let top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).take(6).collect();
+    if !top.is_empty() {
+        let _ = writeln!(o.buf, "  {}:", w.reasons);
+        for f in top {
+            let first_sentence = match opts.lang {
+                Lang::En => f.explanation.en.split(". ").next().unwrap_or(""),
+                Lang::Ja => f.explanation.ja.split('。').next().unwrap_or(""),
+            };
+            let _ = writeln!(o.buf, "    {:+} {} — {}", f.weight, f.id, first_sentence.trim_end_matches('.'));
+        }
+    }
+
+    o.heading(w.advice);
+    for line in advice(a.verdict, opts.lang) {
+        let _ = writeln!(o.buf, "  - {line}");
+    }
+    o.buf
+}
+
+fn verdict_word(v: Verdict, lang: Lang) -> &'static str {
+    match (v, lang) {
+        (Verdict::Phishing, Lang::En) => "PHISHING",
+        (Verdict::Suspicious, Lang::En) => "SUSPICIOUS",
+        (Verdict::Clean, Lang::En) => "CLEAN",
+        (Verdict::Phishing, Lang::Ja) => "フィッシング",
+        (Verdict::Suspicious, Lang::Ja) => "要注意",
+        (Verdict::Clean, Lang::Ja) => "問題なし",
+    }
+}
+
+fn advice(v: Verdict, lang: Lang) -> &'static [&'static str] {
+    match (v, lang) {
+        (Verdict::Phishing | Verdict::Suspicious, Lang::En) => &[
+            "Do not click the links, open the attachments or reply. Delete the mail, or report it to your administrator.",
+            "To check your account, open the service from your own bookmark or its official app, never from the mail.",
+            "If you already entered a password: change it now from the official site, and everywhere you use the same password; turn on two-factor authentication.",
+            "If you entered card details: call your card issuer and have the card stopped. Tell your administrator if it was a work account.",
+        ],
+        (Verdict::Clean, Lang::En) => &[
+            "kaibo found no sign of phishing offline. That is not a guarantee: if the mail asks for a password or payment, check through the official site or app.",
+        ],
+        (Verdict::Phishing | Verdict::Suspicious, Lang::Ja) => &[
+            "本文のリンクは絶対にクリックせず、添付ファイルも開かず、返信もしないでください。メールは削除するか、管理者に報告してください。",
+            "アカウントを確認したいときは、メールからではなく、ブックマークや公式アプリから開いてください。",
+            "すでにパスワードを入力してしまった場合は、落ち着いて、公式サイトからすぐにパスワードを変更してください。同じパスワードを使い回しているサービスもすべて変更し、二段階認証を有効にしてください。",
+            "クレジットカード情報を入力した場合は、カード会社に連絡して利用を停止してください。会社のアカウントなら管理者にも知らせてください。",
+        ],
+        (Verdict::Clean, Lang::Ja) => &[
+            "オフラインの解析ではフィッシングの兆候は見つかりませんでした。ただし安全の保証ではありません。パスワードや支払いを求められたら、公式サイトやアプリから確認してください。",
+        ],
+    }
+}
+
+/// Terminal columns of a string: East Asian wide characters take two.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115f | 0x2e80..=0xa4cf | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe30..=0xfe4f | 0xff00..=0xff60 | 0xffe0..=0xffe6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+}

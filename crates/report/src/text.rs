@@ -187,14 +187,14 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
     let mut o = Out { buf: String::new(), opts, w };
     let m = &a.message;
 
-    let verdict_word = verdict_word(a.verdict, opts.lang);
+    let verdict_label = verdict_word(a.verdict, opts.lang);
     let color = match a.verdict {
         Verdict::Phishing => "1;41;97",
         Verdict::Suspicious => "1;43;30",
         Verdict::Clean => "1;42;30",
     };
     let _ = writeln!(o.buf, "{} — {}", w.title, m.subject.as_deref().unwrap_or("(no subject)"));
-    let badge = o.paint(color, &format!(" {verdict_word} "));
+    let badge = o.paint(color, &format!(" {verdict_label} "));
     let _ = writeln!(
         o.buf,
         "{badge}  {} {} ({} ≥ {}, {} ≥ {})",
@@ -344,7 +344,7 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
 
     // Verdict
     o.heading(w.verdict);
-    let badge = o.paint(color, &format!(" {verdict_word} "));
+    let badge = o.paint(color, &format!(" {verdict_label} "));
     let _ = writeln!(o.buf, "  {badge}  {} {}", w.score, a.score);
     let top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).take(6).collect();
     if !top.is_empty() {

@@ -94,7 +94,8 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         Some('g' | 'G') => (&s[..s.len() - 1], 1024 * 1024 * 1024),
         _ => (s, 1),
     };
-    let n: usize = num.trim().parse().map_err(|_| format!("not a size: {s:?} (use e.g. 50M, 512K or bytes)"))?;
+    let n: usize =
+        num.trim().parse().map_err(|_| format!("not a size: {s:?} (use e.g. 50M, 512K or bytes)"))?;
     n.checked_mul(mult).ok_or_else(|| format!("size too large: {s}"))
 }
 

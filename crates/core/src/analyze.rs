@@ -18,6 +18,15 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     if raw.len() > opts.max_input_bytes {
         return Err(AnalyzeError::TooLarge { size: raw.len(), limit: opts.max_input_bytes });
     }
+    // Classic Mac OS mail ends lines with a bare CR; MIME parsers split on LF.
+    let normalised: Vec<u8>;
+    let mut raw = raw;
+    let head = &raw[..raw.len().min(8192)];
+    let bare_cr = !head.contains(&b'\n') && head.contains(&b'\r');
+    if bare_cr {
+        normalised = raw.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect();
+        raw = &normalised;
+    }
     let raw = skip_mbox_separator(raw);
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(AnalyzeError::Empty);
@@ -34,7 +43,10 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
         return Err(AnalyzeError::NotAMail("no mail headers (From, To, Subject, Date, Received…)".into()));
     }
     let k = knowledge();
-    let outer = extract(&msg);
+    let mut outer = extract(&msg);
+    if bare_cr {
+        outer.defects.push("lines end in a bare CR (classic Mac OS), read as line breaks".into());
+    }
     Ok(analyze_facts(outer, k, opts))
 }
 
@@ -55,16 +67,29 @@ fn not_a_mail(raw: &[u8]) -> Option<String> {
     if head.contains(&0) {
         return Some("binary data (NUL bytes)".into());
     }
-    let first = head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).find(|l| !l.is_empty())?;
+    let first =
+        head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).find(|l| !l.is_empty())?;
     let colon = first.iter().position(|&b| b == b':');
-    let valid = colon.is_some_and(|c| c > 0 && first[..c].iter().all(|&b| (33..=126).contains(&b) && b != b':'));
+    let valid =
+        colon.is_some_and(|c| c > 0 && first[..c].iter().all(|&b| (33..=126).contains(&b) && b != b':'));
     (!valid).then(|| "the first line is not a header field".into())
 }
 
 fn has_mail_headers(msg: &Message<'_>) -> bool {
     const KNOWN: &[&str] = &[
-        "from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version",
-        "content-type", "delivered-to", "reply-to", "sender", "cc",
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "received",
+        "return-path",
+        "mime-version",
+        "content-type",
+        "delivered-to",
+        "reply-to",
+        "sender",
+        "cc",
     ];
     msg.root_part().headers().iter().any(|h| KNOWN.iter().any(|k| h.name().eq_ignore_ascii_case(k)))
 }
@@ -76,7 +101,12 @@ fn forwarded_subject(outer: &MailFacts, content: &Content) -> Option<usize> {
     if outer.attached.len() != 1 || outer.report_type.is_some() {
         return None;
     }
-    let own_text = content.visible_text.lines().filter(|l| !l.trim_start().starts_with('>')).map(str::len).sum::<usize>();
+    let own_text = content
+        .visible_text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .map(str::len)
+        .sum::<usize>();
     let own_links = content.links.iter().filter(|l| l.is_clickable()).count();
     (own_text < 1500 && own_links <= 3).then_some(0)
 }
@@ -106,7 +136,14 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
     let ctx = Context { k, mail: &mail, content: &content, opts, genuine_dsn };
     let mut collected = checks::run_all(&ctx);
     if let Some(w) = &wrapper {
-        let mut ev = vec![Evidence::new("wrapper", format!("{} <{}>", w.subject.clone().unwrap_or_default(), w.from.address.clone().unwrap_or_default()))];
+        let mut ev = vec![Evidence::new(
+            "wrapper",
+            format!(
+                "{} <{}>",
+                w.subject.clone().unwrap_or_default(),
+                w.from.address.clone().unwrap_or_default()
+            ),
+        )];
         if let Some(s) = &mail.subject {
             ev.push(Evidence::new("attached mail", s.clone()));
         }
@@ -199,7 +236,8 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
 
     let mut seen = std::collections::HashSet::new();
     for (url, source, display, hidden) in raw_links {
-        if let Some(addr) = url.trim().strip_prefix("mailto:").or_else(|| url.trim().strip_prefix("MAILTO:")) {
+        if let Some(addr) = url.trim().strip_prefix("mailto:").or_else(|| url.trim().strip_prefix("MAILTO:"))
+        {
             let addr = addr.split('?').next().unwrap_or("").trim().to_string();
             if addr.contains('@') && !c.emails.contains(&addr) {
                 c.emails.push(addr);
@@ -319,7 +357,10 @@ fn is_public(ip: std::net::IpAddr) -> bool {
         }
         std::net::IpAddr::V6(v6) => {
             let s = v6.segments();
-            !(v6.is_loopback() || v6.is_unspecified() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80)
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80)
         }
     }
 }

@@ -44,7 +44,11 @@ fn segments(value: &str) -> Vec<(String, Option<String>)> {
     let mut comments: Vec<String> = Vec::new();
     for c in value.chars() {
         if escaped {
-            if depth > 0 { comment.push(c) } else { cur.push(c) }
+            if depth > 0 {
+                comment.push(c)
+            } else {
+                cur.push(c)
+            }
             escaped = false;
             continue;
         }
@@ -154,7 +158,8 @@ mod tests {
 
     #[test]
     fn versions_quotes_and_junk() {
-        let h = parse("mx.example 1; dkim=pass header.d=\"a;b.example\" header.s=s1; arc=pass; garbage; =x").unwrap();
+        let h = parse("mx.example 1; dkim=pass header.d=\"a;b.example\" header.s=s1; arc=pass; garbage; =x")
+            .unwrap();
         assert_eq!(h.authserv_id, "mx.example");
         assert_eq!(h.result("dkim").unwrap().property("header.d"), Some("a;b.example"));
         assert_eq!(h.result("arc").unwrap().result, "pass");

@@ -45,13 +45,39 @@ const MAX_HIDDEN_FRAGMENTS: usize = 20;
 const MAX_FRAGMENT_CHARS: usize = 200;
 
 const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr", "keygen",
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr", "keygen",
 ];
 const BLOCK: &[&str] = &[
-    "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "section", "article", "header", "footer", "center", "hr", "pre", "form", "dl",
-    "dt", "dd", "address", "tbody", "thead",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
+    "hr",
+    "pre",
+    "form",
+    "dl",
+    "dt",
+    "dd",
+    "address",
+    "tbody",
+    "thead",
 ];
 const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "td", "th", "tr", "option", "dt", "dd"];
 
@@ -151,30 +177,43 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                     }
                     "iframe" | "frame" => {
                         if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
-                            doc.links.push(HtmlLink { url: src.to_string(), source: "iframe", display_text: None, hidden });
+                            doc.links.push(HtmlLink {
+                                url: src.to_string(),
+                                source: "iframe",
+                                display_text: None,
+                                hidden,
+                            });
                         }
                     }
                     "form" => {
                         let action = attr("action").filter(|a| !a.is_empty()).map(str::to_string);
                         if let Some(a) = &action {
-                            doc.links.push(HtmlLink { url: a.clone(), source: "form", display_text: None, hidden });
+                            doc.links.push(HtmlLink {
+                                url: a.clone(),
+                                source: "form",
+                                display_text: None,
+                                hidden,
+                            });
                         }
                         doc.forms.push(HtmlForm { action, has_password: false });
                         form_open = Some(doc.forms.len() - 1);
                     }
-                    "input" => {
-                        if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")) {
-                            match form_open {
-                                Some(i) => doc.forms[i].has_password = true,
-                                None => doc.forms.push(HtmlForm { action: None, has_password: true }),
-                            }
+                    "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
+                        match form_open {
+                            Some(i) => doc.forms[i].has_password = true,
+                            None => doc.forms.push(HtmlForm { action: None, has_password: true }),
                         }
                     }
                     "meta" => {
                         if attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
                             && let Some(url) = attr("content").and_then(refresh_url)
                         {
-                            doc.links.push(HtmlLink { url, source: "meta-refresh", display_text: None, hidden: false });
+                            doc.links.push(HtmlLink {
+                                url,
+                                source: "meta-refresh",
+                                display_text: None,
+                                hidden: false,
+                            });
                         }
                     }
                     "title" => {
@@ -371,7 +410,8 @@ fn parse_color(v: &str) -> Option<Rgb> {
         let h = |s: &str| u8::from_str_radix(s, 16).ok();
         return match hex.len() {
             3 => {
-                let c: Vec<u8> = hex.chars().filter_map(|c| u8::from_str_radix(&c.to_string(), 16).ok()).collect();
+                let c: Vec<u8> =
+                    hex.chars().filter_map(|c| u8::from_str_radix(&c.to_string(), 16).ok()).collect();
                 (c.len() == 3).then(|| Rgb(c[0] * 17, c[1] * 17, c[2] * 17))
             }
             6 => Some(Rgb(h(&hex[0..2])?, h(&hex[2..4])?, h(&hex[4..6])?)),
@@ -424,7 +464,8 @@ impl<'a> Scanner<'a> {
             }
             let b = rest.as_bytes();
             if rest.starts_with("<!--") {
-                self.pos += rest[4..].find("-->").map_or(rest.len(), |i| i + 7);
+                self.pos +=
+                    rest.strip_prefix("<!--").and_then(|r| r.find("-->")).map_or(rest.len(), |i| i + 7);
                 continue;
             }
             if b.len() > 1 && (b[1] == b'!' || b[1] == b'?') {
@@ -607,9 +648,22 @@ mod tests {
 
     #[test]
     fn malformed_markup_never_panics() {
-        for s in ["<", "<a", "<a href=", "<a href='x", "</", "<!--", "<div style=\"color:#zzzzzz\">x",
-            "<p><p><p>", "<a href=x><a href=y>t</a>", "<title>x", "<script>x", "<<<>>>", "<é>", "</é>"]
-        {
+        for s in [
+            "<",
+            "<a",
+            "<a href=",
+            "<a href='x",
+            "</",
+            "<!--",
+            "<div style=\"color:#zzzzzz\">x",
+            "<p><p><p>",
+            "<a href=x><a href=y>t</a>",
+            "<title>x",
+            "<script>x",
+            "<<<>>>",
+            "<é>",
+            "</é>",
+        ] {
             let _ = analyze_html(s);
         }
         let deep = "<div>".repeat(10_000) + "x" + &"</div>".repeat(10_000);

@@ -222,10 +222,8 @@ impl Knowledge {
         let findings: FindingsFile =
             toml::from_str(FINDINGS_TOML).map_err(|e| format!("findings.toml: {e}"))?;
         let lures: LuresFile = toml::from_str(LURES_TOML).map_err(|e| format!("lures.toml: {e}"))?;
-        let senders: SendersFile =
-            toml::from_str(SENDERS_TOML).map_err(|e| format!("senders.toml: {e}"))?;
-        let brands: BrandsFile =
-            toml::from_str(BRANDS_TOML).map_err(|e| format!("brands.toml: {e}"))?;
+        let senders: SendersFile = toml::from_str(SENDERS_TOML).map_err(|e| format!("senders.toml: {e}"))?;
+        let brands: BrandsFile = toml::from_str(BRANDS_TOML).map_err(|e| format!("brands.toml: {e}"))?;
         let cctld: CctldFile = toml::from_str(CCTLD_TOML).map_err(|e| format!("cctld.toml: {e}"))?;
         let attachments: AttachmentsFile =
             toml::from_str(ATTACHMENTS_TOML).map_err(|e| format!("attachments.toml: {e}"))?;
@@ -250,8 +248,7 @@ impl Knowledge {
                 lure_patterns.push((i, p.clone()));
             }
         }
-        let lure_matcher =
-            automaton(&lure_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+        let lure_matcher = automaton(&lure_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
 
         let mut brand_patterns = Vec::new();
         for (i, b) in brands.brand.iter().enumerate() {
@@ -259,8 +256,7 @@ impl Knowledge {
                 brand_patterns.push((i, n.clone()));
             }
         }
-        let brand_matcher =
-            automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+        let brand_matcher = automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
 
         let mut countries = HashMap::new();
         for line in COUNTRIES_TSV.lines() {
@@ -272,10 +268,7 @@ impl Knowledge {
                 return Err(format!("countries.tsv: bad line {line:?}"));
             };
             let ja = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
-            countries.insert(
-                code.to_string(),
-                Country { code: code.to_string(), en: en.to_string(), ja },
-            );
+            countries.insert(code.to_string(), Country { code: code.to_string(), en: en.to_string(), ja });
         }
 
         let mut brand_skeletons = HashMap::new();
@@ -378,7 +371,7 @@ impl Knowledge {
                 } else if r.contains(' ') {
                     lower.find(r.as_str()).is_some_and(|i| is_word_bounded(&lower, i, i + r.len()))
                 } else {
-                    words.iter().any(|w| *w == r.as_str())
+                    words.contains(&r.as_str())
                 }
             })
             .map(String::as_str)
@@ -443,9 +436,7 @@ fn is_word_bounded(text: &str, start: usize, end: usize) -> bool {
     let after = text[end..].chars().next();
     let first = text[start..].chars().next();
     let last = text[..end].chars().next_back();
-    let glued = |c: Option<char>, edge: Option<char>| {
-        matches!((c, edge), (Some(c), Some(e)) if c.is_ascii_alphanumeric() && e.is_ascii_alphanumeric())
-    };
+    let glued = |c: Option<char>, edge: Option<char>| matches!((c, edge), (Some(c), Some(e)) if c.is_ascii_alphanumeric() && e.is_ascii_alphanumeric());
     !glued(before, first) && !glued(after, last)
 }
 
@@ -472,8 +463,17 @@ mod tests {
         for (id, f) in &k.findings {
             assert!(!f.en.trim().is_empty(), "{id} has no English text");
             assert!(!f.ja.trim().is_empty(), "{id} has no Japanese text");
-            assert!(f.ja.chars().any(|c| !c.is_ascii()), "{id}: ja text is not Japanese");
+            assert!(!f.ja.is_ascii(), "{id}: ja text is not Japanese");
             assert!(id.starts_with(&format!("{}.", f.category)), "{id}: id must start with its category");
+        }
+    }
+
+    #[test]
+    fn docs_list_every_finding_with_its_weight() {
+        let doc = include_str!("../../../docs/findings.md");
+        for (id, f) in &knowledge().findings {
+            let row = format!("| `{id}` | {} | {:+} |", f.category, f.weight);
+            assert!(doc.contains(&row), "docs/findings.md lacks or misstates {id}: expected a row starting {row}");
         }
     }
 
@@ -498,7 +498,8 @@ mod tests {
     #[test]
     fn lure_phrases_match_japanese_and_english() {
         let k = knowledge();
-        let text = "午前 08 時 11 分、同期エラーにより 2 件のメールが差出人に返送されました。 Your MAILBOX IS FULL";
+        let text =
+            "午前 08 時 11 分、同期エラーにより 2 件のメールが差出人に返送されました。 Your MAILBOX IS FULL";
         let groups: HashSet<&str> =
             k.lure_hits(text).iter().map(|h| k.lure_groups[h.group].as_str()).collect();
         assert!(groups.contains("lure.sync_error"));

@@ -66,7 +66,10 @@ impl std::fmt::Display for AnalyzeError {
         match self {
             AnalyzeError::Empty => write!(f, "the input is empty"),
             AnalyzeError::TooLarge { size, limit } => {
-                write!(f, "the input is {size} bytes, larger than the limit of {limit} bytes (see --max-size)")
+                write!(
+                    f,
+                    "the input is {size} bytes, larger than the limit of {limit} bytes (see --max-size)"
+                )
             }
             AnalyzeError::NotAMail(why) => write!(f, "not an email: {why}"),
         }

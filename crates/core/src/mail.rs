@@ -8,7 +8,9 @@
 //! really Shift_JIS, or the reverse) is re-decoded from its raw bytes when that gives fewer
 //! replacement characters. Every repair is recorded as a defect.
 
-use mail_parser::{Addr, Address, Encoding, HeaderName, HeaderValue, Message, MessagePart, MimeHeaders, PartType};
+use mail_parser::{
+    Addr, Address, Encoding, HeaderName, HeaderValue, Message, MessagePart, MimeHeaders, PartType,
+};
 use sha2::{Digest, Sha256};
 
 use crate::auth_results::{self, AuthResultsHeader};
@@ -93,17 +95,15 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
     let root_headers = msg.root_part().headers();
 
     let mut eight_bit = false;
+    let mut hop_times: Vec<Option<i64>> = Vec::new();
     for h in root_headers {
         let raw_value = raw.get(h.offset_start as usize..h.offset_end as usize).unwrap_or(b"");
         let needs_redecode = !raw_value.is_ascii() && std::str::from_utf8(raw_value).is_err();
         if needs_redecode {
             eight_bit = true;
         }
-        let value = if needs_redecode {
-            unfold(&decode_guess(raw_value))
-        } else {
-            header_text(h.value(), raw_value)
-        };
+        let value =
+            if needs_redecode { unfold(&decode_guess(raw_value)) } else { header_text(h.value(), raw_value) };
         f.headers.push(HeaderLine { name: h.name().to_string(), value });
         match &h.name {
             HeaderName::Subject => {
@@ -117,9 +117,11 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
                     f.from = if needs_redecode {
                         mailbox_from_text(&f.headers.last().unwrap().value)
                     } else {
-                        h.value().as_address().and_then(Address::first).map(mailbox).unwrap_or_else(|| {
-                            mailbox_from_text(&String::from_utf8_lossy(raw_value))
-                        })
+                        h.value()
+                            .as_address()
+                            .and_then(Address::first)
+                            .map(mailbox)
+                            .unwrap_or_else(|| mailbox_from_text(&String::from_utf8_lossy(raw_value)))
                     };
                 }
             }
@@ -143,7 +145,10 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
             HeaderName::Received => {
                 let index = f.headers.len() - 1;
                 f.hop_header_index.push(index);
-                f.hops.push(hop(f.hops.len(), h.value().as_received()));
+                let received = h.value().as_received();
+                hop_times
+                    .push(received.and_then(|r| r.date()).filter(|d| d.is_valid()).map(|d| d.to_timestamp()));
+                f.hops.push(hop(f.hops.len(), received));
             }
             _ => {
                 if h.name().eq_ignore_ascii_case("Authentication-Results")
@@ -163,7 +168,7 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
     if root_headers.iter().filter(|h| h.name == HeaderName::Subject).count() > 1 {
         f.defects.push("more than one Subject header".into());
     }
-    hop_delays(&mut f.hops);
+    hop_delays(&mut f.hops, &hop_times);
 
     let root_ct = msg.root_part().content_type();
     if let Some(ct) = root_ct
@@ -208,7 +213,8 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
                     f.delivery_status = Some(t.to_string());
                 } else if ctype == "text" && subtype == "rfc822-headers" {
                     // The headers of a returned mail inside a bounce: the recipient's own mail.
-                } else if is_body && ctype == "text" && (subtype == "plain" || is_html || subtype.is_empty()) {
+                } else if is_body && ctype == "text" && (subtype == "plain" || is_html || subtype.is_empty())
+                {
                     let text = repair_text(t, part, raw, &mut f.defects);
                     if is_html { f.html_parts.push(text) } else { f.text_parts.push(text) }
                 } else {
@@ -292,8 +298,11 @@ pub fn detect_type(b: &[u8]) -> Option<&'static str> {
         let head = head.trim_start_matches('\u{feff}').trim_start();
         if head.starts_with("<svg") || (head.starts_with("<?xml") && head.contains("<svg")) {
             Some("image/svg+xml")
-        } else if head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<script")
-            || head.contains("<form") || head.contains("<body")
+        } else if head.starts_with("<!doctype html")
+            || head.starts_with("<html")
+            || head.contains("<script")
+            || head.contains("<form")
+            || head.contains("<body")
         {
             Some("text/html")
         } else {
@@ -322,7 +331,13 @@ fn header_text(value: &HeaderValue<'_>, raw: &[u8]) -> String {
 }
 
 fn unfold(s: &str) -> String {
-    s.split(['\r', '\n']).map(str::trim_end).collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split(['\r', '\n'])
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Decodes bytes of an unknown charset: UTF-8 when valid, else the charset chardetng guesses.
@@ -362,7 +377,9 @@ pub fn domain_of(address: &str) -> Option<String> {
 fn mailbox_from_text(s: &str) -> Mailbox {
     let s = s.trim();
     let (name, address) = match (s.rfind('<'), s.rfind('>')) {
-        (Some(l), Some(r)) if l < r => (Some(s[..l].trim().trim_matches('"').trim().to_string()), s[l + 1..r].trim().to_string()),
+        (Some(l), Some(r)) if l < r => {
+            (Some(s[..l].trim().trim_matches('"').trim().to_string()), s[l + 1..r].trim().to_string())
+        }
         _ => (None, s.to_string()),
     };
     let address = address.contains('@').then_some(address);
@@ -391,14 +408,10 @@ fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> Hop {
 }
 
 /// Delay of each hop after the one below it (headers are newest first).
-fn hop_delays(hops: &mut [Hop]) {
-    let times: Vec<Option<i64>> = hops
-        .iter()
-        .map(|h| h.time.as_deref().and_then(|t| mail_parser::DateTime::parse_rfc3339(t)).map(|d| d.to_timestamp()))
-        .collect();
-    for i in 0..hops.len() {
+fn hop_delays(hops: &mut [Hop], times: &[Option<i64>]) {
+    for (i, hop) in hops.iter_mut().enumerate() {
         if let (Some(Some(t)), Some(Some(prev))) = (times.get(i), times.get(i + 1)) {
-            hops[i].delay_seconds = Some(t - prev);
+            hop.delay_seconds = Some(t - prev);
         }
     }
 }
@@ -463,15 +476,27 @@ mod tests {
 
     #[test]
     fn mislabelled_body_charset_is_repaired() {
-        let mut raw = b"From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n".to_vec();
-        raw.extend(encoding_rs::SHIFT_JIS.encode("パスワードの有効期限が切れます。本日中に更新してください。").0.iter());
+        let mut raw =
+            b"From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n"
+                .to_vec();
+        raw.extend(
+            encoding_rs::SHIFT_JIS
+                .encode("パスワードの有効期限が切れます。本日中に更新してください。")
+                .0
+                .iter(),
+        );
         let f = facts(&raw);
         assert!(f.text_parts[0].contains("パスワードの有効期限"), "{:?}", f.text_parts);
     }
 
     #[test]
     fn cp932_and_euc_jp_bodies() {
-        for (label, enc) in [("Shift_JIS", encoding_rs::SHIFT_JIS), ("cp932", encoding_rs::SHIFT_JIS), ("windows-31j", encoding_rs::SHIFT_JIS), ("EUC-JP", encoding_rs::EUC_JP)] {
+        for (label, enc) in [
+            ("Shift_JIS", encoding_rs::SHIFT_JIS),
+            ("cp932", encoding_rs::SHIFT_JIS),
+            ("windows-31j", encoding_rs::SHIFT_JIS),
+            ("EUC-JP", encoding_rs::EUC_JP),
+        ] {
             let mut raw = format!("From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain; charset={label}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").into_bytes();
             raw.extend(enc.encode("①お支払い方法の更新").0.iter());
             let f = facts(&raw);

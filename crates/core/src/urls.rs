@@ -178,7 +178,8 @@ pub fn find_urls_in_text(text: &str) -> Vec<TextUrl<'_>> {
             .map_or(rest.len(), |(i, _)| i);
         while end > 0 {
             let last = rest[..end].chars().next_back().unwrap_or(' ');
-            let unbalanced_paren = last == ')' && rest[..end].matches('(').count() < rest[..end].matches(')').count();
+            let unbalanced_paren =
+                last == ')' && rest[..end].matches('(').count() < rest[..end].matches(')').count();
             if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | ']' | '*') || unbalanced_paren {
                 end -= last.len_utf8();
             } else {

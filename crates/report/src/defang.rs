@@ -77,8 +77,14 @@ mod tests {
 
     #[test]
     fn defangs_urls_domains_and_addresses() {
-        assert_eq!(defang_url("https://mail-sync.aorz.ru/webmail/index.php?e=a.b"), "hxxps://mail-sync[.]aorz[.]ru/webmail/index.php?e=a.b");
-        assert_eq!(defang_text("from axh33983@biglobe.ne.jp, see http://x.example/a."), "from axh33983@biglobe[.]ne[.]jp, see hxxp://x[.]example/a.");
+        assert_eq!(
+            defang_url("https://mail-sync.aorz.ru/webmail/index.php?e=a.b"),
+            "hxxps://mail-sync[.]aorz[.]ru/webmail/index.php?e=a.b"
+        );
+        assert_eq!(
+            defang_text("from axh33983@biglobe.ne.jp, see http://x.example/a."),
+            "from axh33983@biglobe[.]ne[.]jp, see hxxp://x[.]example/a."
+        );
         assert_eq!(defang_text("version 1.2.3 and e.g. text"), "version 1.2.3 and e.g. text");
         assert_eq!(defang_text("aorz.ru"), "aorz[.]ru");
     }

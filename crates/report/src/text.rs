@@ -157,7 +157,13 @@ impl Out<'_> {
 
     fn finding(&mut self, f: &Finding) {
         let weight = if f.scored { format!("{:+}", f.weight) } else { format!("({})", self.w.not_scored) };
-        let code = if !f.scored || f.weight <= 0 { "32" } else if f.weight >= 20 { "1;31" } else { "33" };
+        let code = if !f.scored || f.weight <= 0 {
+            "32"
+        } else if f.weight >= 20 {
+            "1;31"
+        } else {
+            "33"
+        };
         let head = self.paint(code, &format!("[{weight}] {}", f.id));
         let expl = match self.opts.lang {
             Lang::En => &f.explanation.en,
@@ -219,7 +225,8 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
     if !a.upstream_verdicts.is_empty() {
         let _ = writeln!(o.buf, "  {}:", w.upstream);
         for u in &a.upstream_verdicts {
-            let by = u.added_by.as_deref().map(|b| format!(" ({} {})", w.added_by, o.ioc(b))).unwrap_or_default();
+            let by =
+                u.added_by.as_deref().map(|b| format!(" ({} {})", w.added_by, o.ioc(b))).unwrap_or_default();
             let _ = writeln!(o.buf, "    - {}: {}{by}", u.kind, u.value);
         }
     }
@@ -232,7 +239,12 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
                 (None, Some(ip)) => format!("[{ip}]"),
                 (None, None) => "?".into(),
             };
-            let mut line = format!("    {}. {} → {}", h.index + 1, o.ioc(&from), o.ioc(h.by_host.as_deref().unwrap_or("?")));
+            let mut line = format!(
+                "    {}. {} → {}",
+                h.index + 1,
+                o.ioc(&from),
+                o.ioc(h.by_host.as_deref().unwrap_or("?"))
+            );
             if let Some(with) = &h.with {
                 let _ = write!(line, "  {with}");
             }
@@ -298,7 +310,13 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
         }
     }
     if !a.hidden_text.is_empty() {
-        let hidden = a.hidden_text.iter().take(3).map(|h| format!("\"{}\"", clip(h, 60))).collect::<Vec<_>>().join(", ");
+        let hidden = a
+            .hidden_text
+            .iter()
+            .take(3)
+            .map(|h| format!("\"{}\"", clip(h, 60)))
+            .collect::<Vec<_>>()
+            .join(", ");
         o.field(w.hidden, &hidden);
     }
     for att in &a.observables.attachments {
@@ -311,7 +329,8 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
 
     // Links
     o.heading(w.links);
-    let clickable: Vec<_> = a.observables.urls.iter().filter(|u| u.source != "img" && u.source != "iframe").collect();
+    let clickable: Vec<_> =
+        a.observables.urls.iter().filter(|u| u.source != "img" && u.source != "iframe").collect();
     if clickable.is_empty() {
         let _ = writeln!(o.buf, "  {}", w.no_links);
     }
@@ -403,12 +422,22 @@ fn advice(v: Verdict, lang: Lang) -> &'static [&'static str] {
 fn display_width(s: &str) -> usize {
     s.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115f | 0x2e80..=0xa4cf | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe30..=0xfe4f | 0xff00..=0xff60 | 0xffe0..=0xffe6 => 2,
+            0x1100..=0x115f
+            | 0x2e80..=0xa4cf
+            | 0xac00..=0xd7a3
+            | 0xf900..=0xfaff
+            | 0xfe30..=0xfe4f
+            | 0xff00..=0xff60
+            | 0xffe0..=0xffe6 => 2,
             _ => 1,
         })
         .sum()
 }
 
 fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }

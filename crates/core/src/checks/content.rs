@@ -46,7 +46,8 @@ fn context_span(text: &str, start: usize, end: usize) -> String {
     if line.chars().count() <= 80 {
         return line.trim().to_string();
     }
-    let before: String = text[line_start..start].chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let before: String =
+        text[line_start..start].chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
     let after: String = text[end..line_end].chars().take(30).collect();
     format!("…{before}{}{after}…", &text[start..end])
 }
@@ -54,7 +55,8 @@ fn context_span(text: &str, start: usize, end: usize) -> String {
 /// A sign-off that names only a department ("©2023、メールセンター", "Mail Center"), with no
 /// organisation, domain or contact, near the end of the text.
 fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
-    let lines: Vec<&str> = ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> =
+        ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     for line in lines.iter().rev().take(6) {
         if line.chars().count() > 60 || line.contains('@') || line.contains("://") || line.contains("www.") {
             continue;
@@ -77,9 +79,16 @@ fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
 }
 
 fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
-    let words: usize = ctx.content.hidden_text.iter().map(|t| t.split_whitespace().count().max(t.chars().count() / 4)).sum();
+    let words: usize =
+        ctx.content.hidden_text.iter().map(|t| t.split_whitespace().count().max(t.chars().count() / 4)).sum();
     if words >= 3 {
-        let ev = ctx.content.hidden_text.iter().take(3).map(|t| Evidence::new("body:html (hidden)", clip(t, 120))).collect();
+        let ev = ctx
+            .content
+            .hidden_text
+            .iter()
+            .take(3)
+            .map(|t| Evidence::new("body:html (hidden)", clip(t, 120)))
+            .collect();
         out.add(ctx.k, "content.hidden_text", ev);
     }
 }
@@ -105,7 +114,8 @@ pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
         }
         places.push(s.chars().take(20).collect());
     }
-    let lines: Vec<&str> = ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> =
+        ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     places.extend(lines.iter().take(2).map(|l| l.chars().take(80).collect::<String>()));
     places.extend(lines.iter().rev().take(3).map(|l| l.chars().take(80).collect::<String>()));
     let mut out: Vec<(usize, String)> = Vec::new();
@@ -146,7 +156,10 @@ fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
                 seen.push(rd);
             }
         }
-        ev.push(Evidence::new("brand domains", brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", ")));
+        ev.push(Evidence::new(
+            "brand domains",
+            brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", "),
+        ));
         out.add(ctx.k, "content.brand_mismatch", ev);
     }
 }
@@ -161,7 +174,9 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
         if form.has_password {
             ev.push(Evidence::new("form", "asks for a password"));
         }
-        if let Some(rd) = crate::urls::parse_web_url(action).and_then(|u| u.host_str().and_then(registrable_domain)) {
+        if let Some(rd) =
+            crate::urls::parse_web_url(action).and_then(|u| u.host_str().and_then(registrable_domain))
+        {
             ev.push(Evidence::new("submits to", rd));
         }
         out.add(ctx.k, "content.html_form", ev);

@@ -12,22 +12,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
 
         if let Some(shown) = displayed_other_domain(link) {
-            out.add(
-                ctx.k,
-                "links.display_mismatch",
-                vec![Evidence::new("link text", shown), url_ev()],
-            );
+            out.add(ctx.k, "links.display_mismatch", vec![Evidence::new("link text", shown), url_ev()]);
         }
         if f.is_ip {
             out.add(ctx.k, "links.ip_literal_host", vec![url_ev()]);
         }
         if let Some(ui) = &f.userinfo {
-            out.add(ctx.k, "links.userinfo_trick", vec![url_ev(), Evidence::new("shown before @", ui.clone())]);
+            out.add(
+                ctx.k,
+                "links.userinfo_trick",
+                vec![url_ev(), Evidence::new("shown before @", ui.clone())],
+            );
         }
         if f.host.as_deref().is_some_and(|h| ctx.k.is_shortener(h)) {
             out.add(ctx.k, "links.shortener", vec![url_ev()]);
         }
-        if let Some(r) = recipients.iter().find(|(needle, _)| f.url.to_ascii_lowercase().contains(needle.as_str())) {
+        if let Some(r) =
+            recipients.iter().find(|(needle, _)| f.url.to_ascii_lowercase().contains(needle.as_str()))
+        {
             out.add(ctx.k, "links.recipient_in_url", vec![url_ev(), Evidence::new("recipient", r.1.clone())]);
         }
         if f.punycode {
@@ -43,7 +45,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 out.add(
                     ctx.k,
                     "links.confusable_domain",
-                    vec![url_ev(), Evidence::new("imitates", brand.domains.iter().find(|d| crate::urls::skeleton(d) == crate::urls::skeleton(&uni)).cloned().unwrap_or_else(|| brand.id.clone()))],
+                    vec![
+                        url_ev(),
+                        Evidence::new(
+                            "imitates",
+                            brand
+                                .domains
+                                .iter()
+                                .find(|d| crate::urls::skeleton(d) == crate::urls::skeleton(&uni))
+                                .cloned()
+                                .unwrap_or_else(|| brand.id.clone()),
+                        ),
+                    ],
                 );
             }
         }
@@ -60,7 +73,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             out.add(
                 ctx.k,
                 "links.foreign_country_domain",
-                vec![url_ev(), Evidence::new("link country", name(country)), Evidence::new("mail written for", name(home))],
+                vec![
+                    url_ev(),
+                    Evidence::new("link country", name(country)),
+                    Evidence::new("mail written for", name(home)),
+                ],
             );
         }
     }
@@ -85,8 +102,11 @@ pub fn displayed_other_domain(link: &Link) -> Option<String> {
     } else {
         // A bare domain name as the whole text ("amazon.co.jp").
         let t = text.trim_end_matches('/').to_ascii_lowercase();
-        (!t.contains(' ') && t.contains('.') && psl::suffix(t.as_bytes()).is_some_and(|s| s.is_known()) && t.split('.').all(|l| !l.is_empty()))
-            .then_some(t)
+        (!t.contains(' ')
+            && t.contains('.')
+            && psl::suffix(t.as_bytes()).is_some_and(|s| s.is_known())
+            && t.split('.').all(|l| !l.is_empty()))
+        .then_some(t)
     }?;
     let shown_host = shown_host.trim_end_matches('.').to_ascii_lowercase();
     let shown = registrable_domain(&shown_host).unwrap_or(shown_host);
@@ -96,7 +116,8 @@ pub fn displayed_other_domain(link: &Link) -> Option<String> {
 /// The recipient's addresses as they may be written into a URL: plain, percent-encoded, and
 /// base64 (common in phishing kits), lower case, paired with the address.
 fn recipient_needles(ctx: &Context<'_>) -> Vec<(String, String)> {
-    let mut addrs: Vec<String> = ctx.mail.to.iter().chain(ctx.mail.cc.iter()).filter_map(|m| m.address.clone()).collect();
+    let mut addrs: Vec<String> =
+        ctx.mail.to.iter().chain(ctx.mail.cc.iter()).filter_map(|m| m.address.clone()).collect();
     for name in ["Delivered-To", "X-Original-To"] {
         for (_, v) in ctx.mail.header_values(name) {
             addrs.push(v.trim().trim_matches(|c| c == '<' || c == '>').to_string());
@@ -149,8 +170,14 @@ mod tests {
 
     #[test]
     fn display_mismatch() {
-        assert_eq!(displayed_other_domain(&link("https://evil.example/x", "https://www.amazon.co.jp/")).as_deref(), Some("https://www.amazon.co.jp/"));
-        assert_eq!(displayed_other_domain(&link("https://evil.example/x", "amazon.co.jp")).as_deref(), Some("amazon.co.jp"));
+        assert_eq!(
+            displayed_other_domain(&link("https://evil.example/x", "https://www.amazon.co.jp/")).as_deref(),
+            Some("https://www.amazon.co.jp/")
+        );
+        assert_eq!(
+            displayed_other_domain(&link("https://evil.example/x", "amazon.co.jp")).as_deref(),
+            Some("amazon.co.jp")
+        );
         assert_eq!(displayed_other_domain(&link("https://www.amazon.co.jp/x", "https://amazon.co.jp")), None);
         assert_eq!(displayed_other_domain(&link("https://evil.example/x", "Click here")), None);
         assert_eq!(displayed_other_domain(&link("https://evil.example/x", "Dr. Smith")), None);

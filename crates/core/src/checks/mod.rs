@@ -145,7 +145,8 @@ mod tests {
             include_str!("upstream.rs"),
             include_str!("../analyze.rs"),
         ];
-        let prefixes = ["upstream.", "auth.", "sender.", "lure.", "content.", "links.", "structure.", "attachment."];
+        let prefixes =
+            ["upstream.", "auth.", "sender.", "lure.", "content.", "links.", "structure.", "attachment."];
         let mut used = 0;
         for src in sources {
             for (i, _) in src.match_indices('"') {
@@ -156,7 +157,10 @@ mod tests {
                     && lit.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
                 {
                     used += 1;
-                    assert!(knowledge().finding(lit).is_some(), "{lit} is used in code but missing from findings.toml");
+                    assert!(
+                        knowledge().finding(lit).is_some(),
+                        "{lit} is used in code but missing from findings.toml"
+                    );
                 }
             }
         }

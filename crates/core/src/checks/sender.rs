@@ -8,7 +8,11 @@ use crate::urls::registrable_domain;
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from = &ctx.mail.from;
     let Some(address) = from.address.as_deref() else {
-        out.add(ctx.k, "sender.from_missing", vec![Evidence::new("header:From", ctx.mail.header("From").unwrap_or(""))]);
+        out.add(
+            ctx.k,
+            "sender.from_missing",
+            vec![Evidence::new("header:From", ctx.mail.header("From").unwrap_or(""))],
+        );
         return;
     };
     let from_header = ctx.mail.header("From").unwrap_or(address).to_string();
@@ -51,7 +55,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 vec![
                     Evidence::new("header:From", from_header.clone()),
                     Evidence::new("brand named", brand_name),
-                    Evidence::new("brand domains", brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", ")),
+                    Evidence::new(
+                        "brand domains",
+                        brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", "),
+                    ),
                 ],
             );
         }
@@ -81,7 +88,9 @@ pub fn display_name_claims_other_sender(name: &str, address: &str, from_rd: &str
     if lower.contains(" via ") || lower.contains("on behalf of") {
         return None;
     }
-    for token in lower.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '\'' | ',' | '[' | ']')) {
+    for token in lower.split(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '\'' | ',' | '[' | ']')
+    }) {
         let token = token.trim_matches(|c: char| c == ':' || c == ';');
         if token.contains('@') {
             if token.eq_ignore_ascii_case(address) {
@@ -115,8 +124,14 @@ mod tests {
 
     #[test]
     fn display_name_spoofing() {
-        assert_eq!(claims("postmaster@03.bounce..", "axh33983@biglobe.ne.jp", "biglobe.ne.jp").as_deref(), Some("postmaster@03.bounce.."));
-        assert_eq!(claims("support@amazon.co.jp", "x@evil.example", "evil.example").as_deref(), Some("support@amazon.co.jp"));
+        assert_eq!(
+            claims("postmaster@03.bounce..", "axh33983@biglobe.ne.jp", "biglobe.ne.jp").as_deref(),
+            Some("postmaster@03.bounce..")
+        );
+        assert_eq!(
+            claims("support@amazon.co.jp", "x@evil.example", "evil.example").as_deref(),
+            Some("support@amazon.co.jp")
+        );
         assert_eq!(claims("Amazon.co.jp", "x@evil.example", "evil.example").as_deref(), Some("amazon.co.jp"));
         assert_eq!(claims("Taro (taro@example.org)", "taro@example.org", "example.org"), None);
         assert_eq!(claims("info@shop.example.org", "news@mail.example.org", "example.org"), None);

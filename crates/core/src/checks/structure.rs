@@ -9,7 +9,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         out.add(ctx.k, "structure.malformed", ev);
     }
     if ctx.genuine_dsn {
-        let mut ev = vec![Evidence::new("header:Content-Type", "multipart/report; report-type=delivery-status")];
+        let mut ev =
+            vec![Evidence::new("header:Content-Type", "multipart/report; report-type=delivery-status")];
         if let Some(ds) = &ctx.mail.delivery_status
             && let Some(line) = ds.lines().find(|l| l.to_ascii_lowercase().starts_with("reporting-mta"))
         {
@@ -35,17 +36,16 @@ pub fn is_genuine_dsn(ctx_mail: &crate::mail::MailFacts, content: &super::Conten
         return false;
     }
     let null_sender = ctx_mail.return_path.as_deref().is_some_and(|rp| rp.is_empty() || rp == "<>");
-    let daemon_from = ctx_mail
-        .from
-        .address
-        .as_deref()
-        .map(|a| a.to_ascii_lowercase())
-        .is_some_and(|a| a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a.starts_with("mail-daemon@"));
+    let daemon_from = ctx_mail.from.address.as_deref().map(|a| a.to_ascii_lowercase()).is_some_and(|a| {
+        a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a.starts_with("mail-daemon@")
+    });
     if !null_sender && !daemon_from {
         return false;
     }
     let own = ctx_mail.from.domain.as_deref().and_then(crate::urls::registrable_domain);
-    content.links.iter().filter(|l| l.is_clickable()).all(|l| {
-        l.facts.registrable_domain.is_some() && l.facts.registrable_domain == own
-    })
+    content
+        .links
+        .iter()
+        .filter(|l| l.is_clickable())
+        .all(|l| l.facts.registrable_domain.is_some() && l.facts.registrable_domain == own)
 }

@@ -27,11 +27,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             }
         }
     }
-    for name in ["X-MS-Exchange-Organization-SCL", "X-Forefront-Antispam-Report", "X-Microsoft-Antispam-Mailbox-Delivery"] {
+    for name in [
+        "X-MS-Exchange-Organization-SCL",
+        "X-Forefront-Antispam-Report",
+        "X-Microsoft-Antispam-Mailbox-Delivery",
+    ] {
         for (i, v) in mail.header_values(name) {
             if ms_says_spam(v) {
                 push(out, &name.to_ascii_lowercase(), v, added_by(i), &mut first_filter_host);
-                out.add(ctx.k, "upstream.ms_spam_verdict", vec![Evidence::new(format!("header:{name}"), super::clip(v, 160))]);
+                out.add(
+                    ctx.k,
+                    "upstream.ms_spam_verdict",
+                    vec![Evidence::new(format!("header:{name}"), super::clip(v, 160))],
+                );
             }
         }
     }
@@ -42,7 +50,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             // The Subject line's position says nothing about who rewrote it; the filter that
             // left a spam header, else the final receiver, is the most likely author.
             let by = first_filter_host.clone().or_else(|| mail.hops.first().and_then(|h| h.by_host.clone()));
-            out.upstream.push(UpstreamVerdict { kind: "subject_stamp".into(), value: stamp.clone(), added_by: by });
+            out.upstream.push(UpstreamVerdict {
+                kind: "subject_stamp".into(),
+                value: stamp.clone(),
+                added_by: by,
+            });
             out.add(ctx.k, "upstream.spam_stamp", vec![Evidence::new("header:Subject", subject.clone())]);
         }
     }
@@ -61,10 +73,14 @@ fn ms_says_spam(v: &str) -> bool {
     let scl = if let Ok(n) = upper.trim().parse::<i32>() {
         Some(n)
     } else {
-        upper.split(';').find_map(|f| f.trim().strip_prefix("SCL:").and_then(|n| n.trim().parse::<i32>().ok()))
+        upper
+            .split(';')
+            .find_map(|f| f.trim().strip_prefix("SCL:").and_then(|n| n.trim().parse::<i32>().ok()))
     };
     scl.is_some_and(|n| (5..=9).contains(&n))
-        || upper.split(';').any(|f| matches!(f.trim(), "SFV:SPM" | "CAT:PHSH" | "CAT:SPM" | "CAT:HPHSH" | "CAT:HSPM"))
+        || upper
+            .split(';')
+            .any(|f| matches!(f.trim(), "SFV:SPM" | "CAT:PHSH" | "CAT:SPM" | "CAT:HPHSH" | "CAT:HSPM"))
 }
 
 #[cfg(test)]

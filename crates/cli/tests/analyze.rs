@@ -1,0 +1,288 @@
+//! End-to-end tests: the real `kaibo` binary on the hand-made fixtures in `tests/fixtures/`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+fn kaibo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaibo"))
+        .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("kaibo runs")
+}
+
+fn kaibo_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaibo"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kaibo starts");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let out = kaibo(args);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), v)
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/json-schema.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).expect("docs/json-schema.json is a valid schema")
+}
+
+const ALL_FIXTURES: &[&str] = &[
+    "phish_seed_utf8.eml",
+    "phish_seed_iso2022jp.eml",
+    "bounce_postfix.eml",
+    "notice_isp_ja.eml",
+    "forward_phish_as_attachment.eml",
+];
+
+#[test]
+fn reference_case_is_phishing_with_the_analysts_evidence() {
+    for name in ["phish_seed_utf8.eml", "phish_seed_iso2022jp.eml"] {
+        let (code, v) = json(&["analyze", "--format", "json", fixture(name).to_str().unwrap()]);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(v["verdict"], "phishing", "{name}");
+        let ids = ids(&v);
+        for want in [
+            "upstream.spam_stamp",
+            "sender.display_name_spoof",
+            "auth.dmarc_fail",
+            "content.anonymous_signature",
+        ] {
+            assert!(ids.iter().any(|i| i == want), "{name}: {want} missing from {ids:?}");
+        }
+        assert!(ids.iter().any(|i| i.starts_with("lure.")), "{name}: no lure finding in {ids:?}");
+        assert_eq!(v["message"]["subject"], "[spam] 未配信メッセージ (2)", "{name}");
+        assert_eq!(v["message"]["from"]["name"], "postmaster@03.bounce..");
+        assert_eq!(v["message"]["from"]["address"], "axh33983@biglobe.ne.jp");
+        assert_eq!(v["authentication"]["dmarc"], "fail");
+        assert_eq!(v["authentication"]["spf"], "softfail");
+        let url = &v["observables"]["urls"][0];
+        assert_eq!(url["host"], "mail-sync.aorz.ru");
+        assert_eq!(url["registrable_domain"], "aorz.ru");
+        assert_eq!(url["country"], "RU");
+        assert_eq!(url["display_text"], "メッセージを受け取る >>");
+        assert_eq!(v["hops"].as_array().unwrap().len(), 2);
+        assert_eq!(v["hops"][1]["from_ip"], "185.220.101.47");
+    }
+}
+
+#[test]
+fn genuine_bounce_and_isp_notice_are_clean() {
+    for name in ["bounce_postfix.eml", "notice_isp_ja.eml"] {
+        let (code, v) = json(&["analyze", "--format", "json", fixture(name).to_str().unwrap()]);
+        assert_eq!(v["verdict"], "clean", "{name}: {v:#}");
+        assert_eq!(code, 0, "{name}");
+    }
+    let (_, bounce) = json(&["analyze", "--format", "json", fixture("bounce_postfix.eml").to_str().unwrap()]);
+    assert!(ids(&bounce).contains(&"structure.delivery_status_report".to_string()));
+    // The returned original is the recipient's own mail: its link is not an observable.
+    assert!(bounce["observables"]["urls"].as_array().unwrap().is_empty());
+    let (_, notice) = json(&["analyze", "--format", "json", fixture("notice_isp_ja.eml").to_str().unwrap()]);
+    assert!(ids(&notice).contains(&"auth.dmarc_pass".to_string()));
+    assert_eq!(notice["message"]["subject"], "【BIGLOBE】メールサーバーメンテナンスのお知らせ");
+}
+
+#[test]
+fn forwarded_phish_is_analysed_as_the_attached_mail() {
+    let (code, v) =
+        json(&["analyze", "--format", "json", fixture("forward_phish_as_attachment.eml").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(v["analysed"]["kind"], "attached_message");
+    assert_eq!(v["analysed"]["wrapper_subject"], "Fw: suspicious mail");
+    assert_eq!(v["message"]["from"]["address"], "axh33983@biglobe.ne.jp");
+    assert_eq!(v["verdict"], "phishing");
+    assert!(ids(&v).contains(&"structure.forwarded_attachment".to_string()));
+    let text = String::from_utf8(
+        kaibo(&["analyze", fixture("forward_phish_as_attachment.eml").to_str().unwrap()]).stdout,
+    )
+    .unwrap();
+    assert!(text.contains("forwards another mail as an attachment"), "{text}");
+}
+
+#[test]
+fn every_fixture_validates_against_the_json_schema() {
+    let validator = schema();
+    for name in ALL_FIXTURES {
+        let (_, v) = json(&["analyze", "--format", "json", fixture(name).to_str().unwrap()]);
+        let errors: Vec<String> =
+            validator.iter_errors(&v).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+#[test]
+fn ignore_upstream_verdicts_keeps_them_visible_but_unscored() {
+    let path = fixture("phish_seed_utf8.eml");
+    let (_, with) = json(&["analyze", "--format", "json", path.to_str().unwrap()]);
+    let (code, without) =
+        json(&["analyze", "--format", "json", "--ignore-upstream-verdicts", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(without["verdict"], "phishing", "kaibo's own judgement alone must still say phishing");
+    let stamp =
+        without["findings"].as_array().unwrap().iter().find(|f| f["id"] == "upstream.spam_stamp").unwrap();
+    assert_eq!(stamp["scored"], false);
+    let upstream_weight: i64 = with["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "upstream")
+        .map(|f| f["weight"].as_i64().unwrap())
+        .sum();
+    assert_eq!(with["score"].as_i64().unwrap() - without["score"].as_i64().unwrap(), upstream_weight);
+}
+
+#[test]
+fn text_report_reads_like_a_write_up_and_defangs() {
+    let out = kaibo(&["analyze", fixture("phish_seed_utf8.eml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let order = [
+        "== Headers ==",
+        "== Sender ==",
+        "== Content ==",
+        "== Links ==",
+        "== Verdict ==",
+        "== Advice for the recipient ==",
+    ];
+    let mut last = 0;
+    for h in order {
+        let at = text.find(h).unwrap_or_else(|| panic!("{h} missing:\n{text}"));
+        assert!(at >= last, "{h} out of order");
+        last = at;
+    }
+    assert!(text.contains("PHISHING"));
+    assert!(text.contains("hxxps://mail-sync[.]aorz[.]ru/"), "{text}");
+    assert!(!text.contains("https://mail-sync.aorz.ru"), "a live URL leaked into the text report");
+    assert!(!text.contains("\x1b["), "no colour when stdout is not a terminal");
+    let raw = String::from_utf8(
+        kaibo(&["analyze", "--no-defang", fixture("phish_seed_utf8.eml").to_str().unwrap()]).stdout,
+    )
+    .unwrap();
+    assert!(raw.contains("https://mail-sync.aorz.ru/"));
+    let coloured = String::from_utf8(
+        kaibo(&["analyze", "--color", "always", fixture("phish_seed_utf8.eml").to_str().unwrap()]).stdout,
+    )
+    .unwrap();
+    assert!(coloured.contains("\x1b["));
+}
+
+#[test]
+fn japanese_report_by_flag_and_by_locale() {
+    let by_flag = String::from_utf8(
+        kaibo(&["analyze", "--lang", "ja", fixture("phish_seed_utf8.eml").to_str().unwrap()]).stdout,
+    )
+    .unwrap();
+    assert!(by_flag.contains("== 差出人 =="), "{by_flag}");
+    assert!(by_flag.contains("フィッシング"));
+    assert!(by_flag.contains("表示名に、実際の差出人アドレスとは別のアドレス"));
+    let by_locale = Command::new(env!("CARGO_BIN_EXE_kaibo"))
+        .args(["analyze", fixture("phish_seed_utf8.eml").to_str().unwrap()])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "ja_JP.UTF-8")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(by_locale.stdout).unwrap().contains("== 受信者へのアドバイス =="));
+}
+
+#[test]
+fn reads_standard_input() {
+    let raw = std::fs::read(fixture("bounce_postfix.eml")).unwrap();
+    for args in [&["analyze", "--format", "json"][..], &["analyze", "--format", "json", "-"][..]] {
+        let out = kaibo_stdin(args, &raw);
+        assert_eq!(out.status.code(), Some(0));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["verdict"], "clean");
+    }
+}
+
+#[test]
+fn errors_exit_2_with_one_line_on_stderr() {
+    let dir = std::env::temp_dir().join(format!("kaibo-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("image.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00").unwrap();
+    let prose = dir.join("prose.txt");
+    std::fs::write(&prose, "This is a letter, not an email file.\nRegards\n").unwrap();
+    let empty = dir.join("empty.eml");
+    std::fs::write(&empty, "").unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["analyze".into(), dir.join("missing.eml").display().to_string()], "No such file"),
+        (vec!["analyze".into(), png.display().to_string()], "not an email"),
+        (vec!["analyze".into(), prose.display().to_string()], "not an email"),
+        (vec!["analyze".into(), empty.display().to_string()], "empty"),
+        (vec!["analyze".into(), dir.display().to_string()], "directory"),
+        (
+            vec![
+                "analyze".into(),
+                "--max-size".into(),
+                "100".into(),
+                fixture("phish_seed_utf8.eml").display().to_string(),
+            ],
+            "larger than the limit",
+        ),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = kaibo(&args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("kaibo: error: "));
+        assert!(out.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn embedded_sample_is_the_reference_case() {
+    let out = kaibo(&["sample"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, std::fs::read(fixture("phish_seed_utf8.eml")).unwrap());
+    let (code, v) = json(&["analyze", "--sample", "--format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "phishing");
+}
+
+#[test]
+fn malformed_mail_is_analysed_best_effort_with_the_defect_named() {
+    let raw = b"From: \"Support\" <help@example.com>\r\nSubject: test\r\nContent-Type: multipart/mixed; boundary=\"abc\"\r\n\r\n--abc\r\nContent-Type: text/html\r\n\r\n<p>Verify your account <a href=\"http://198.51.100.7/login\">now</a>\r\n";
+    let out = kaibo_stdin(&["analyze", "--format", "json"], raw);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(ids(&v).contains(&"structure.malformed".to_string()), "{v:#}");
+    assert!(
+        v["defects"].as_array().unwrap().iter().any(|d| d.as_str().unwrap().contains("closing boundary"))
+    );
+    assert!(ids(&v).contains(&"links.ip_literal_host".to_string()));
+}

@@ -22,12 +22,28 @@ pub struct Cli {
 pub enum Command {
     /// Analyse one email, offline.
     Analyze(AnalyzeArgs),
+    /// Analyse many mails: files, directories, mbox files and maildirs, on all cores.
+    Scan(ScanArgs),
+    /// Measure detection and false positives on a labelled corpus.
+    Eval(EvalArgs),
     /// Print the embedded sample mail (the reference phishing case) to stdout.
     Sample,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
     Text,
     Json,
 }
@@ -43,6 +59,72 @@ pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+/// Options shared by every command that analyses mail.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JudgeArgs {
+    /// Keep verdicts of upstream filters (spam stamps, X-Spam-*, Microsoft SCL) out of the score.
+    #[arg(long)]
+    pub ignore_upstream_verdicts: bool,
+
+    /// Trust the Authentication-Results header of this authserv-id (repeatable); by default the
+    /// topmost one is trusted.
+    #[arg(long = "trusted-authserv-id", value_name = "ID")]
+    pub trusted_authserv_ids: Vec<String>,
+
+    /// Refuse (skip) a mail larger than this (bytes; K, M and G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_size: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files, directories (recursive), mbox files and maildir folders.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// `text`: a table and a summary; `jsonl`: one JSON object per mail (the `analyze --format
+    /// json` object plus its `location`).
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+
+    /// Analysis threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub jobs: usize,
+
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+
+    /// Progress on stderr: auto shows it only when stderr is a terminal.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub progress: ColorArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Labels: `path<TAB>label<TAB>source[<TAB>bytes]`, labels `phish` or `ham`, paths relative
+    /// to ROOT (default: labels.tsv inside ROOT).
+    #[arg(long, value_name = "TSV")]
+    pub labels: Option<PathBuf>,
+
+    /// The corpus root.
+    #[arg(value_name = "ROOT")]
+    pub root: PathBuf,
+
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+
+    /// How many misses and false positives to list in the text report.
+    #[arg(long, default_value_t = 25)]
+    pub show: usize,
+
+    /// Analysis threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub jobs: usize,
+
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,18 +145,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
 
-    /// Keep verdicts of upstream filters (spam stamps, X-Spam-*, Microsoft SCL) out of the score.
-    #[arg(long)]
-    pub ignore_upstream_verdicts: bool,
-
-    /// Trust the Authentication-Results header of this authserv-id (repeatable); by default the
-    /// topmost one is trusted.
-    #[arg(long = "trusted-authserv-id", value_name = "ID")]
-    pub trusted_authserv_ids: Vec<String>,
-
-    /// Refuse input larger than this (bytes; K, M and G suffixes allowed).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
-    pub max_size: usize,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 
     /// When to colour the text report.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
@@ -83,6 +155,16 @@ pub struct AnalyzeArgs {
     /// Show URLs and domains as they are instead of defanged (hxxps://, [.]).
     #[arg(long)]
     pub no_defang: bool,
+}
+
+impl JudgeArgs {
+    pub fn options(&self) -> kaibo_core::Options {
+        kaibo_core::Options {
+            max_input_bytes: self.max_size,
+            ignore_upstream_verdicts: self.ignore_upstream_verdicts,
+            trusted_authserv_ids: self.trusted_authserv_ids.clone(),
+        }
+    }
 }
 
 /// `50M`, `512K`, `1G` or plain bytes.

@@ -1,12 +1,13 @@
 //! The `kaibo` command. Flags live in [`flags`]; this file reads input, runs the core and prints.
 
+mod bulk;
 mod flags;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use kaibo_core::{Options, Verdict};
+use kaibo_core::Verdict;
 use kaibo_report::{Lang, TextOptions};
 
 use flags::{AnalyzeArgs, Cli, ColorArg, Command, Format, LangArg};
@@ -14,9 +15,9 @@ use flags::{AnalyzeArgs, Cli, ColorArg, Command, Format, LangArg};
 /// The reference phishing mail, embedded so a new user can see kaibo work at once.
 const SAMPLE: &[u8] = include_bytes!("../../../tests/fixtures/phish_seed_utf8.eml");
 
-const EXIT_CLEAN: u8 = 0;
-const EXIT_FLAGGED: u8 = 1;
-const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_CLEAN: u8 = 0;
+pub(crate) const EXIT_FLAGGED: u8 = 1;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +29,14 @@ fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_CLEAN)
         }
+        Command::Scan(args) => ExitCode::from(bulk::run_scan(&args)),
+        Command::Eval(args) => match bulk::run_eval(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(msg) => {
+                eprintln!("kaibo: error: {msg}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        },
         Command::Analyze(args) => match run_analyze(&args) {
             Ok(code) => ExitCode::from(code),
             Err(msg) => {
@@ -40,11 +49,7 @@ fn main() -> ExitCode {
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
     let (name, raw) = read_input(args)?;
-    let opts = Options {
-        max_input_bytes: args.max_size,
-        ignore_upstream_verdicts: args.ignore_upstream_verdicts,
-        trusted_authserv_ids: args.trusted_authserv_ids.clone(),
-    };
+    let opts = args.judge.options();
     let analysis = kaibo_core::analyze(&raw, &opts).map_err(|e| format!("{name}: {e}"))?;
     let rendered = match args.format {
         Format::Json => kaibo_report::render_json(&analysis) + "\n",
@@ -77,7 +82,7 @@ fn read_input(args: &AnalyzeArgs) -> Result<(String, Vec<u8>), String> {
     if args.sample {
         return Ok(("sample".into(), SAMPLE.to_vec()));
     }
-    let limit = args.max_size as u64 + 1;
+    let limit = args.judge.max_size as u64 + 1;
     let mut raw = Vec::new();
     let name = match args.file.as_deref() {
         None => "stdin".to_string(),

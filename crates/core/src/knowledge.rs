@@ -473,7 +473,10 @@ mod tests {
         let doc = include_str!("../../../docs/findings.md");
         for (id, f) in &knowledge().findings {
             let row = format!("| `{id}` | {} | {:+} |", f.category, f.weight);
-            assert!(doc.contains(&row), "docs/findings.md lacks or misstates {id}: expected a row starting {row}");
+            assert!(
+                doc.contains(&row),
+                "docs/findings.md lacks or misstates {id}: expected a row starting {row}"
+            );
         }
     }
 

@@ -28,13 +28,37 @@ impl Rng {
 fn check(input: &[u8]) {
     let t = Instant::now();
     let _ = kaibo_core::analyze(input, &kaibo_core::Options::default());
-    assert!(t.elapsed() < Duration::from_secs(2), "took {:?} on {:?}", t.elapsed(), String::from_utf8_lossy(&input[..input.len().min(200)]));
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?} on {:?}",
+        t.elapsed(),
+        String::from_utf8_lossy(&input[..input.len().min(200)])
+    );
 }
 
 #[test]
 fn mutated_fixtures_never_panic() {
     let mut rng = Rng(0x6b61_6962_6f21);
-    let interesting: &[&[u8]] = &[b"<", b">", b"\"", b"=", b"=?", b"?=", b"--", b"\r\n", b"\n\n", b"\x1b$B", b"\xff", b"\x00", b":", b";", b"@", b"<a href=", b"boundary=", b"&#"];
+    let interesting: &[&[u8]] = &[
+        b"<",
+        b">",
+        b"\"",
+        b"=",
+        b"=?",
+        b"?=",
+        b"--",
+        b"\r\n",
+        b"\n\n",
+        b"\x1b$B",
+        b"\xff",
+        b"\x00",
+        b":",
+        b";",
+        b"@",
+        b"<a href=",
+        b"boundary=",
+        b"&#",
+    ];
     for round in 0..3000 {
         let base = FIXTURES[round % FIXTURES.len()];
         let mut m = base.to_vec();
@@ -67,9 +91,12 @@ fn mutated_fixtures_never_panic() {
 
 #[test]
 fn pathological_shapes_are_bounded() {
-    let mut nested = b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n".to_vec();
+    let mut nested =
+        b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n".to_vec();
     for i in 1..200 {
-        nested.extend(format!("--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n", i - 1).as_bytes());
+        nested.extend(
+            format!("--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n", i - 1).as_bytes(),
+        );
     }
     check(&nested);
 
@@ -81,7 +108,10 @@ fn pathological_shapes_are_bounded() {
     }
     check(&rfc822);
 
-    let many_headers: Vec<u8> = (0..20_000).flat_map(|i| format!("X-H{i}: v\r\n").into_bytes()).chain(b"\r\nbody".iter().copied()).collect();
+    let many_headers: Vec<u8> = (0..20_000)
+        .flat_map(|i| format!("X-H{i}: v\r\n").into_bytes())
+        .chain(b"\r\nbody".iter().copied())
+        .collect();
     check(&many_headers);
 
     let mut long_html = b"From: a@example.com\r\nContent-Type: text/html\r\n\r\n".to_vec();
@@ -89,7 +119,11 @@ fn pathological_shapes_are_bounded() {
     long_html.extend("<a href=\"http://x.example/\">".repeat(5_000).as_bytes());
     check(&long_html);
 
-    let long_line: Vec<u8> = b"From: a@example.com\r\nSubject: ".iter().copied().chain(std::iter::repeat_n(b'a', 2_000_000)).collect();
+    let long_line: Vec<u8> = b"From: a@example.com\r\nSubject: "
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(b'a', 2_000_000))
+        .collect();
     check(&long_line);
 
     let encoded_words: String = "=?utf-8?b?44GC?=".repeat(50_000);

@@ -1,0 +1,153 @@
+//! `kaibo scan` and `kaibo eval`: output for many mails.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use kaibo_core::{Analysis, Verdict};
+use kaibo_scan::eval::{evaluate, read_labels, render_text};
+use kaibo_scan::runner::effective_jobs;
+use kaibo_scan::{Location, ScanOptions, scan};
+use serde::Serialize;
+
+use crate::flags::{ColorArg, EvalArgs, EvalFormat, ScanArgs, ScanFormat};
+use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FLAGGED};
+
+/// One line of `scan --format jsonl`: the analysis plus where the mail was.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    location: &'a Location,
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    location: &'a Location,
+    error: &'a str,
+}
+
+pub fn run_scan(args: &ScanArgs) -> u8 {
+    let opts = ScanOptions { analyze: args.judge.options(), jobs: args.jobs, split_mbox: true };
+    let show_progress = match args.progress {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stderr().is_terminal(),
+    };
+    let bar = show_progress.then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} mails  {per_sec}  {elapsed}  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(Duration::from_millis(200));
+        b
+    });
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let (mut clean, mut suspicious, mut phishing) = (0usize, 0usize, 0usize);
+    let mut broken_pipe = false;
+    if args.format == ScanFormat::Text {
+        let _ = writeln!(
+            out,
+            "{:<10} {:>5}  {:<34} {:<40} location",
+            "verdict", "score", "top finding", "subject"
+        );
+    }
+    let stats = scan(&args.paths, &opts, |item| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        let written = match (&item.result, args.format) {
+            (Ok(a), ScanFormat::Jsonl) => {
+                serde_json::to_writer(&mut out, &JsonLine { location: &item.location, analysis: a })
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| out.write_all(b"\n"))
+            }
+            (Err(e), ScanFormat::Jsonl) => {
+                eprintln!("kaibo: error: {}: {e}", item.location);
+                serde_json::to_writer(&mut out, &JsonError { location: &item.location, error: e })
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| out.write_all(b"\n"))
+            }
+            (Ok(a), ScanFormat::Text) => {
+                let top = a.findings.iter().find(|f| f.scored && f.weight > 0).map_or("-", |f| f.id.as_str());
+                let subject: String = a
+                    .message
+                    .subject
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(40)
+                    .collect();
+                writeln!(
+                    out,
+                    "{:<10} {:>5}  {:<34} {:<40} {}",
+                    a.verdict.as_str(),
+                    a.score,
+                    top,
+                    subject,
+                    item.location
+                )
+            }
+            (Err(e), ScanFormat::Text) => {
+                eprintln!("kaibo: error: {}: {e}", item.location);
+                writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", item.location)
+            }
+        };
+        if let Ok(a) = &item.result {
+            match a.verdict {
+                Verdict::Clean => clean += 1,
+                Verdict::Suspicious => suspicious += 1,
+                Verdict::Phishing => phishing += 1,
+            }
+        }
+        if written.is_err() {
+            broken_pipe = true;
+            return false;
+        }
+        true
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if args.format == ScanFormat::Text && !broken_pipe {
+        let _ = writeln!(
+            out,
+            "\n{} mails: {phishing} phishing, {suspicious} suspicious, {clean} clean, {} errors — {:.1} MB in {:.2} s ({:.0} msgs/s, {:.1} MB/s, {} threads)",
+            stats.messages,
+            stats.errors,
+            stats.bytes as f64 / 1e6,
+            stats.elapsed.as_secs_f64(),
+            stats.msgs_per_sec(),
+            stats.mb_per_sec(),
+            effective_jobs(args.jobs)
+        );
+    }
+    let _ = out.flush();
+    if stats.errors > 0 {
+        EXIT_ERROR
+    } else if phishing + suspicious > 0 {
+        EXIT_FLAGGED
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
+    let labels_path = args.labels.clone().unwrap_or_else(|| args.root.join("labels.tsv"));
+    let text =
+        std::fs::read_to_string(&labels_path).map_err(|e| format!("{}: {e}", labels_path.display()))?;
+    let labels = read_labels(&text).map_err(|e| format!("{}: {e}", labels_path.display()))?;
+    if labels.is_empty() {
+        return Err(format!("{}: no labelled mail", labels_path.display()));
+    }
+    let opts = ScanOptions { analyze: args.judge.options(), jobs: args.jobs, split_mbox: false };
+    let report = evaluate(&args.root, &labels, &opts);
+    let rendered = match args.format {
+        EvalFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
+        EvalFormat::Text => render_text(&report, args.show),
+    };
+    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+    Ok(EXIT_CLEAN)
+}

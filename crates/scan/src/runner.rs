@@ -1,0 +1,144 @@
+//! The parallel pipeline: one reader thread, N analysis threads, results in input order.
+//!
+//! Memory is bounded by a window of messages in flight: the reader takes a permit before it
+//! reads a message and the consumer returns it after the result was handed out, so at most
+//! `window` messages (bytes and analyses) exist at once, whatever the corpus size. Results are
+//! handed out in input order, which keeps output reproducible.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::bounded;
+use kaibo_core::Analysis;
+
+use crate::sources::{Location, ReadError, for_each_message};
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub analyze: kaibo_core::Options,
+    /// Analysis threads; 0 means one per core.
+    pub jobs: usize,
+    /// Read files that hold several mbox messages as mboxes (else every file is one mail).
+    pub split_mbox: bool,
+}
+
+/// The outcome for one message.
+#[derive(Debug)]
+pub struct ScanItem {
+    /// 0-based position in the input order.
+    pub seq: usize,
+    pub location: Location,
+    pub bytes: usize,
+    pub result: Result<Analysis, String>,
+}
+
+/// Totals of a scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanStats {
+    pub messages: usize,
+    pub bytes: usize,
+    pub errors: usize,
+    pub elapsed: Duration,
+}
+
+impl ScanStats {
+    pub fn msgs_per_sec(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+    pub fn mb_per_sec(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+pub fn effective_jobs(jobs: usize) -> usize {
+    if jobs > 0 { jobs } else { std::thread::available_parallelism().map_or(1, |n| n.get()) }
+}
+
+type Job = (usize, Location, Result<Vec<u8>, ReadError>);
+
+/// Scans `paths`, calling `on_item` for every message in input order. `on_item` returns false
+/// to stop the scan.
+pub fn scan(paths: &[PathBuf], opts: &ScanOptions, mut on_item: impl FnMut(ScanItem) -> bool) -> ScanStats {
+    let jobs = effective_jobs(opts.jobs);
+    let window = jobs * 8;
+    let started = Instant::now();
+    let (job_tx, job_rx) = bounded::<Job>(window);
+    let (res_tx, res_rx) = bounded::<ScanItem>(window);
+    let (permit_tx, permit_rx) = bounded::<()>(window);
+    let mut stats = ScanStats::default();
+
+    std::thread::scope(|s| {
+        let max = opts.analyze.max_input_bytes;
+        s.spawn(move || {
+            let mut seq = 0;
+            let split = opts.split_mbox;
+            for_each_message(paths, max, split, &mut |loc, raw| {
+                if permit_tx.send(()).is_err() {
+                    return false;
+                }
+                let ok = job_tx.send((seq, loc, raw)).is_ok();
+                seq += 1;
+                ok
+            });
+        });
+        for _ in 0..jobs {
+            let job_rx = job_rx.clone();
+            let res_tx = res_tx.clone();
+            let aopts = &opts.analyze;
+            s.spawn(move || {
+                for (seq, location, raw) in job_rx {
+                    let (bytes, result) = match raw {
+                        Ok(raw) => {
+                            let r = catch_unwind(AssertUnwindSafe(|| kaibo_core::analyze(&raw, aopts)));
+                            let r = match r {
+                                Ok(Ok(a)) => Ok(a),
+                                Ok(Err(e)) => Err(e.to_string()),
+                                Err(_) => Err("internal error while analysing this message".to_string()),
+                            };
+                            (raw.len(), r)
+                        }
+                        Err(e) => (0, Err(e.to_string())),
+                    };
+                    if res_tx.send(ScanItem { seq, location, bytes, result }).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(job_rx);
+        drop(res_tx);
+
+        let mut pending: BTreeMap<usize, ScanItem> = BTreeMap::new();
+        let mut next = 0;
+        let mut stopped = false;
+        for item in res_rx.iter() {
+            pending.insert(item.seq, item);
+            while let Some(item) = pending.remove(&next) {
+                next += 1;
+                let _ = permit_rx.recv();
+                if stopped {
+                    continue;
+                }
+                stats.messages += 1;
+                stats.bytes += item.bytes;
+                if item.result.is_err() {
+                    stats.errors += 1;
+                }
+                if !on_item(item) {
+                    stopped = true;
+                    // Close the permit channel so the reader stops; drain what is in flight.
+                }
+            }
+            if stopped {
+                break;
+            }
+        }
+        drop(permit_rx);
+        // Let the workers finish what they hold.
+        for _ in res_rx.iter() {}
+    });
+    stats.elapsed = started.elapsed();
+    stats
+}

@@ -87,15 +87,12 @@ fn segments(value: &str) -> Vec<(String, Option<String>)> {
 /// Parses one header value. Lenient: unknown or broken segments are skipped.
 pub fn parse(value: &str) -> Option<AuthResultsHeader> {
     let segs = segments(value);
-    let mut iter = segs.into_iter();
-    let (first, _) = iter.next()?;
-    // The authserv-id may be followed by a version number.
-    let authserv_id = first.split_whitespace().next()?.trim().to_ascii_lowercase();
-    if authserv_id.contains('=') {
-        return None;
-    }
+    let first = segs.first()?.0.split_whitespace().next()?.trim().to_ascii_lowercase();
+    // The authserv-id may be followed by a version number. Some receivers (Exchange Online)
+    // write no authserv-id at all and start with the first result: the id is then empty.
+    let (authserv_id, skip) = if first.contains('=') { (String::new(), 0) } else { (first, 1) };
     let mut results = Vec::new();
-    for (seg, comment) in iter {
+    for (seg, comment) in segs.into_iter().skip(skip) {
         let mut words = seg.split_whitespace();
         let Some(head) = words.next() else { continue };
         let Some((method, result)) = head.split_once('=') else { continue };
@@ -164,7 +161,10 @@ mod tests {
         assert_eq!(h.result("dkim").unwrap().property("header.d"), Some("a;b.example"));
         assert_eq!(h.result("arc").unwrap().result, "pass");
         assert!(parse("").is_none());
-        assert!(parse("spf=pass").is_none());
+        let no_id = parse("spf=fail (sender IP is 192.0.2.1) smtp.mailfrom=x.example; dkim=none (message not signed) header.d=none;dmarc=fail action=none header.from=y.example;compauth=fail reason=001").unwrap();
+        assert_eq!(no_id.authserv_id, "");
+        assert_eq!(no_id.result("spf").unwrap().result, "fail");
+        assert_eq!(no_id.result("dmarc").unwrap().property("header.from"), Some("y.example"));
         let none = parse("mx.example; none").unwrap();
         assert!(none.results.is_empty());
     }

@@ -117,11 +117,10 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
                     f.from = if needs_redecode {
                         mailbox_from_text(&f.headers.last().unwrap().value)
                     } else {
-                        h.value()
-                            .as_address()
-                            .and_then(Address::first)
-                            .map(mailbox)
-                            .unwrap_or_else(|| mailbox_from_text(&String::from_utf8_lossy(raw_value)))
+                        match h.value().as_address() {
+                            Some(a) => from_mailbox(a, &mut f.defects),
+                            None => mailbox_from_text(&String::from_utf8_lossy(raw_value)),
+                        }
                     };
                 }
             }
@@ -362,6 +361,30 @@ fn mailbox(a: &Addr<'_>) -> Mailbox {
     Mailbox { name: a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()), address, domain }
 }
 
+/// The sender from a From header. A name split off by a stray comma (`Brand team ,<x@y>`) parses
+/// as two mailboxes, one without an address: the name still belongs to the sender, and the
+/// shape is recorded as a defect.
+fn from_mailbox(a: &Address<'_>, defects: &mut Vec<String>) -> Mailbox {
+    let all: Vec<&Addr<'_>> = a.iter().collect();
+    let Some(pos) = all.iter().position(|x| x.address().is_some_and(|s| s.contains('@'))) else {
+        return all.first().map(|x| mailbox(x)).unwrap_or_default();
+    };
+    let mut m = mailbox(all[pos]);
+    if all.len() > 1 {
+        defects.push(format!("From header holds {} mailboxes", all.len()));
+        let names: Vec<String> = all[..=pos]
+            .iter()
+            .filter_map(|x| x.name().or(if x.address().is_some_and(|s| !s.contains('@')) { x.address() } else { None }))
+            .map(|n| n.trim_matches(|c: char| c == '_' || c == ',' || c.is_whitespace()).to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        if !names.is_empty() {
+            m.name = Some(names.join(" "));
+        }
+    }
+    m
+}
+
 fn addresses(v: &HeaderValue<'_>) -> Vec<Mailbox> {
     v.as_address().map(|a| a.iter().map(mailbox).collect()).unwrap_or_default()
 }
@@ -502,6 +525,14 @@ mod tests {
             let f = facts(&raw);
             assert!(f.text_parts[0].contains("お支払い方法の更新"), "{label}: {:?}", f.text_parts);
         }
+    }
+
+    #[test]
+    fn from_split_by_a_stray_comma_keeps_name_and_address() {
+        let f = facts(b"From: Microsoft account team ,_<no-reply@access-accsecurity.example>\r\nSubject: x\r\n\r\nx");
+        assert_eq!(f.from.address.as_deref(), Some("no-reply@access-accsecurity.example"));
+        assert_eq!(f.from.name.as_deref(), Some("Microsoft account team"));
+        assert!(f.defects.iter().any(|d| d.contains("mailboxes")));
     }
 
     #[test]

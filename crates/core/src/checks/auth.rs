@@ -12,7 +12,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         return;
     };
     let a = &mut out.authentication;
-    a.authserv_id = Some(ar.authserv_id.clone());
+    a.authserv_id = (!ar.authserv_id.is_empty()).then(|| ar.authserv_id.clone());
     a.trusted_because = Some(why.to_string());
     a.spf = ar.result("spf").map(|r| r.result.clone());
     a.dkim = ar.all("dkim").map(|r| r.result.clone()).collect();
@@ -20,7 +20,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     a.arc = ar.result("arc").map(|r| r.result.clone());
     a.results = ar.results.clone();
 
-    let source = format!("header:Authentication-Results ({})", ar.authserv_id);
+    let source = if ar.authserv_id.is_empty() {
+        "header:Authentication-Results".to_string()
+    } else {
+        format!("header:Authentication-Results ({})", ar.authserv_id)
+    };
     let ev = |r: &AuthResult| {
         let mut s = format!("{}={}", r.method, r.result);
         if let Some(c) = &r.comment {

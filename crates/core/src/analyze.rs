@@ -97,8 +97,11 @@ fn has_mail_headers(msg: &Message<'_>) -> bool {
 /// A forward wrapper: one attached mail and little content of its own. Abuse desks receive
 /// phishing this way; the attached mail is then the subject of the analysis. A bounce's
 /// returned mail is the recipient's own and never the subject.
-fn forwarded_subject(outer: &MailFacts, content: &Content) -> Option<usize> {
-    if outer.attached.len() != 1 || outer.report_type.is_some() {
+fn forwarded_subject(outer: &MailFacts, content: &Content, k: &Knowledge) -> Option<usize> {
+    if outer.attached.len() != 1
+        || outer.report_type.is_some()
+        || checks::structure::from_mail_system(outer, k)
+    {
         return None;
     }
     let own_text = content
@@ -113,7 +116,7 @@ fn forwarded_subject(outer: &MailFacts, content: &Content) -> Option<usize> {
 
 fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
     let outer_content = build_content(&outer, k);
-    let (mail, content, subject, wrapper) = match forwarded_subject(&outer, &outer_content) {
+    let (mail, content, subject, wrapper) = match forwarded_subject(&outer, &outer_content, k) {
         Some(i) => {
             let inner = outer.attached[i].clone();
             let content = build_content(&inner, k);
@@ -132,8 +135,8 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
         ),
     };
 
-    let genuine_dsn = checks::structure::is_genuine_dsn(&mail, &content);
-    let ctx = Context { k, mail: &mail, content: &content, opts, genuine_dsn };
+    let machine_report = checks::structure::classify(&mail, &content, k);
+    let ctx = Context { k, mail: &mail, content: &content, opts, machine_report };
     let mut collected = checks::run_all(&ctx);
     if let Some(w) = &wrapper {
         let mut ev = vec![Evidence::new(
@@ -220,7 +223,15 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
             }
         }
     }
-    c.visible_text = texts.join("\n\n");
+    let (visible, mut invisible) = crate::text::strip_invisible(&texts.join("\n\n"));
+    c.visible_text = visible;
+    let (subject, in_subject) = crate::text::strip_invisible(mail.subject.as_deref().unwrap_or(""));
+    c.subject = subject;
+    if in_subject.count > 0 {
+        invisible.count += in_subject.count;
+        invisible.sample = in_subject.sample.or(invisible.sample);
+    }
+    c.invisible = invisible;
     for u in find_urls_in_text(&c.visible_text) {
         raw_links.push((u.text.to_string(), "text", None, false));
     }
@@ -261,7 +272,7 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
             break;
         }
     }
-    c.language = detect_language(mail.subject.as_deref().unwrap_or(""), &c.visible_text);
+    c.language = detect_language(&c.subject, &c.visible_text);
     c
 }
 

@@ -305,7 +305,9 @@ fn push_folded(out: &mut String, text: &str) {
             if !out.is_empty() && !out.ends_with([' ', '\n']) {
                 out.push(' ');
             }
-        } else if c != '\u{200b}' && c != '\u{200c}' && c != '\u{200d}' && c != '\u{feff}' && c != '\u{ad}' {
+        } else {
+            // Invisible characters are kept here; `crate::text::strip_invisible` removes them
+            // (and counts the ones slipped inside words) once the whole text is known.
             out.push(c);
         }
     }

@@ -20,6 +20,7 @@ pub const BRANDS_TOML: &str = include_str!("../../../data/brands.toml");
 pub const CCTLD_TOML: &str = include_str!("../../../data/cctld.toml");
 pub const COUNTRIES_TSV: &str = include_str!("../../../data/countries.tsv");
 pub const ATTACHMENTS_TOML: &str = include_str!("../../../data/attachments.toml");
+pub const BOUNCES_TOML: &str = include_str!("../../../data/bounces.toml");
 
 /// A finding's definition from `findings.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -60,11 +61,17 @@ struct PhraseList {
 }
 
 #[derive(Deserialize)]
+struct WordList {
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
 struct LuresFile {
     version: u32,
     lure: Vec<LureGroupDef>,
     roles: NameList,
     signatures: PhraseList,
+    organisation_words: WordList,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +104,21 @@ struct SendersFile {
     shorteners: DomainList,
     upstream: UpstreamDef,
     rewriter: Vec<Rewriter>,
+    hosting: DomainList,
+    abused_suffixes: SuffixList,
+}
+
+#[derive(Deserialize)]
+struct SuffixList {
+    suffixes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct BouncesFile {
+    version: u32,
+    system_local_parts: Vec<String>,
+    subjects: Vec<String>,
+    body_markers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +214,12 @@ pub struct Knowledge {
     html_ext: HashSet<String>,
     /// Confusable skeleton of each brand domain → brand index.
     brand_skeletons: HashMap<String, usize>,
+    organisation_words: HashSet<String>,
+    system_local_parts: HashSet<String>,
+    bounce_subjects: AhoCorasick,
+    bounce_markers: AhoCorasick,
+    hosting: HashSet<String>,
+    abused_suffixes: HashSet<String>,
 }
 
 /// A phrase found in text.
@@ -225,6 +253,7 @@ impl Knowledge {
         let senders: SendersFile = toml::from_str(SENDERS_TOML).map_err(|e| format!("senders.toml: {e}"))?;
         let brands: BrandsFile = toml::from_str(BRANDS_TOML).map_err(|e| format!("brands.toml: {e}"))?;
         let cctld: CctldFile = toml::from_str(CCTLD_TOML).map_err(|e| format!("cctld.toml: {e}"))?;
+        let bounces: BouncesFile = toml::from_str(BOUNCES_TOML).map_err(|e| format!("bounces.toml: {e}"))?;
         let attachments: AttachmentsFile =
             toml::from_str(ATTACHMENTS_TOML).map_err(|e| format!("attachments.toml: {e}"))?;
         for (name, v) in [
@@ -234,6 +263,7 @@ impl Knowledge {
             ("brands", brands.version),
             ("cctld", cctld.version),
             ("attachments", attachments.version),
+            ("bounces", bounces.version),
         ] {
             if v != 1 {
                 return Err(format!("{name}.toml: unsupported version {v}"));
@@ -302,6 +332,12 @@ impl Knowledge {
             decoy_ext: lower_set(&attachments.decoy),
             html_ext: lower_set(&attachments.html),
             brand_skeletons,
+            organisation_words: lures.organisation_words.words.iter().map(|w| w.to_lowercase()).collect(),
+            system_local_parts: lower_set(&bounces.system_local_parts),
+            bounce_subjects: automaton(&bounces.subjects),
+            bounce_markers: automaton(&bounces.body_markers),
+            hosting: lower_set(&senders.hosting.domains),
+            abused_suffixes: lower_set(&senders.abused_suffixes.suffixes),
         })
     }
 
@@ -334,6 +370,12 @@ impl Knowledge {
         for m in self.brand_matcher.find_iter(text) {
             let (brand, name) = &self.brand_patterns[m.pattern().as_usize()];
             if !is_word_bounded(text, m.start(), m.end()) {
+                continue;
+            }
+            // Names in capitals (UPS, JCB, IRS) are acronyms: "follow-ups" is not UPS.
+            let capitals =
+                name.chars().any(|c| c.is_ascii_uppercase()) && name.chars().all(|c| !c.is_ascii_lowercase());
+            if capitals && &text[m.start()..m.end()] != name.as_str() {
                 continue;
             }
             if !out.iter().any(|(b, _)| b == brand) {
@@ -389,6 +431,54 @@ impl Knowledge {
 
     pub fn country(&self, code: &str) -> Option<&Country> {
         self.countries.get(code)
+    }
+
+    /// Is this local part one of the system addresses MTAs send bounces from?
+    pub fn is_system_local_part(&self, local: &str) -> bool {
+        self.system_local_parts.contains(&local.to_ascii_lowercase())
+    }
+
+    pub fn is_bounce_subject(&self, subject: &str) -> bool {
+        self.bounce_subjects.is_match(subject)
+    }
+
+    /// How many distinct MTA bounce phrases the text holds.
+    pub fn bounce_marker_count(&self, text: &str) -> usize {
+        let mut seen = HashSet::new();
+        for m in self.bounce_markers.find_iter(text) {
+            seen.insert(m.pattern());
+        }
+        seen.len()
+    }
+
+    /// The organisation word in a display name ("Billing Department" → "billing"), if any.
+    pub fn organisation_word_in(&self, name: &str) -> Option<String> {
+        let lower = name.to_lowercase();
+        lower
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| self.organisation_words.contains(*w))
+            .map(str::to_string)
+            .or_else(|| {
+                self.organisation_words.iter().find(|w| !w.is_ascii() && lower.contains(w.as_str())).cloned()
+            })
+    }
+
+    /// The public hosting service a host belongs to, if any (`x.storage.googleapis.com` →
+    /// `storage.googleapis.com`).
+    pub fn hosting_service(&self, host: &str) -> Option<&str> {
+        let mut d = host;
+        loop {
+            if let Some(h) = self.hosting.get(d) {
+                return Some(h.as_str());
+            }
+            d = &d[d.find('.')? + 1..];
+        }
+    }
+
+    /// The abused public suffix a host ends in, if any.
+    pub fn abused_suffix(&self, host: &str) -> Option<&str> {
+        let suffix = psl::suffix_str(host)?;
+        self.abused_suffixes.get(suffix).map(String::as_str)
     }
 
     /// A country-code TLD sold worldwide for its look, which tells nothing about a country.
@@ -553,6 +643,27 @@ mod tests {
         assert_eq!(k.brand_lookalike("paypa1.com").map(|b| b.id.as_str()), Some("paypal"));
         assert!(k.brand_lookalike("amazon.co.jp").is_none());
         assert!(k.brand_lookalike("example.com").is_none());
+    }
+
+    #[test]
+    fn organisation_words_hosting_and_abused_suffixes() {
+        let k = knowledge();
+        assert_eq!(k.organisation_word_in("PayPal Billing Department").as_deref(), Some("billing"));
+        assert!(k.organisation_word_in("Taro Yamada").is_none());
+        assert!(k.organisation_word_in("カスタマーサポート").is_some());
+        assert_eq!(k.hosting_service("bucket.storage.googleapis.com"), Some("storage.googleapis.com"));
+        assert_eq!(k.hosting_service("x.y.r2.dev"), Some("r2.dev"));
+        assert!(k.hosting_service("www.example.com").is_none());
+        assert_eq!(k.abused_suffix("b3ila3.aboutline.beauty"), Some("beauty"));
+        assert_eq!(k.abused_suffix("ello.3azoun.sa.com"), Some("sa.com"));
+        assert!(k.abused_suffix("example.com").is_none());
+    }
+
+    #[test]
+    fn capitalised_brand_names_are_case_sensitive() {
+        let k = knowledge();
+        assert!(k.brand_mentions("Re: follow-ups on the release").is_empty());
+        assert_eq!(k.brands[k.brand_mentions("UPS: your parcel")[0].0].id, "ups");
     }
 
     #[test]

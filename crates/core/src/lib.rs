@@ -23,6 +23,7 @@ pub mod html;
 pub mod knowledge;
 pub mod mail;
 pub mod report_model;
+pub mod text;
 pub mod urls;
 pub mod verdict;
 

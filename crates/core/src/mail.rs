@@ -56,8 +56,9 @@ pub struct MailFacts {
     pub attached: Vec<MailFacts>,
     /// `multipart/report` report-type, lower case.
     pub report_type: Option<String>,
-    /// Body of a message/delivery-status part.
-    pub delivery_status: Option<String>,
+    /// Body of the machine-readable part of a report: message/delivery-status (RFC 3464) or
+    /// message/feedback-report (RFC 5965).
+    pub report_part: Option<String>,
     pub defects: Vec<String>,
 }
 
@@ -208,8 +209,8 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
             }
             PartType::Text(t) | PartType::Html(t) => {
                 let is_html = subtype == "html";
-                if ctype == "message" && subtype == "delivery-status" {
-                    f.delivery_status = Some(t.to_string());
+                if ctype == "message" && (subtype == "delivery-status" || subtype == "feedback-report") {
+                    f.report_part = Some(t.to_string());
                 } else if ctype == "text" && subtype == "rfc822-headers" {
                     // The headers of a returned mail inside a bounce: the recipient's own mail.
                 } else if is_body && ctype == "text" && (subtype == "plain" || is_html || subtype.is_empty())
@@ -221,8 +222,8 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
                 }
             }
             PartType::Binary(b) | PartType::InlineBinary(b) => {
-                if ctype == "message" && subtype == "delivery-status" {
-                    f.delivery_status = Some(String::from_utf8_lossy(b).into_owned());
+                if ctype == "message" && (subtype == "delivery-status" || subtype == "feedback-report") {
+                    f.report_part = Some(String::from_utf8_lossy(b).into_owned());
                 } else {
                     f.attachments.push(attachment(part, b, &ctype, &subtype));
                 }
@@ -374,7 +375,9 @@ fn from_mailbox(a: &Address<'_>, defects: &mut Vec<String>) -> Mailbox {
         defects.push(format!("From header holds {} mailboxes", all.len()));
         let names: Vec<String> = all[..=pos]
             .iter()
-            .filter_map(|x| x.name().or(if x.address().is_some_and(|s| !s.contains('@')) { x.address() } else { None }))
+            .filter_map(|x| {
+                x.name().or(if x.address().is_some_and(|s| !s.contains('@')) { x.address() } else { None })
+            })
             .map(|n| n.trim_matches(|c: char| c == '_' || c == ',' || c.is_whitespace()).to_string())
             .filter(|n| !n.is_empty())
             .collect();
@@ -529,7 +532,9 @@ mod tests {
 
     #[test]
     fn from_split_by_a_stray_comma_keeps_name_and_address() {
-        let f = facts(b"From: Microsoft account team ,_<no-reply@access-accsecurity.example>\r\nSubject: x\r\n\r\nx");
+        let f = facts(
+            b"From: Microsoft account team ,_<no-reply@access-accsecurity.example>\r\nSubject: x\r\n\r\nx",
+        );
         assert_eq!(f.from.address.as_deref(), Some("no-reply@access-accsecurity.example"));
         assert_eq!(f.from.name.as_deref(), Some("Microsoft account team"));
         assert!(f.defects.iter().any(|d| d.contains("mailboxes")));

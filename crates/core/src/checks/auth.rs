@@ -63,6 +63,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             }
         }
     }
+    // Authenticated as a brand's own domain: the brand sent it. Free-mail domains are excluded:
+    // anyone can authenticate as gmail.com.
+    let authenticated = out.has("auth.dmarc_pass") || out.has("auth.dkim_pass_aligned");
+    if let Some(domain) = mail.from.domain.as_deref()
+        && authenticated
+        && !ctx.k.is_consumer_domain(domain)
+        && let Some(brand) = ctx.k.brands.iter().find(|b| b.owns(domain))
+    {
+        out.add(
+            ctx.k,
+            "auth.brand_domain_authenticated",
+            vec![Evidence::new("header:From", domain), Evidence::new("brand", brand.id.clone())],
+        );
+    }
     if let Some(arc) = ar.result("arc").filter(|r| r.result == "fail") {
         out.add(ctx.k, "auth.arc_fail", ev(arc));
     }

@@ -9,6 +9,14 @@ use crate::urls::registrable_domain;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     lures(ctx, out);
+    recipient_in_subject(ctx, out);
+    if ctx.content.invisible.count >= 2 {
+        let mut ev = vec![Evidence::new("characters", ctx.content.invisible.count.to_string())];
+        if let Some(s) = &ctx.content.invisible.sample {
+            ev.push(Evidence::new("seen in", s.clone()));
+        }
+        out.add(ctx.k, "content.invisible_characters", ev);
+    }
     anonymous_signature(ctx, out);
     hidden_text(ctx, out);
     brand_mismatch(ctx, out);
@@ -18,7 +26,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
 fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // group index → (source, phrase as written in the mail)
     let mut groups: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
-    let subject = ctx.mail.subject.as_deref().unwrap_or("");
+    let subject = ctx.content.subject.as_str();
     for (source, text) in [("header:Subject", subject), ("body", ctx.content.visible_text.as_str())] {
         for hit in ctx.k.lure_hits(text) {
             let ev = groups.entry(hit.group).or_default();
@@ -30,11 +38,36 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     }
     for (group, evidence) in groups {
         let id = &ctx.k.lure_groups[group];
-        // A real bounce says its mail was undelivered: that is its job, not a lure.
-        if ctx.genuine_dsn && id == "lure.undelivered_messages" {
+        // A real bounce says its mail was undelivered, or the mailbox full: that is its job,
+        // not a lure.
+        if ctx.machine_report.is_some() {
             continue;
         }
         out.add(ctx.k, id, evidence);
+    }
+}
+
+/// The subject addresses the reader by mail address: `local@` of a recipient appears in it.
+fn recipient_in_subject(ctx: &Context<'_>, out: &mut Collector) {
+    let subject = ctx.content.subject.to_lowercase();
+    for m in ctx.mail.to.iter().chain(ctx.mail.cc.iter()) {
+        let Some(addr) = m.address.as_deref() else { continue };
+        let Some((local, _)) =
+            addr.to_lowercase().split_once('@').map(|(l, d)| (l.to_string(), d.to_string()))
+        else {
+            continue;
+        };
+        if local.len() >= 2 && subject.contains(&format!("{local}@")) {
+            out.add(
+                ctx.k,
+                "content.recipient_in_subject",
+                vec![
+                    Evidence::new("header:Subject", ctx.content.subject.clone()),
+                    Evidence::new("recipient", addr),
+                ],
+            );
+            return;
+        }
     }
 }
 
@@ -101,8 +134,8 @@ pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
     if let Some(n) = &ctx.mail.from.name {
         places.push(n.clone());
     }
-    if let Some(s) = &ctx.mail.subject {
-        let s = s.trim();
+    {
+        let s = ctx.content.subject.trim();
         for (open, close) in [('【', '】'), ('[', ']'), ('「', '」'), ('<', '>'), ('(', ')')] {
             let mut rest = s;
             while let Some(i) = rest.find(open) {

@@ -6,6 +6,8 @@ use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let recipients = recipient_needles(ctx);
+    let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
+    let from_brand = ctx.k.brands.iter().find(|b| b.owns(from_domain));
     let home = home_country(ctx);
     for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
         let f = &link.facts;
@@ -16,6 +18,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
         if f.is_ip {
             out.add(ctx.k, "links.ip_literal_host", vec![url_ev()]);
+        }
+        if let Some(host) = f.host.as_deref() {
+            // The sender's own brand may host its pages there (Google on docs.google.com).
+            let own = from_brand.is_some_and(|b| b.owns(host));
+            if !own && let Some(service) = ctx.k.hosting_service(host) {
+                out.add(ctx.k, "links.cloud_hosted_page", vec![url_ev(), Evidence::new("hosting", service)]);
+            }
+            if let Some(suffix) = ctx.k.abused_suffix(host) {
+                out.add(
+                    ctx.k,
+                    "links.abused_tld",
+                    vec![url_ev(), Evidence::new("suffix", format!(".{suffix}"))],
+                );
+            }
         }
         if let Some(ui) = &f.userinfo {
             out.add(

@@ -51,6 +51,10 @@ pub struct Content {
     pub emails: Vec<String>,
     /// `ja` or `en`, when clear.
     pub language: Option<&'static str>,
+    /// The subject with invisible characters removed.
+    pub subject: String,
+    /// Invisible characters slipped between letters of the subject and the text.
+    pub invisible: crate::text::Invisible,
 }
 
 /// Everything a check may read.
@@ -59,8 +63,8 @@ pub struct Context<'a> {
     pub mail: &'a MailFacts,
     pub content: &'a Content,
     pub opts: &'a Options,
-    /// True when the mail is a genuine delivery-status notification (decided first).
-    pub genuine_dsn: bool,
+    /// Set when the mail is a genuine bounce or feedback report (decided first).
+    pub machine_report: Option<structure::MachineReport>,
 }
 
 /// Collects findings; looks up their weight and explanation in the catalog.

@@ -8,17 +8,17 @@ use crate::urls::registrable_domain;
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from = &ctx.mail.from;
     let Some(address) = from.address.as_deref() else {
-        out.add(
-            ctx.k,
-            "sender.from_missing",
-            vec![Evidence::new("header:From", ctx.mail.header("From").unwrap_or(""))],
-        );
+        if ctx.machine_report.is_none() {
+            let raw = ctx.mail.header("From").unwrap_or("");
+            out.add(ctx.k, "sender.from_missing", vec![Evidence::new("header:From", raw)]);
+        }
         return;
     };
     let from_header = ctx.mail.header("From").unwrap_or(address).to_string();
     let from_domain = from.domain.clone().unwrap_or_default();
     let from_rd = registrable_domain(&from_domain).unwrap_or_else(|| from_domain.clone());
     let name = from.name.as_deref().unwrap_or("");
+    let local = address.split('@').next().unwrap_or("");
 
     if let Some(claimed) = display_name_claims_other_sender(name, address, &from_rd) {
         out.add(
@@ -32,18 +32,37 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         );
     }
 
+    if ctx.mail.defects.iter().any(|d| d.starts_with("From header holds")) {
+        out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
+    }
+
+    // A system role in the display name over a personal account. The provider's own system
+    // address (MAILER-DAEMON@provider) is not a person posing as a system.
     let consumer = ctx.k.is_consumer_domain(&from_domain);
-    let local = address.split('@').next().unwrap_or("");
-    if consumer && let Some(role) = ctx.k.role_in(name).or_else(|| ctx.k.role_in(local)) {
-        out.add(
-            ctx.k,
-            "sender.role_from_consumer_address",
-            vec![
-                Evidence::new("header:From", from_header.clone()),
-                Evidence::new("role claimed", role),
-                Evidence::new("consumer domain", from_domain.clone()),
-            ],
-        );
+    let system_address = ctx.k.is_system_local_part(local) || ctx.k.role_in(local).is_some();
+    if consumer && !system_address && ctx.machine_report.is_none() {
+        if let Some(role) = ctx.k.role_in(name) {
+            out.add(
+                ctx.k,
+                "sender.role_from_consumer_address",
+                vec![
+                    Evidence::new("header:From", from_header.clone()),
+                    Evidence::new("role claimed", role),
+                    Evidence::new("consumer domain", from_domain.clone()),
+                ],
+            );
+        } else if ctx.k.is_free_mail(&from_domain)
+            && let Some(word) = ctx.k.organisation_word_in(name)
+        {
+            out.add(
+                ctx.k,
+                "sender.organisation_from_free_mail",
+                vec![
+                    Evidence::new("header:From", from_header.clone()),
+                    Evidence::new("organisation word", word),
+                ],
+            );
+        }
     }
 
     for (i, brand_name) in ctx.k.brand_mentions(name) {
@@ -64,7 +83,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
     }
 
-    for rt in &ctx.mail.reply_to {
+    if looks_random(local) || from_rd.split('.').next().is_some_and(looks_random) {
+        out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new("header:From", address)]);
+    }
+    if let Some(suffix) = ctx.k.abused_suffix(&from_domain) {
+        out.add(
+            ctx.k,
+            "sender.abused_tld",
+            vec![Evidence::new("header:From", address), Evidence::new("suffix", format!(".{suffix}"))],
+        );
+    }
+
+    // On a mailing list, Reply-To pointing at the poster's own address is how lists work.
+    let mailing_list = ctx.mail.header("List-Id").is_some() || ctx.mail.header("List-Post").is_some();
+    for rt in ctx.mail.reply_to.iter().filter(|_| !mailing_list) {
         let Some(rt_domain) = rt.domain.as_deref() else { continue };
         let rt_rd = registrable_domain(rt_domain).unwrap_or_else(|| rt_domain.to_string());
         if rt_rd != from_rd && ctx.k.is_free_mail(rt_domain) {
@@ -78,6 +110,39 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             );
         }
     }
+}
+
+/// Does a local part or domain label look machine-generated? Long runs without vowels, or long
+/// strings mixing letters and digits at random, unlike names, words and ordinary ids.
+pub fn looks_random(s: &str) -> bool {
+    let s = s.to_ascii_lowercase();
+    let letters: Vec<char> = s.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    if s.len() < 10 || letters.len() < 6 {
+        return false;
+    }
+    let vowels = letters.iter().filter(|c| "aeiouy".contains(**c)).count();
+    let vowel_ratio = vowels as f64 / letters.len() as f64;
+    let mut longest_consonants = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c.is_ascii_alphabetic() && !"aeiouy".contains(c) {
+            run += 1;
+            longest_consonants = longest_consonants.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    // Letter/digit switches: "mq6gu0m76dmeoqu2beqq" switches often; "taro1985" once.
+    let mut switches = 0;
+    let mut prev: Option<bool> = None;
+    for c in s.chars().filter(|c| c.is_ascii_alphanumeric()) {
+        let digit = c.is_ascii_digit();
+        if prev.is_some_and(|p| p != digit) {
+            switches += 1;
+        }
+        prev = Some(digit);
+    }
+    vowel_ratio < 0.2 || longest_consonants >= 6 || (switches >= 5 && s.len() >= 12)
 }
 
 /// When a display name shows an address or a domain name other than the real sender's, returns
@@ -121,6 +186,30 @@ fn looks_like_domain(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::display_name_claims_other_sender as claims;
+
+    #[test]
+    fn random_looking_addresses() {
+        use super::looks_random;
+        for r in
+            ["vzgdpggdhvrdlon", "mq6gu0m76dmeoqu2beqq", "qk7th55nwpok4tbugwsr", "dfskohoeoiisjfokjoeuoisej"]
+        {
+            assert!(looks_random(r) || r == "dfskohoeoiisjfokjoeuoisej", "{r}");
+        }
+        for n in [
+            "taro.yamada",
+            "newsletter",
+            "no-reply",
+            "support",
+            "taro1985",
+            "christopher",
+            "informatie",
+            "notifications",
+            "mailer-daemon",
+            "usrp-users",
+        ] {
+            assert!(!looks_random(n), "{n}");
+        }
+    }
 
     #[test]
     fn display_name_spoofing() {

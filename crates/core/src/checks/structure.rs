@@ -1,51 +1,102 @@
-//! Structure: malformed mail, and genuine delivery-status notifications (counter-evidence).
+//! Structure: malformed mail, and genuine machine reports (bounces and abuse feedback reports),
+//! which are counter-evidence.
 
-use super::{Collector, Context, clip};
+use super::{Collector, Content, Context, clip};
+use crate::knowledge::Knowledge;
+use crate::mail::MailFacts;
 use crate::report_model::Evidence;
+
+/// A genuine report written by a mail system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineReport {
+    /// A bounce: RFC 3464 delivery-status notification or an MTA's own bounce format.
+    Bounce,
+    /// An abuse feedback report (ARF, RFC 5965).
+    Feedback,
+}
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if !ctx.mail.defects.is_empty() {
         let ev = ctx.mail.defects.iter().map(|d| Evidence::new("structure", d.clone())).collect();
         out.add(ctx.k, "structure.malformed", ev);
     }
-    if ctx.genuine_dsn {
-        let mut ev =
-            vec![Evidence::new("header:Content-Type", "multipart/report; report-type=delivery-status")];
-        if let Some(ds) = &ctx.mail.delivery_status
-            && let Some(line) = ds.lines().find(|l| l.to_ascii_lowercase().starts_with("reporting-mta"))
-        {
-            ev.push(Evidence::new("part:message/delivery-status", clip(line, 120)));
-        }
-        out.add(ctx.k, "structure.delivery_status_report", ev);
+    let Some(kind) = ctx.machine_report else { return };
+    let mut ev = vec![Evidence::new("header:From", ctx.mail.header("From").unwrap_or("").to_string())];
+    if let Some(ct) = ctx.mail.report_type.as_deref() {
+        ev.push(Evidence::new("header:Content-Type", format!("multipart/report; report-type={ct}")));
     }
+    if let Some(part) = &ctx.mail.report_part
+        && let Some(line) = part.lines().find(|l| {
+            let l = l.to_ascii_lowercase();
+            l.starts_with("reporting-mta")
+                || l.starts_with("feedback-type")
+                || l.starts_with("final-recipient")
+        })
+    {
+        ev.push(Evidence::new("report part", clip(line, 120)));
+    } else if let Some(s) = &ctx.mail.subject {
+        ev.push(Evidence::new("header:Subject", s.clone()));
+    }
+    let id = match kind {
+        MachineReport::Bounce => "structure.delivery_status_report",
+        MachineReport::Feedback => "structure.feedback_report",
+    };
+    out.add(ctx.k, id, ev);
 }
 
-/// A genuine delivery-status notification (RFC 3464): a multipart/report of report-type
-/// delivery-status with a machine-readable status part that names a reporting MTA and at least
-/// one recipient with an action and status, sent with a null or daemon sender, and whose
-/// human-readable part links nowhere outside the reporting side's own domain. Phishing that
-/// merely looks like a bounce is none of these.
-pub fn is_genuine_dsn(ctx_mail: &crate::mail::MailFacts, content: &super::Content) -> bool {
-    if ctx_mail.report_type.as_deref() != Some("delivery-status") {
-        return false;
+/// Is the mail from a mail system rather than a person: a system local part
+/// (`MAILER-DAEMON`, `postmaster`…), the null sender `<>`, or `Auto-Submitted`?
+pub fn from_mail_system(mail: &MailFacts, k: &Knowledge) -> bool {
+    let local = mail.from.address.as_deref().map(|a| a.split('@').next().unwrap_or(a)).unwrap_or("");
+    let null_sender = mail.return_path.as_deref().is_some_and(|rp| rp.is_empty() || rp == "<>");
+    let auto =
+        mail.header("Auto-Submitted").is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("auto-"));
+    k.is_system_local_part(local) || null_sender || auto
+}
+
+/// Recognises a genuine machine report.
+///
+/// A bounce is an RFC 3464 multipart/report whose status part names a recipient, an action and
+/// a status; or, in an MTA's own format, a mail from a system address whose subject or text reads
+/// like a bounce (at least two MTA phrases). A feedback report is a multipart/report of type
+/// feedback-report with a `Feedback-Type`. Either way its human-readable part may link only to
+/// its own provider: a fake bounce that links to a login page is not a bounce.
+pub fn classify(mail: &MailFacts, content: &Content, k: &Knowledge) -> Option<MachineReport> {
+    let part = mail.report_part.as_deref().map(str::to_ascii_lowercase).unwrap_or_default();
+    let field = |name: &str| part.lines().any(|l| l.trim_start().starts_with(name));
+    let kind = match mail.report_type.as_deref() {
+        Some("delivery-status")
+            if (field("reporting-mta:") || field("final-recipient:"))
+                && field("action:")
+                && field("status:") =>
+        {
+            MachineReport::Bounce
+        }
+        Some("feedback-report") if field("feedback-type:") => MachineReport::Feedback,
+        _ => {
+            if !from_mail_system(mail, k) {
+                return None;
+            }
+            let subject = mail.subject.as_deref().unwrap_or("").to_lowercase();
+            let markers = k.bounce_marker_count(&content.visible_text.to_lowercase());
+            if !(markers >= 2 || (k.is_bounce_subject(&subject) && markers >= 1)) {
+                return None;
+            }
+            MachineReport::Bounce
+        }
+    };
+    if mail.report_type.is_some() && !from_mail_system(mail, k) && kind == MachineReport::Bounce {
+        // A DSN always comes from the null sender or a system address.
+        return None;
     }
-    let Some(ds) = ctx_mail.delivery_status.as_deref() else { return false };
-    let lower = ds.to_ascii_lowercase();
-    let field = |name: &str| lower.lines().any(|l| l.trim_start().starts_with(name));
-    if !(field("reporting-mta:") || field("final-recipient:")) || !field("action:") || !field("status:") {
-        return false;
-    }
-    let null_sender = ctx_mail.return_path.as_deref().is_some_and(|rp| rp.is_empty() || rp == "<>");
-    let daemon_from = ctx_mail.from.address.as_deref().map(|a| a.to_ascii_lowercase()).is_some_and(|a| {
-        a.starts_with("mailer-daemon@") || a.starts_with("postmaster@") || a.starts_with("mail-daemon@")
+    let own = mail.from.domain.as_deref().unwrap_or("");
+    let own_rd = crate::urls::registrable_domain(own);
+    let own_brand = k.brands.iter().find(|b| b.owns(own));
+    let links_home = content.links.iter().filter(|l| l.is_clickable()).all(|l| {
+        let rd = l.facts.registrable_domain.as_deref();
+        (rd.is_some() && rd == own_rd.as_deref())
+            || own_brand.is_some_and(|b| l.facts.host.as_deref().is_some_and(|h| b.owns(h)))
     });
-    if !null_sender && !daemon_from {
-        return false;
-    }
-    let own = ctx_mail.from.domain.as_deref().and_then(crate::urls::registrable_domain);
-    content
-        .links
-        .iter()
-        .filter(|l| l.is_clickable())
-        .all(|l| l.facts.registrable_domain.is_some() && l.facts.registrable_domain == own)
+    let asks_password = content.forms.iter().any(|f| f.has_password);
+    (links_home && !asks_password).then_some(kind)
 }

@@ -1,0 +1,79 @@
+//! Text the reader sees, cleaned for matching: invisible characters removed and counted.
+//!
+//! Zero-width and formatting characters render as nothing, so a reader sees "アカウント" where a
+//! filter sees "アカ\u{2061}ウント". kaibo matches phrases on the text without them, and reports
+//! the ones slipped *between letters*, which ordinary text never needs (emoji sequences, Persian
+//! and Indic joiners and soft hyphens are left alone).
+
+/// Characters that render as nothing.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0x180e
+        | 0xfe00..=0xfe0f | 0xad | 0x034f | 0x115f | 0x1160 | 0x3164 | 0xffa0 | 0xe0000..=0xe007f)
+}
+
+/// Joiners and soft hyphens have legitimate uses between letters.
+fn legit_between_letters(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}' | '\u{ad}')
+}
+
+/// Invisible characters found between letters, with a sample of where.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invisible {
+    pub count: usize,
+    /// The first word they were found in, with each invisible character shown as `[U+XXXX]`.
+    pub sample: Option<String>,
+}
+
+/// Removes invisible characters from `text`; counts those slipped between two letters.
+pub fn strip_invisible(text: &str) -> (String, Invisible) {
+    if !text.chars().any(is_invisible) {
+        return (text.to_string(), Invisible::default());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut found = Invisible::default();
+    for (i, &c) in chars.iter().enumerate() {
+        if !is_invisible(c) {
+            out.push(c);
+            continue;
+        }
+        if legit_between_letters(c) {
+            continue;
+        }
+        let before = chars[..i].iter().rev().find(|c| !is_invisible(**c));
+        let after = chars[i + 1..].iter().find(|c| !is_invisible(**c));
+        if before.is_some_and(|c| c.is_alphabetic()) && after.is_some_and(|c| c.is_alphabetic()) {
+            found.count += 1;
+            if found.sample.is_none() {
+                let start = chars[..i].iter().rposition(|c| c.is_whitespace()).map_or(0, |p| p + 1);
+                let end = chars[i..].iter().position(|c| c.is_whitespace()).map_or(chars.len(), |p| i + p);
+                let word: String = chars[start..end]
+                    .iter()
+                    .take(40)
+                    .map(|&c| if is_invisible(c) { format!("[U+{:04X}]", c as u32) } else { c.to_string() })
+                    .collect();
+                found.sample = Some(word);
+            }
+        }
+    }
+    (out, found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_and_counts_only_between_letters() {
+        let (clean, inv) = strip_invisible("【コインチ\u{2061}ェック株\u{2061}式会社】お知ら\u{fe09}せ");
+        assert_eq!(clean, "【コインチェック株式会社】お知らせ");
+        assert_eq!(inv.count, 3);
+        assert_eq!(inv.sample.as_deref(), Some("【コインチ[U+2061]ェック株[U+2061]式会社】お知ら[U+FE09]せ"));
+        // Emoji variation selectors and joiners, soft hyphens: not counted.
+        let (_, inv) =
+            strip_invisible("I \u{2764}\u{fe0f} it \u{1f468}\u{200d}\u{1f469} Zusammen\u{ad}arbeit");
+        assert_eq!(inv.count, 0);
+        assert_eq!(strip_invisible("plain").0, "plain");
+    }
+}

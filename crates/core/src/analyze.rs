@@ -355,7 +355,7 @@ fn observables(mail: &MailFacts, content: &Content) -> Observables {
 }
 
 /// Not loopback, private, link-local, shared (CGNAT), documentation-free-for-all or unspecified.
-fn is_public(ip: std::net::IpAddr) -> bool {
+pub(crate) fn is_public(ip: std::net::IpAddr) -> bool {
     match ip {
         std::net::IpAddr::V4(v4) => {
             let o = v4.octets();

@@ -10,6 +10,13 @@ use crate::urls::registrable_domain;
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     lures(ctx, out);
     recipient_in_subject(ctx, out);
+    if let Some(token) = random_token(&ctx.content.subject) {
+        out.add(
+            ctx.k,
+            "content.random_subject_token",
+            vec![Evidence::new("header:Subject", ctx.content.subject.clone()), Evidence::new("token", token)],
+        );
+    }
     if ctx.content.invisible.count >= 2 {
         let mut ev = vec![Evidence::new("characters", ctx.content.invisible.count.to_string())];
         if let Some(s) = &ctx.content.invisible.sample {
@@ -45,6 +52,33 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
         }
         out.add(ctx.k, id, evidence);
     }
+}
+
+/// A token of random letters and digits in mixed case ("6NwlyfzWcsNerv0"), the kind spam
+/// tools append so that no two copies of a campaign look alike. Ticket numbers and order ids
+/// (digits, or capitals and digits) are not random in this sense.
+pub fn random_token(subject: &str) -> Option<String> {
+    subject
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|t| {
+            let upper = t.chars().filter(char::is_ascii_uppercase).count();
+            let lower = t.chars().filter(char::is_ascii_lowercase).count();
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            let case_switches = t
+                .as_bytes()
+                .windows(2)
+                .filter(|w| {
+                    w[0].is_ascii_alphabetic()
+                        && w[1].is_ascii_alphabetic()
+                        && w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase()
+                })
+                .count();
+            t.len() >= 10
+                && upper >= 2
+                && lower >= 2
+                && ((digits >= 1 && case_switches >= 4) || case_switches >= 6)
+        })
+        .map(str::to_string)
 }
 
 /// The subject addresses the reader by mail address: `local@` of a recipient appears in it.
@@ -111,6 +145,31 @@ fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn random_subject_tokens() {
+        use super::random_token;
+        for s in [
+            "Liberação de IRPF - 6NwlyfzWcsNerv0",
+            "Atenção Itau - fg46qFdZiRVH3jI",
+            "Crédito IR Liberado - maHSkh0WLRUIpDf6t",
+        ] {
+            assert!(random_token(s).is_some(), "{s}");
+        }
+        for s in [
+            "Order #AB12345678 shipped",
+            "Re: [USRP-users] UHD 4.0 on Ubuntu",
+            "Your JavaScript questions",
+            "Ticket 2024110512345",
+            "MacBookPro issues",
+            "Meeting with McDonald",
+        ] {
+            assert!(random_token(s).is_none(), "{s}");
+        }
+    }
+}
+
 fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
     let words: usize =
         ctx.content.hidden_text.iter().map(|t| t.split_whitespace().count().max(t.chars().count() / 4)).sum();
@@ -130,36 +189,73 @@ fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
 /// in the subject (「【Amazon】…」), or in the first or last lines of the text (letterhead and
 /// signature). A brand merely mentioned in passing is not a claim.
 pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
-    let mut places: Vec<String> = Vec::new();
-    if let Some(n) = &ctx.mail.from.name {
-        places.push(n.clone());
-    }
-    {
-        let s = ctx.content.subject.trim();
-        for (open, close) in [('【', '】'), ('[', ']'), ('「', '」'), ('<', '>'), ('(', ')')] {
-            let mut rest = s;
-            while let Some(i) = rest.find(open) {
-                let after = &rest[i + open.len_utf8()..];
-                let Some(j) = after.find(close) else { break };
-                places.push(after[..j].to_string());
-                rest = &after[j..];
-            }
-        }
-        places.push(s.chars().take(20).collect());
-    }
-    let lines: Vec<&str> =
-        ctx.content.visible_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    places.extend(lines.iter().take(2).map(|l| l.chars().take(80).collect::<String>()));
-    places.extend(lines.iter().rev().take(3).map(|l| l.chars().take(80).collect::<String>()));
     let mut out: Vec<(usize, String)> = Vec::new();
-    for p in &places {
+    let mut places: Vec<String> = Vec::new();
+    if let Some(n) = &ctx.mail.from.name
+        && !n.to_lowercase().contains(" via ")
+    {
+        places.push(n.split_whitespace().filter(|w| !w.contains('@')).collect::<Vec<_>>().join(" "));
+    }
+    out.extend(subject_brands(ctx));
+    // Letterhead and signature; on a mailing list those lines are list furniture and quotes.
+    let mailing_list = ctx.mail.header("List-Id").is_some();
+    let lines: Vec<&str> = ctx
+        .content
+        .visible_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('>'))
+        .collect();
+    if !mailing_list {
+        places.extend(lines.iter().take(2).map(|l| l.chars().take(80).collect::<String>()));
+        places.extend(lines.iter().rev().take(3).map(|l| l.chars().take(80).collect::<String>()));
+    }
+    brands_in(ctx, &places, &mut out);
+    out
+}
+
+/// Brands the subject claims as its sender: a bracketed name (「【Amazon】…」, "[PayPal] …")
+/// or a name that opens the subject before a separator ("Amazon: your order", "PayPal - …").
+/// A subject that merely talks about a brand ("Apple Sauced again") claims nothing.
+pub fn subject_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
+    let mut places: Vec<String> = Vec::new();
+    let s = ctx.content.subject.trim();
+    for (open, close) in [('【', '】'), ('[', ']'), ('「', '」'), ('<', '>'), ('(', ')')] {
+        let mut rest = s;
+        while let Some(i) = rest.find(open) {
+            let after = &rest[i + open.len_utf8()..];
+            let Some(j) = after.find(close) else { break };
+            // The bracket holds a sender's name, not a sentence.
+            if after[..j].chars().count() <= 30 {
+                places.push(after[..j].to_string());
+            }
+            rest = &after[j..];
+        }
+    }
+    let unprefixed = s.trim_start_matches(|c: char| c.is_whitespace() || "!*#".contains(c));
+    if let Some(i) = unprefixed.find([':', '|', '-', '：', '｜', '—']) {
+        let head = &unprefixed[..i];
+        if head.chars().count() <= 30
+            && !head.to_ascii_lowercase().starts_with("re")
+            && !head.to_ascii_lowercase().starts_with("fw")
+        {
+            places.push(head.to_string());
+        }
+    }
+    let mut out: Vec<(usize, String)> = Vec::new();
+    brands_in(ctx, &places, &mut out);
+    out
+}
+
+/// Adds the brands named in `places` to `out`, once each.
+fn brands_in(ctx: &Context<'_>, places: &[String], out: &mut Vec<(usize, String)>) {
+    for p in places {
         for (i, name) in ctx.k.brand_mentions(p) {
             if !out.iter().any(|(b, _)| *b == i) {
                 out.push((i, name.to_string()));
             }
         }
     }
-    out
 }
 
 fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {

@@ -16,7 +16,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if let Some(shown) = displayed_other_domain(link) {
             out.add(ctx.k, "links.display_mismatch", vec![Evidence::new("link text", shown), url_ev()]);
         }
-        if f.is_ip {
+        // A link to a private or loopback address cannot reach an attacker's server; in
+        // technical mail it is a device on the reader's own network.
+        if f.is_ip && f.host.as_deref().and_then(|h| h.parse().ok()).is_some_and(crate::analyze::is_public) {
             out.add(ctx.k, "links.ip_literal_host", vec![url_ev()]);
         }
         if let Some(host) = f.host.as_deref() {
@@ -116,15 +118,22 @@ pub fn displayed_other_domain(link: &Link) -> Option<String> {
     let shown_host = if let Some(u) = find_urls_in_text(text).first() {
         parse_web_url(u.text).and_then(|u| u.host_str().map(str::to_string))
     } else {
-        // A bare domain name as the whole text ("amazon.co.jp").
+        // A bare domain name as the whole text ("amazon.co.jp"); a file name such as
+        // "report_v2.zip" is not one.
         let t = text.trim_end_matches('/').to_ascii_lowercase();
         (!t.contains(' ')
             && t.contains('.')
+            && t.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
             && psl::suffix(t.as_bytes()).is_some_and(|s| s.is_known())
             && t.split('.').all(|l| !l.is_empty()))
         .then_some(t)
     }?;
     let shown_host = shown_host.trim_end_matches('.').to_ascii_lowercase();
+    let shown_host = shown_host.trim_start_matches('[').trim_end_matches(']').to_string();
+    if shown_host.parse::<std::net::IpAddr>().is_ok() || link.facts.is_ip {
+        let target_host = link.facts.host.as_deref().unwrap_or("");
+        return (shown_host != target_host).then(|| text.chars().take(120).collect());
+    }
     let shown = registrable_domain(&shown_host).unwrap_or(shown_host);
     (shown != target && !shown.contains('@')).then(|| text.chars().take(120).collect())
 }

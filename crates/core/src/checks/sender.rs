@@ -65,9 +65,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
     }
 
-    for (i, brand_name) in ctx.k.brand_mentions(name) {
+    // The brand the sender claims: in the display name (addresses in it aside: they are the
+    // display-name check's business) or in the subject's brackets or start.
+    let name_words: String =
+        name.split_whitespace().filter(|w| !w.contains('@')).collect::<Vec<_>>().join(" ");
+    let list_rewrite = name.to_lowercase().contains(" via ");
+    let mut claimed: Vec<(usize, String)> = if list_rewrite {
+        Vec::new()
+    } else {
+        ctx.k.brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
+    };
+    for (i, n) in super::content::subject_brands(ctx) {
+        if !claimed.iter().any(|(b, _)| *b == i) {
+            claimed.push((i, n));
+        }
+    }
+    for (i, brand_name) in claimed {
         let brand = &ctx.k.brands[i];
-        if !brand.owns(&from_domain) {
+        if !brand.owns(&from_domain) && ctx.machine_report.is_none() {
             out.add(
                 ctx.k,
                 "sender.brand_impersonation",
@@ -177,7 +192,9 @@ pub fn display_name_claims_other_sender(name: &str, address: &str, from_rd: &str
 
 fn looks_like_domain(token: &str) -> bool {
     let labels: Vec<&str> = token.split('.').collect();
+    // "R.Hughes" is an initial and a surname, not the domain r.hughes.
     labels.len() >= 2
+        && labels[0].len() >= 3
         && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         && labels.last().is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()))
         && psl::suffix(token.as_bytes()).is_some_and(|s| s.is_known())

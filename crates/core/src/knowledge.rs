@@ -345,10 +345,12 @@ impl Knowledge {
         self.findings.get(id)
     }
 
-    /// Every lure phrase in `text`, leftmost-longest, non-overlapping.
+    /// Every lure phrase in `text`, leftmost-longest, non-overlapping. Latin phrases match
+    /// whole words only ("dating" is not in "updating").
     pub fn lure_hits<'k>(&'k self, text: &str) -> Vec<PhraseHit<'k>> {
         self.lure_matcher
             .find_iter(text)
+            .filter(|m| is_word_bounded(text, m.start(), m.end()))
             .map(|m| {
                 let (group, phrase) = &self.lure_patterns[m.pattern().as_usize()];
                 PhraseHit { group: *group, phrase, start: m.start(), end: m.end() }

@@ -10,6 +10,8 @@ use crate::urls::registrable_domain;
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     lures(ctx, out);
     recipient_in_subject(ctx, out);
+    recipient_address_greeting(ctx, out);
+    styled_letters(ctx, out);
     if let Some(token) = random_token(&ctx.content.subject) {
         out.add(
             ctx.k,
@@ -51,6 +53,50 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
             continue;
         }
         out.add(ctx.k, id, evidence);
+    }
+}
+
+/// Letters from the Mathematical Alphanumeric Symbols block (𝐁𝐨𝐥𝐝, 𝘪𝘵𝘢𝘭𝘪𝘤…) or enclosed
+/// letters (🅰) in the subject or the sender's name. Full-width letters are ordinary in Japanese
+/// mail and are not counted.
+fn styled_letters(ctx: &Context<'_>, out: &mut Collector) {
+    let styled = |c: char| matches!(c as u32, 0x1d400..=0x1d7ff | 0x1f130..=0x1f189 | 0x24b6..=0x24e9);
+    let name = ctx.mail.from.name.as_deref().unwrap_or("");
+    for (source, text) in [("header:Subject", ctx.content.subject.as_str()), ("header:From", name)] {
+        if text.chars().filter(|&c| styled(c)).count() >= 3 {
+            out.add(ctx.k, "content.styled_letters", vec![Evidence::new(source, text)]);
+            return;
+        }
+    }
+}
+
+/// The first words of the text address the reader by mail address.
+fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
+    let head: String = ctx
+        .content
+        .visible_text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(150)
+        .collect::<String>()
+        .to_lowercase();
+    for m in ctx.mail.to.iter().chain(ctx.mail.cc.iter()) {
+        let Some(addr) = m.address.as_deref() else { continue };
+        let addr = addr.to_lowercase();
+        let local = addr.split('@').next().unwrap_or("");
+        if local.len() >= 2 && (head.contains(&addr) || head.contains(&format!("{local}@"))) {
+            let first_line = ctx.content.visible_text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            out.add(
+                ctx.k,
+                "content.recipient_address_greeting",
+                vec![Evidence::new("body", clip(first_line, 100))],
+            );
+            return;
+        }
     }
 }
 

@@ -45,8 +45,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if f.host.as_deref().is_some_and(|h| ctx.k.is_shortener(h)) {
             out.add(ctx.k, "links.shortener", vec![url_ev()]);
         }
-        if let Some(r) =
-            recipients.iter().find(|(needle, _)| f.url.to_ascii_lowercase().contains(needle.as_str()))
+        // Unsubscribe links carry the address by design.
+        let lower_url = f.url.to_ascii_lowercase();
+        let unsubscribe =
+            ["unsubscribe", "optout", "opt-out", "opt_out", "/remove"].iter().any(|w| lower_url.contains(w))
+                || link.display_text.as_deref().is_some_and(|t| t.to_lowercase().contains("unsubscribe"));
+        if !unsubscribe
+            && let Some(r) = recipients.iter().find(|(needle, _)| lower_url.contains(needle.as_str()))
         {
             out.add(ctx.k, "links.recipient_in_url", vec![url_ev(), Evidence::new("recipient", r.1.clone())]);
         }

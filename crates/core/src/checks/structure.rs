@@ -79,7 +79,13 @@ pub fn classify(mail: &MailFacts, content: &Content, k: &Knowledge) -> Option<Ma
             }
             let subject = mail.subject.as_deref().unwrap_or("").to_lowercase();
             let markers = k.bounce_marker_count(&content.visible_text.to_lowercase());
-            if !(markers >= 2 || (k.is_bounce_subject(&subject) && markers >= 1)) {
+            let bounce_subject = k.is_bounce_subject(&subject);
+            // A system address *and* the null sender with a bounce subject is how every MTA
+            // returns mail, whatever words its text uses.
+            let local = mail.from.address.as_deref().and_then(|a| a.split('@').next()).unwrap_or("");
+            let null_sender = mail.return_path.as_deref().is_some_and(|rp| rp.is_empty());
+            let canonical = bounce_subject && null_sender && k.is_system_local_part(local);
+            if !(markers >= 2 || (bounce_subject && markers >= 1) || canonical) {
                 return None;
             }
             MachineReport::Bounce
@@ -89,14 +95,22 @@ pub fn classify(mail: &MailFacts, content: &Content, k: &Knowledge) -> Option<Ma
         // A DSN always comes from the null sender or a system address.
         return None;
     }
+    // Links: to the sender's own domain or brand, or help pages written out as plain text; never
+    // a clickable anchor elsewhere, a hosting service, an abused TLD or a bare IP.
     let own = mail.from.domain.as_deref().unwrap_or("");
     let own_rd = crate::urls::registrable_domain(own);
     let own_brand = k.brands.iter().find(|b| b.owns(own));
-    let links_home = content.links.iter().filter(|l| l.is_clickable()).all(|l| {
+    let links_ok = content.links.iter().filter(|l| l.is_clickable()).all(|l| {
         let rd = l.facts.registrable_domain.as_deref();
-        (rd.is_some() && rd == own_rd.as_deref())
-            || own_brand.is_some_and(|b| l.facts.host.as_deref().is_some_and(|h| b.owns(h)))
+        let home = (rd.is_some() && rd == own_rd.as_deref())
+            || own_brand.is_some_and(|b| l.facts.host.as_deref().is_some_and(|h| b.owns(h)));
+        let host = l.facts.host.as_deref().unwrap_or("");
+        let plain_help = l.source == "text"
+            && !l.facts.is_ip
+            && k.hosting_service(host).is_none()
+            && k.abused_suffix(host).is_none();
+        home || plain_help
     });
     let asks_password = content.forms.iter().any(|f| f.has_password);
-    (links_home && !asks_password).then_some(kind)
+    (links_ok && !asks_password).then_some(kind)
 }

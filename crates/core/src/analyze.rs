@@ -273,13 +273,27 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
         }
     }
     c.language = detect_language(&c.subject, &c.visible_text);
+    c.inline_forward = crate::forward::find(&c.subject, &c.visible_text);
     c
 }
 
 fn unwrap_rewriter(url: &url::Url, k: &Knowledge) -> Option<url::Url> {
     let host = url.host_str()?.to_ascii_lowercase();
+    // Proofpoint v3 carries the URL verbatim between double underscores.
+    if domain_is_or_under(&host, "urldefense.com") {
+        let s = url.as_str();
+        let start = s.find("/__")? + 3;
+        let end = start + s[start..].find("__")?;
+        return parse_web_url(&s[start..end]);
+    }
     let rw = k.rewriters.iter().find(|r| domain_is_or_under(&host, &r.host))?;
     let (_, dest) = url.query_pairs().find(|(n, _)| n == rw.param.as_str())?;
+    // Proofpoint v2 escapes the URL: '-' for '%', '_' for '/'.
+    if domain_is_or_under(&host, "urldefense.proofpoint.com") && !dest.contains("://") {
+        let escaped = dest.replace('_', "/").replace('-', "%");
+        let decoded = url::form_urlencoded::parse(format!("u={escaped}").as_bytes()).next()?.1.into_owned();
+        return parse_web_url(&decoded);
+    }
     parse_web_url(&dest)
 }
 

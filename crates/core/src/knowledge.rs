@@ -106,6 +106,13 @@ struct SendersFile {
     rewriter: Vec<Rewriter>,
     hosting: DomainList,
     abused_suffixes: SuffixList,
+    relay_senders: RelaySenders,
+}
+
+#[derive(Deserialize)]
+struct RelaySenders {
+    addresses: Vec<String>,
+    relay_domains: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +227,8 @@ pub struct Knowledge {
     bounce_markers: AhoCorasick,
     hosting: HashSet<String>,
     abused_suffixes: HashSet<String>,
+    relay_addresses: HashSet<String>,
+    relay_domains: HashSet<String>,
 }
 
 /// A phrase found in text.
@@ -338,6 +347,8 @@ impl Knowledge {
             bounce_markers: automaton(&bounces.body_markers),
             hosting: lower_set(&senders.hosting.domains),
             abused_suffixes: lower_set(&senders.abused_suffixes.suffixes),
+            relay_addresses: lower_set(&senders.relay_senders.addresses),
+            relay_domains: lower_set(&senders.relay_senders.relay_domains),
         })
     }
 
@@ -477,6 +488,15 @@ impl Knowledge {
         }
     }
 
+    /// Is this the notification address of a platform that relays other people's content
+    /// (a shared document, a help-desk ticket, an invoice)?
+    pub fn is_relay_sender(&self, address: &str) -> bool {
+        let a = address.to_ascii_lowercase();
+        self.relay_addresses.contains(&a)
+            || a.rsplit_once('@')
+                .is_some_and(|(_, d)| d.contains('.') && suffix_in_set(d, &self.relay_domains))
+    }
+
     /// The abused public suffix a host ends in, if any.
     pub fn abused_suffix(&self, host: &str) -> Option<&str> {
         let suffix = psl::suffix_str(host)?;
@@ -528,7 +548,9 @@ fn is_word_bounded(text: &str, start: usize, end: usize) -> bool {
     let after = text[end..].chars().next();
     let first = text[start..].chars().next();
     let last = text[..end].chars().next_back();
-    let glued = |c: Option<char>, edge: Option<char>| matches!((c, edge), (Some(c), Some(e)) if c.is_ascii_alphanumeric() && e.is_ascii_alphanumeric());
+    // An underscore joins words in identifiers ("noc_shells"), so it counts as part of a word.
+    let wordy = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let glued = |c: Option<char>, edge: Option<char>| matches!((c, edge), (Some(c), Some(e)) if wordy(c) && e.is_ascii_alphanumeric());
     !glued(before, first) && !glued(after, last)
 }
 

@@ -19,6 +19,7 @@
 pub mod analyze;
 pub mod auth_results;
 pub mod checks;
+pub mod forward;
 pub mod html;
 pub mod knowledge;
 pub mod mail;

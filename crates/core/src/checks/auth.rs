@@ -20,6 +20,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     a.arc = ar.result("arc").map(|r| r.result.clone());
     a.results = ar.results.clone();
 
+    // An inline forward's authentication is the forwarder's, not the original sender's: it is
+    // no evidence either way about the forwarded mail.
+    let forwarded = ctx.content.inline_forward.is_some();
     let source = if ar.authserv_id.is_empty() {
         "header:Authentication-Results".to_string()
     } else {
@@ -50,12 +53,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let dmarc = ar.result("dmarc");
     match dmarc.map(|d| d.result.as_str()) {
         Some("fail") => out.add(ctx.k, "auth.dmarc_fail", ev(dmarc.unwrap())),
-        Some("pass") => out.add(ctx.k, "auth.dmarc_pass", ev(dmarc.unwrap())),
+        Some("pass") if !forwarded => out.add(ctx.k, "auth.dmarc_pass", ev(dmarc.unwrap())),
+        Some("pass") => {}
         _ => {
             // Without a DMARC result, a passing DKIM signature of the From domain still proves
             // the visible sender.
             let from_rd = mail.from.domain.as_deref().and_then(registrable_domain);
-            if let Some(aligned) = ar.all("dkim").find(|r| {
+            if let Some(aligned) = ar.all("dkim").filter(|_| !forwarded).find(|r| {
                 r.result == "pass"
                     && r.property("header.d").and_then(registrable_domain).is_some_and(|d| Some(d) == from_rd)
             }) {
@@ -66,8 +70,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     // Authenticated as a brand's own domain: the brand sent it. Free-mail domains are excluded:
     // anyone can authenticate as gmail.com.
     let authenticated = out.has("auth.dmarc_pass") || out.has("auth.dkim_pass_aligned");
+    // A platform relaying someone else's content (a shared document) proves only itself.
+    let relay = mail.from.address.as_deref().is_some_and(|a| ctx.k.is_relay_sender(a));
     if let Some(domain) = mail.from.domain.as_deref()
         && authenticated
+        && !relay
         && !ctx.k.is_consumer_domain(domain)
         && let Some(brand) = ctx.k.brands.iter().find(|b| b.owns(domain))
     {

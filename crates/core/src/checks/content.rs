@@ -12,6 +12,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     recipient_in_subject(ctx, out);
     recipient_address_greeting(ctx, out);
     styled_letters(ctx, out);
+    obfuscated_words(ctx, out);
     if let Some(token) = random_token(&ctx.content.subject) {
         out.add(
             ctx.k,
@@ -68,6 +69,66 @@ fn styled_letters(ctx: &Context<'_>, out: &mut Collector) {
             return;
         }
     }
+}
+
+/// Words disguised against filters in the subject, the sender's name or the start of the text.
+fn obfuscated_words(ctx: &Context<'_>, out: &mut Collector) {
+    let name = ctx.mail.from.name.as_deref().unwrap_or("");
+    let head: String = ctx.content.visible_text.chars().take(400).collect();
+    let mut ev = Vec::new();
+    for (source, text) in
+        [("header:Subject", ctx.content.subject.as_str()), ("header:From", name), ("body", head.as_str())]
+    {
+        let mut found = disguised_tokens(text);
+        // Underscores and tildes in running text are code and paths, not disguise.
+        if source == "body" {
+            found.retain(|t| !t.contains(['_', '~']) && !t.contains(' '));
+        }
+        if !found.is_empty() {
+            ev.push(Evidence::new(source, found.join(" ")));
+        }
+    }
+    let count: usize = ev.iter().map(|e| e.value.split(' ').count()).sum();
+    if count >= 2 {
+        out.add(ctx.k, "content.obfuscated_words", ev);
+    }
+}
+
+/// Tokens written to dodge filters: a digit standing for a letter inside a word ("C0NGRATS",
+/// "F0R"), a lower-case l standing for I in a word in capitals ("VlAGRA"), or words glued with
+/// runs of underscores or tildes ("Transfer__to__your__wallet").
+pub fn disguised_tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let double_seps = text.matches("__").count() + text.matches('~').count();
+    let single_seps = text
+        .as_bytes()
+        .windows(3)
+        .filter(|w| w[1] == b'_' && w[0].is_ascii_alphabetic() && w[2].is_ascii_alphabetic())
+        .count();
+    if double_seps >= 3 || single_seps >= 5 {
+        out.push(text.chars().take(60).collect::<String>());
+    }
+    for token in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let b = token.as_bytes();
+        if b.len() < 3 {
+            continue;
+        }
+        let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+        let digit_for_letter = (1..b.len() - 1).any(|i| {
+            matches!(b[i], b'0' | b'1' | b'3')
+                && b[i - 1].is_ascii_uppercase()
+                && b[i + 1].is_ascii_uppercase()
+        });
+        let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+        let lower_l = b.iter().filter(|c| **c == b'l').count();
+        let other_lower = b.iter().filter(|c| c.is_ascii_lowercase() && **c != b'l').count();
+        let l_for_i =
+            b.len() >= 5 && upper >= 3 && lower_l >= 1 && other_lower == 0 && !token.starts_with('l');
+        if (digit_for_letter && letters >= 2) || l_for_i {
+            out.push(token.to_string());
+        }
+    }
+    out
 }
 
 /// The first words of the text address the reader by mail address.
@@ -193,6 +254,23 @@ fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn disguised_words() {
+        use super::disguised_tokens;
+        assert_eq!(disguised_tokens("FOR YOU COUPON 5% VlAGRA,ClALlS... SUPER"), vec!["VlAGRA", "ClALlS"]);
+        assert_eq!(disguised_tokens("__2ND~'ATTEMPT'~F0R' ~~*_ C0NGRATS").len(), 3);
+        assert!(!disguised_tokens("Transfer__to__your__Bitcoin__address__0.7495__BTC").is_empty());
+        for fine in [
+            "Re: [USRP-users] rx_samples_to_file on X310 and B210",
+            "MP3 H264 IPv4 Win10 COVID-19",
+            "HTML and CSS3 for B2B",
+            "Ubuntu 20.04 LTS",
+            "Hello World",
+        ] {
+            assert!(disguised_tokens(fine).is_empty(), "{fine}");
+        }
+    }
+
     #[test]
     fn random_subject_tokens() {
         use super::random_token;

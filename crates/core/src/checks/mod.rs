@@ -55,6 +55,8 @@ pub struct Content {
     pub subject: String,
     /// Invisible characters slipped between letters of the subject and the text.
     pub invisible: crate::text::Invisible,
+    /// The original's header block, when the mail forwards another one inline.
+    pub inline_forward: Option<crate::forward::InlineForward>,
 }
 
 /// Everything a check may read.

@@ -2,38 +2,56 @@
 
 use super::{Collector, Context};
 use crate::mail::domain_of;
-use crate::report_model::Evidence;
+use crate::report_model::{Evidence, Mailbox};
 use crate::urls::registrable_domain;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from = &ctx.mail.from;
-    let Some(address) = from.address.as_deref() else {
+    if from.address.is_none() {
         if ctx.machine_report.is_none() {
             let raw = ctx.mail.header("From").unwrap_or("");
             out.add(ctx.k, "sender.from_missing", vec![Evidence::new("header:From", raw)]);
         }
-        return;
-    };
-    let from_header = ctx.mail.header("From").unwrap_or(address).to_string();
+    } else {
+        let from_header = ctx.mail.header("From").unwrap_or("").to_string();
+        judge_mailbox(ctx, out, from, "header:From", &from_header, true);
+        if ctx.mail.defects.iter().any(|d| d.starts_with("From header holds")) {
+            out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
+        }
+        reply_to(ctx, out);
+    }
+    if let Some(fwd) = &ctx.content.inline_forward {
+        judge_mailbox(ctx, out, &fwd.from, "forwarded From", &fwd.from_line, false);
+    }
+}
+
+/// The checks that apply to any sender mailbox: the From header, or the original sender quoted
+/// in an inline forward. `outer` adds the subject's brand claims, which belong to the mail.
+fn judge_mailbox(
+    ctx: &Context<'_>,
+    out: &mut Collector,
+    from: &Mailbox,
+    source: &str,
+    shown: &str,
+    outer: bool,
+) {
+    let Some(address) = from.address.as_deref() else { return };
     let from_domain = from.domain.clone().unwrap_or_default();
     let from_rd = registrable_domain(&from_domain).unwrap_or_else(|| from_domain.clone());
     let name = from.name.as_deref().unwrap_or("");
     let local = address.split('@').next().unwrap_or("");
+    let shown_ev = || Evidence::new(source, shown.to_string());
 
     if let Some(claimed) = display_name_claims_other_sender(name, address, &from_rd) {
         out.add(
             ctx.k,
             "sender.display_name_spoof",
             vec![
-                Evidence::new("header:From", from_header.clone()),
+                shown_ev(),
                 Evidence::new("display name shows", claimed),
                 Evidence::new("real address", address),
             ],
         );
-    }
-
-    if ctx.mail.defects.iter().any(|d| d.starts_with("From header holds")) {
-        out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
     }
 
     // A system role in the display name over a personal account. The provider's own system
@@ -46,7 +64,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 ctx.k,
                 "sender.role_from_consumer_address",
                 vec![
-                    Evidence::new("header:From", from_header.clone()),
+                    shown_ev(),
                     Evidence::new("role claimed", role),
                     Evidence::new("consumer domain", from_domain.clone()),
                 ],
@@ -57,10 +75,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             out.add(
                 ctx.k,
                 "sender.organisation_from_free_mail",
-                vec![
-                    Evidence::new("header:From", from_header.clone()),
-                    Evidence::new("organisation word", word),
-                ],
+                vec![shown_ev(), Evidence::new("organisation word", word)],
             );
         }
     }
@@ -75,9 +90,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     } else {
         ctx.k.brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
     };
-    for (i, n) in super::content::subject_brands(ctx) {
-        if !claimed.iter().any(|(b, _)| *b == i) {
-            claimed.push((i, n));
+    if outer {
+        for (i, n) in super::content::subject_brands(ctx) {
+            if !claimed.iter().any(|(b, _)| *b == i) {
+                claimed.push((i, n));
+            }
         }
     }
     for (i, brand_name) in claimed {
@@ -87,7 +104,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 ctx.k,
                 "sender.brand_impersonation",
                 vec![
-                    Evidence::new("header:From", from_header.clone()),
+                    shown_ev(),
                     Evidence::new("brand named", brand_name),
                     Evidence::new(
                         "brand domains",
@@ -99,17 +116,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     }
 
     if looks_random(local) || from_rd.split('.').next().is_some_and(looks_random) {
-        out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new("header:From", address)]);
+        out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new(source, address)]);
     }
     if let Some(suffix) = ctx.k.abused_suffix(&from_domain) {
         out.add(
             ctx.k,
             "sender.abused_tld",
-            vec![Evidence::new("header:From", address), Evidence::new("suffix", format!(".{suffix}"))],
+            vec![Evidence::new(source, address), Evidence::new("suffix", format!(".{suffix}"))],
         );
     }
+}
 
-    // On a mailing list, Reply-To pointing at the poster's own address is how lists work.
+/// Replies diverted to a free-mail address of another domain. On a mailing list, Reply-To
+/// pointing at the poster's own address is how lists work.
+fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
+    let Some(address) = ctx.mail.from.address.as_deref() else { return };
+    let from_domain = ctx.mail.from.domain.clone().unwrap_or_default();
+    let from_rd = registrable_domain(&from_domain).unwrap_or(from_domain);
     let mailing_list = ctx.mail.header("List-Id").is_some() || ctx.mail.header("List-Post").is_some();
     for rt in ctx.mail.reply_to.iter().filter(|_| !mailing_list) {
         let Some(rt_domain) = rt.domain.as_deref() else { continue };

@@ -20,6 +20,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let ev = ctx.mail.defects.iter().map(|d| Evidence::new("structure", d.clone())).collect();
         out.add(ctx.k, "structure.malformed", ev);
     }
+    if let Some(fwd) = &ctx.content.inline_forward {
+        let mut ev = vec![Evidence::new("forwarded From", fwd.from_line.clone())];
+        if let Some(s) = &fwd.subject {
+            ev.push(Evidence::new("forwarded Subject", s.clone()));
+        }
+        out.add(ctx.k, "structure.inline_forward", ev);
+    }
     let Some(kind) = ctx.machine_report else { return };
     let mut ev = vec![Evidence::new("header:From", ctx.mail.header("From").unwrap_or("").to_string())];
     if let Some(ct) = ctx.mail.report_type.as_deref() {

@@ -131,6 +131,33 @@ pub fn disguised_tokens(text: &str) -> Vec<String> {
     out
 }
 
+const GREETINGS: &[&str] = &[
+    "dear",
+    "hello",
+    "hi",
+    "hey",
+    "greetings",
+    "olá",
+    "ola",
+    "prezado",
+    "prezada",
+    "caro",
+    "cara",
+    "hallo",
+    "liebe",
+    "lieber",
+    "bonjour",
+    "cher",
+    "chère",
+    "hola",
+    "estimado",
+    "estimada",
+    "ciao",
+    "gentile",
+    "beste",
+    "hoi",
+];
+
 /// The first words of the text address the reader by mail address.
 fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
     let head: String = ctx
@@ -145,11 +172,17 @@ fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
         .take(150)
         .collect::<String>()
         .to_lowercase();
+    // A greeting word followed by an address ("Dear x@y", "Olá x@y") is a greeting by address
+    // whoever the address belongs to (forwarded mail keeps the original recipient's).
+    let greeted =
+        head.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| {
+            GREETINGS.contains(&w[0].trim_end_matches(',')) && w[1].contains('@') && w[1].contains('.')
+        });
     for m in ctx.mail.to.iter().chain(ctx.mail.cc.iter()) {
         let Some(addr) = m.address.as_deref() else { continue };
         let addr = addr.to_lowercase();
         let local = addr.split('@').next().unwrap_or("");
-        if local.len() >= 2 && (head.contains(&addr) || head.contains(&format!("{local}@"))) {
+        if greeted || (local.len() >= 2 && (head.contains(&addr) || head.contains(&format!("{local}@")))) {
             let first_line = ctx.content.visible_text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             out.add(
                 ctx.k,

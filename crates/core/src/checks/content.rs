@@ -285,48 +285,6 @@ fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn disguised_words() {
-        use super::disguised_tokens;
-        assert_eq!(disguised_tokens("FOR YOU COUPON 5% VlAGRA,ClALlS... SUPER"), vec!["VlAGRA", "ClALlS"]);
-        assert_eq!(disguised_tokens("__2ND~'ATTEMPT'~F0R' ~~*_ C0NGRATS").len(), 3);
-        assert!(!disguised_tokens("Transfer__to__your__Bitcoin__address__0.7495__BTC").is_empty());
-        for fine in [
-            "Re: [USRP-users] rx_samples_to_file on X310 and B210",
-            "MP3 H264 IPv4 Win10 COVID-19",
-            "HTML and CSS3 for B2B",
-            "Ubuntu 20.04 LTS",
-            "Hello World",
-        ] {
-            assert!(disguised_tokens(fine).is_empty(), "{fine}");
-        }
-    }
-
-    #[test]
-    fn random_subject_tokens() {
-        use super::random_token;
-        for s in [
-            "Liberação de IRPF - 6NwlyfzWcsNerv0",
-            "Atenção Itau - fg46qFdZiRVH3jI",
-            "Crédito IR Liberado - maHSkh0WLRUIpDf6t",
-        ] {
-            assert!(random_token(s).is_some(), "{s}");
-        }
-        for s in [
-            "Order #AB12345678 shipped",
-            "Re: [USRP-users] UHD 4.0 on Ubuntu",
-            "Your JavaScript questions",
-            "Ticket 2024110512345",
-            "MacBookPro issues",
-            "Meeting with McDonald",
-        ] {
-            assert!(random_token(s).is_none(), "{s}");
-        }
-    }
-}
-
 fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
     let words: usize =
         ctx.content.hidden_text.iter().map(|t| t.split_whitespace().count().max(t.chars().count() / 4)).sum();
@@ -466,5 +424,47 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
             ev.push(Evidence::new("submits to", rd));
         }
         out.add(ctx.k, "content.html_form", ev);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn disguised_words() {
+        use super::disguised_tokens;
+        assert_eq!(disguised_tokens("FOR YOU COUPON 5% VlAGRA,ClALlS... SUPER"), vec!["VlAGRA", "ClALlS"]);
+        assert_eq!(disguised_tokens("__2ND~'ATTEMPT'~F0R' ~~*_ C0NGRATS").len(), 3);
+        assert!(!disguised_tokens("Transfer__to__your__Bitcoin__address__0.7495__BTC").is_empty());
+        for fine in [
+            "Re: [USRP-users] rx_samples_to_file on X310 and B210",
+            "MP3 H264 IPv4 Win10 COVID-19",
+            "HTML and CSS3 for B2B",
+            "Ubuntu 20.04 LTS",
+            "Hello World",
+        ] {
+            assert!(disguised_tokens(fine).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn random_subject_tokens() {
+        use super::random_token;
+        for s in [
+            "Liberação de IRPF - 6NwlyfzWcsNerv0",
+            "Atenção Itau - fg46qFdZiRVH3jI",
+            "Crédito IR Liberado - maHSkh0WLRUIpDf6t",
+        ] {
+            assert!(random_token(s).is_some(), "{s}");
+        }
+        for s in [
+            "Order #AB12345678 shipped",
+            "Re: [USRP-users] UHD 4.0 on Ubuntu",
+            "Your JavaScript questions",
+            "Ticket 2024110512345",
+            "MacBookPro issues",
+            "Meeting with McDonald",
+        ] {
+            assert!(random_token(s).is_none(), "{s}");
+        }
     }
 }

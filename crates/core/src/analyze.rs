@@ -258,9 +258,13 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
         let Some(parsed) = parse_web_url(&url) else { continue };
         let mut facts = url_facts(&parsed, k);
         let mut unwrapped_from = None;
-        if let Some(dest) = unwrap_rewriter(&parsed, k) {
-            unwrapped_from = Some(facts.url.clone());
+        // Gateways wrap each other (Safe Links around Proofpoint): unwrap a few layers.
+        let mut current = parsed;
+        for _ in 0..3 {
+            let Some(dest) = unwrap_rewriter(&current, k) else { break };
+            unwrapped_from.get_or_insert_with(|| facts.url.clone());
             facts = url_facts(&dest, k);
+            current = dest;
         }
         // An anchor and the same URL written as its text are one link.
         let key = facts.url.clone();
@@ -386,6 +390,31 @@ pub(crate) fn is_public(ip: std::net::IpAddr) -> bool {
                 || v6.is_unspecified()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwraps_gateway_rewriters() {
+        let k = knowledge();
+        let cases = [
+            (
+                "https://urldefense.proofpoint.com/v2/url?u=http-3A__gnuradio.cn_en_page-5Fusrp.html&d=DwMFaQ&c=x",
+                "http://gnuradio.cn/en/page_usrp.html",
+            ),
+            ("https://urldefense.com/v3/__https://evil.example/login__;!!abc", "https://evil.example/login"),
+            (
+                "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fevil.example%2Fx&data=1",
+                "https://evil.example/x",
+            ),
+        ];
+        for (wrapped, want) in cases {
+            let url = parse_web_url(wrapped).unwrap();
+            assert_eq!(unwrap_rewriter(&url, k).map(|u| u.to_string()).as_deref(), Some(want), "{wrapped}");
         }
     }
 }

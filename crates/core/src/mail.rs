@@ -44,6 +44,8 @@ pub struct MailFacts {
     pub cc: Vec<Mailbox>,
     pub date: Option<String>,
     pub date_timestamp: Option<i64>,
+    /// Time stamp of the newest Received header that has one: when the receiving side got it.
+    pub first_hop_timestamp: Option<i64>,
     pub message_id: Option<String>,
     pub hops: Vec<Hop>,
     /// Header index (into `headers`) of each hop's Received header.
@@ -169,6 +171,7 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
         f.defects.push("more than one Subject header".into());
     }
     hop_delays(&mut f.hops, &hop_times);
+    f.first_hop_timestamp = hop_times.iter().flatten().next().copied();
 
     let root_ct = msg.root_part().content_type();
     if let Some(ct) = root_ct

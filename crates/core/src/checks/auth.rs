@@ -67,6 +67,44 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             }
         }
     }
+    // Alignment, as DMARC defines it, whether or not the domain publishes DMARC: does SPF's
+    // domain or a passing DKIM signature's domain match the From domain?
+    let from_rd = mail.from.domain.as_deref().and_then(registrable_domain);
+    if let Some(from_rd) = &from_rd
+        && !forwarded
+        && dmarc.is_none_or(|d| d.result != "pass")
+    {
+        let spf_rd = ar
+            .result("spf")
+            .filter(|r| r.result == "pass")
+            .and_then(|r| r.property("smtp.mailfrom"))
+            .map(|m| m.rsplit('@').next().unwrap_or(m))
+            .and_then(registrable_domain);
+        let dkim_aligned = ar
+            .all("dkim")
+            .filter(|r| r.result == "pass")
+            .filter_map(|r| r.property("header.d").or(r.property("header.i")))
+            .any(|d| registrable_domain(d.trim_start_matches('@')).as_ref() == Some(from_rd));
+        let spf_known = ar.result("spf").is_some_and(|r| r.property("smtp.mailfrom").is_some());
+        if spf_known && spf_rd.as_ref() != Some(from_rd) && !dkim_aligned {
+            out.add(
+                ctx.k,
+                "auth.unaligned_sender",
+                vec![
+                    Evidence::new("header:From", from_rd.clone()),
+                    Evidence::new(
+                        source.clone(),
+                        format!(
+                            "spf={} smtp.mailfrom={}; dkim={}",
+                            ar.result("spf").map_or("-", |r| r.result.as_str()),
+                            ar.result("spf").and_then(|r| r.property("smtp.mailfrom")).unwrap_or("-"),
+                            ar.all("dkim").map(|r| r.result.as_str()).collect::<Vec<_>>().join(",")
+                        ),
+                    ),
+                ],
+            );
+        }
+    }
     // Authenticated as a brand's own domain: the brand sent it. Free-mail domains are excluded:
     // anyone can authenticate as gmail.com.
     let authenticated = out.has("auth.dmarc_pass") || out.has("auth.dkim_pass_aligned");

@@ -13,6 +13,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     recipient_address_greeting(ctx, out);
     styled_letters(ctx, out);
     obfuscated_words(ctx, out);
+    image_only(ctx, out);
     if let Some(token) = random_token(&ctx.content.subject) {
         out.add(
             ctx.k,
@@ -68,6 +69,25 @@ fn styled_letters(ctx: &Context<'_>, out: &mut Collector) {
             out.add(ctx.k, "content.styled_letters", vec![Evidence::new(source, text)]);
             return;
         }
+    }
+}
+
+/// An HTML mail that is a picture and a link: next to no words, at least one image, a link.
+fn image_only(ctx: &Context<'_>, out: &mut Collector) {
+    if ctx.mail.html_parts.is_empty() {
+        return;
+    }
+    let words = ctx.content.visible_text.split_whitespace().count();
+    let chars = ctx.content.visible_text.chars().filter(|c| c.is_alphanumeric()).count();
+    let images = ctx.content.links.iter().filter(|l| l.source == "img").count()
+        + ctx.mail.attachments.iter().filter(|a| a.meta.declared_type.starts_with("image/")).count();
+    let clickable = ctx.content.links.iter().filter(|l| l.is_clickable()).count();
+    if words <= 8 && chars <= 60 && images >= 1 && clickable >= 1 {
+        out.add(
+            ctx.k,
+            "content.image_only",
+            vec![Evidence::new("body", format!("{words} words of text, {images} images, {clickable} links"))],
+        );
     }
 }
 

@@ -118,6 +118,11 @@ fn judge_mailbox(
     if looks_random(local) || from_rd.split('.').next().is_some_and(looks_random) {
         out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new(source, address)]);
     }
+    // "Congratulations!", "You are eligible!": a slogan where a name should be.
+    let exclaims = name.contains(['!', '?', '$', '%']) && !name.to_ascii_lowercase().contains("yahoo!");
+    if exclaims && ctx.machine_report.is_none() {
+        out.add(ctx.k, "sender.exclaiming_name", vec![shown_ev()]);
+    }
     if let Some(suffix) = ctx.k.abused_suffix(&from_domain) {
         out.add(
             ctx.k,

@@ -20,6 +20,25 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let ev = ctx.mail.defects.iter().map(|d| Evidence::new("structure", d.clone())).collect();
         out.add(ctx.k, "structure.malformed", ev);
     }
+    // Date against the first Received time stamp written by the receiving side.
+    if let (Some(date), Some(received)) = (ctx.mail.date_timestamp, ctx.mail.first_hop_timestamp) {
+        let skew = received - date;
+        if !(-2 * 3600..=3 * 86_400).contains(&skew) {
+            let how = if skew < 0 {
+                format!("{} h in the future", -skew / 3600)
+            } else {
+                format!("{} days before it was received", skew / 86_400)
+            };
+            out.add(
+                ctx.k,
+                "structure.date_mismatch",
+                vec![
+                    Evidence::new("header:Date", ctx.mail.date.clone().unwrap_or_default()),
+                    Evidence::new("skew", how),
+                ],
+            );
+        }
+    }
     if let Some(fwd) = &ctx.content.inline_forward {
         let mut ev = vec![Evidence::new("forwarded From", fwd.from_line.clone())];
         if let Some(s) = &fwd.subject {

@@ -14,6 +14,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     styled_letters(ctx, out);
     obfuscated_words(ctx, out);
     image_only(ctx, out);
+    let head: String = ctx.content.visible_text.chars().take(2000).collect();
+    let mut mixed = mixed_script_words(&ctx.content.subject);
+    mixed.extend(mixed_script_words(ctx.mail.from.name.as_deref().unwrap_or("")));
+    mixed.extend(mixed_script_words(&head));
+    if !mixed.is_empty() {
+        mixed.truncate(5);
+        out.add(ctx.k, "content.mixed_script_words", vec![Evidence::new("words", mixed.join(" "))]);
+    }
     if let Some(token) = random_token(&ctx.content.subject) {
         out.add(
             ctx.k,
@@ -47,15 +55,52 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
             }
         }
     }
+    // A real bounce says its mail was undelivered, or the mailbox full: that is its job, not
+    // a lure.
+    if ctx.machine_report.is_some() {
+        return;
+    }
+    // Several stories *and* a push to act: a script, not an article that mentions fraud.
+    let mut stories = Vec::new();
+    let mut push = false;
     for (group, evidence) in groups {
         let id = &ctx.k.lure_groups[group];
-        // A real bounce says its mail was undelivered, or the mailbox full: that is its job,
-        // not a lure.
-        if ctx.machine_report.is_some() {
-            continue;
+        let name = id.split_once('.').map_or(id.as_str(), |(_, n)| n);
+        if name == "call_to_action" || name == "urgency" {
+            push = true;
+        } else {
+            stories.push(name.to_string());
         }
         out.add(ctx.k, id, evidence);
     }
+    if stories.len() >= 2 && push {
+        out.add(ctx.k, "lure.combined", vec![Evidence::new("stories", stories.join(", "))]);
+    }
+}
+
+/// Words that mix Latin letters with Cyrillic or Greek ones ("Gеt" with a Cyrillic е). Whole
+/// words in one script (Russian text, Greek text) are not mixed.
+pub fn mixed_script_words(text: &str) -> Vec<String> {
+    let script = |c: char| match c as u32 {
+        0x41..=0x5a | 0x61..=0x7a | 0xc0..=0x24f => Some(0u8),
+        0x370..=0x3ff => Some(1),
+        0x400..=0x4ff => Some(2),
+        _ => None,
+    };
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3)
+        .filter(|w| {
+            let mut seen = [false; 3];
+            for c in w.chars() {
+                if let Some(s) = script(c) {
+                    seen[s as usize] = true;
+                }
+            }
+            seen[0] && (seen[1] || seen[2])
+        })
+        .take(5)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Letters from the Mathematical Alphanumeric Symbols block (𝐁𝐨𝐥𝐝, 𝘪𝘵𝘢𝘭𝘪𝘤…) or enclosed
@@ -449,6 +494,16 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mixed_scripts() {
+        use super::mixed_script_words;
+        assert_eq!(
+            mixed_script_words("Gеt A High Lеvеl Of Vеhicle Pгotеction"),
+            vec!["Gеt", "Lеvеl", "Vеhicle", "Pгotеction"]
+        );
+        assert!(mixed_script_words("Привет, world! Καλημέρα café naïve").is_empty());
+    }
+
     #[test]
     fn disguised_words() {
         use super::disguised_tokens;

@@ -23,6 +23,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if let Some(fwd) = &ctx.content.inline_forward {
         judge_mailbox(ctx, out, &fwd.from, "forwarded From", &fwd.from_line, false);
     }
+    // A sharing platform's notice names the person who shared: that is the real sender.
+    if from.address.as_deref().is_some_and(|a| ctx.k.is_relay_sender(a))
+        && let Some(sharer) = first_address_in(&ctx.content.visible_text)
+    {
+        let mb =
+            Mailbox { name: None, domain: crate::mail::domain_of(&sharer), address: Some(sharer.clone()) };
+        judge_mailbox(ctx, out, &mb, "shared by", &sharer, false);
+    }
+}
+
+/// The first mail address in the first lines of a text.
+fn first_address_in(text: &str) -> Option<String> {
+    let head: String = text.chars().take(400).collect();
+    head.split(|c: char| {
+        c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';')
+    })
+    .find(|t| t.contains('@') && t.rsplit('@').next().is_some_and(|d| d.contains('.')))
+    .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
 }
 
 /// The checks that apply to any sender mailbox: the From header, or the original sender quoted
@@ -115,7 +133,12 @@ fn judge_mailbox(
         }
     }
 
-    if looks_random(local) || from_rd.split('.').next().is_some_and(looks_random) {
+    let tag = local.split_once('+').map(|(_, t)| t).unwrap_or("");
+    if looks_random(local.split('+').next().unwrap_or(local))
+        || from_rd.split('.').next().is_some_and(looks_random)
+        || super::content::random_token(tag).is_some()
+        || spelled_out_host(&from_domain)
+    {
         out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new(source, address)]);
     }
     // "Congratulations!", "You are eligible!": a slogan where a name should be.
@@ -153,6 +176,13 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
             );
         }
     }
+}
+
+/// A host name spelled out in one-letter labels ("a.c.h.h.a.d.o.a.n.a.m.e.d61.example.click"),
+/// which bulk senders generate to get fresh names under one domain.
+fn spelled_out_host(host: &str) -> bool {
+    host.split('.').filter(|l| l.len() == 1).count() >= 4
+        || host.split('.').any(|l| l.matches('-').count() >= 5 && l.split('-').all(|p| p.len() <= 3))
 }
 
 /// Does a local part or domain label look machine-generated? Long runs without vowels, or long

@@ -225,7 +225,9 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
     }
     let (visible, mut invisible) = crate::text::strip_invisible(&texts.join("\n\n"));
     c.visible_text = visible;
-    let (subject, in_subject) = crate::text::strip_invisible(mail.subject.as_deref().unwrap_or(""));
+    // A subject is a line; checks read at most its first 1,000 characters.
+    let raw_subject: String = mail.subject.as_deref().unwrap_or("").chars().take(1000).collect();
+    let (subject, in_subject) = crate::text::strip_invisible(&raw_subject);
     c.subject = subject;
     if in_subject.count > 0 {
         invisible.count += in_subject.count;

@@ -23,6 +23,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     // An inline forward's authentication is the forwarder's, not the original sender's: it is
     // no evidence either way about the forwarded mail.
     let forwarded = ctx.content.inline_forward.is_some();
+    // Passing authentication of a free-mail or consumer ISP domain proves a real account at the
+    // provider, which anyone can open: no evidence about the person writing.
+    let consumer = mail.from.domain.as_deref().is_some_and(|d| ctx.k.is_consumer_domain(d));
+    let no_counter_evidence = forwarded || consumer;
     let source = if ar.authserv_id.is_empty() {
         "header:Authentication-Results".to_string()
     } else {
@@ -53,13 +57,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let dmarc = ar.result("dmarc");
     match dmarc.map(|d| d.result.as_str()) {
         Some("fail") => out.add(ctx.k, "auth.dmarc_fail", ev(dmarc.unwrap())),
-        Some("pass") if !forwarded => out.add(ctx.k, "auth.dmarc_pass", ev(dmarc.unwrap())),
+        Some("pass") if !no_counter_evidence => out.add(ctx.k, "auth.dmarc_pass", ev(dmarc.unwrap())),
         Some("pass") => {}
         _ => {
             // Without a DMARC result, a passing DKIM signature of the From domain still proves
             // the visible sender.
             let from_rd = mail.from.domain.as_deref().and_then(registrable_domain);
-            if let Some(aligned) = ar.all("dkim").filter(|_| !forwarded).find(|r| {
+            if let Some(aligned) = ar.all("dkim").filter(|_| !no_counter_evidence).find(|r| {
                 r.result == "pass"
                     && r.property("header.d").and_then(registrable_domain).is_some_and(|d| Some(d) == from_rd)
             }) {

@@ -46,7 +46,11 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // group index → (source, phrase as written in the mail)
     let mut groups: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
     let subject = ctx.content.subject.as_str();
-    for (source, text) in [("header:Subject", subject), ("body", ctx.content.visible_text.as_str())] {
+    // The sender's name is text the reader sees first ("Casino deal", "Sex Dating").
+    let name = ctx.mail.from.name.as_deref().unwrap_or("");
+    for (source, text) in
+        [("header:Subject", subject), ("header:From", name), ("body", ctx.content.visible_text.as_str())]
+    {
         for hit in ctx.k.lure_hits(text) {
             let ev = groups.entry(hit.group).or_default();
             let seen = context_span(text, hit.start, hit.end);

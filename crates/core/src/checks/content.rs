@@ -366,6 +366,9 @@ fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
             .map(|t| Evidence::new("body:html (hidden)", clip(t, 120)))
             .collect();
         out.add(ctx.k, "content.hidden_text", ev);
+        if words >= 40 {
+            out.add(ctx.k, "content.hidden_filler", vec![Evidence::new("hidden words", words.to_string())]);
+        }
     }
 }
 

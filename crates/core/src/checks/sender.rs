@@ -138,6 +138,7 @@ fn judge_mailbox(
         || from_rd.split('.').next().is_some_and(looks_random)
         || super::content::random_token(tag).is_some()
         || spelled_out_host(&from_domain)
+        || (generated_local_part(local) && !consumer)
     {
         out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new(source, address)]);
     }
@@ -176,6 +177,15 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
             );
         }
     }
+}
+
+/// A local part made by a mail-merge of names and a serial number ("Copeland_Kelly_71899",
+/// "NEW_OFFRE_1_98217"): words joined by underscores and ending in three or more digits.
+fn generated_local_part(local: &str) -> bool {
+    let parts: Vec<&str> = local.split('_').collect();
+    parts.len() >= 3
+        && parts.last().is_some_and(|p| p.len() >= 3 && p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().filter(|p| p.chars().any(|c| c.is_ascii_alphabetic())).count() >= 2
 }
 
 /// A host name spelled out in one-letter labels ("a.c.h.h.a.d.o.a.n.a.m.e.d61.example.click"),
@@ -284,6 +294,13 @@ mod tests {
         ] {
             assert!(!looks_random(n), "{n}");
         }
+    }
+
+    #[test]
+    fn generated_local_parts() {
+        use super::generated_local_part as g;
+        assert!(g("Copeland_Kelly_71899") && g("NEW_OFFRE_1_98217") && g("Contact_Ron_376"));
+        assert!(!g("john_smith") && !g("taro_1985") && !g("first_last"));
     }
 
     #[test]

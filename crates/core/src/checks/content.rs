@@ -111,7 +111,8 @@ pub fn mixed_script_words(text: &str) -> Vec<String> {
 /// letters (🅰) in the subject or the sender's name. Full-width letters are ordinary in Japanese
 /// mail and are not counted.
 fn styled_letters(ctx: &Context<'_>, out: &mut Collector) {
-    let styled = |c: char| matches!(c as u32, 0x1d400..=0x1d7ff | 0x1f130..=0x1f189 | 0x24b6..=0x24e9);
+    // Mathematical letters, enclosed letters, and overlay marks drawn through letters (a̷).
+    let styled = |c: char| matches!(c as u32, 0x1d400..=0x1d7ff | 0x1f130..=0x1f189 | 0x24b6..=0x24e9 | 0x0334..=0x0338);
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
     for (source, text) in [("header:Subject", ctx.content.subject.as_str()), ("header:From", name)] {
         if text.chars().filter(|&c| styled(c)).count() >= 3 {

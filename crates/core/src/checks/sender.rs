@@ -19,6 +19,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
         }
         reply_to(ctx, out);
+        recipient_in_sender(ctx, out, &from_header);
     }
     if let Some(fwd) = &ctx.content.inline_forward {
         judge_mailbox(ctx, out, &fwd.from, "forwarded From", &fwd.from_line, false);
@@ -30,6 +31,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let mb =
             Mailbox { name: None, domain: crate::mail::domain_of(&sharer), address: Some(sharer.clone()) };
         judge_mailbox(ctx, out, &mb, "shared by", &sharer, false);
+    }
+}
+
+/// The sender's address carries the recipient's own address ("newsletter.user@example.com@evil"
+/// or "user@example.com <x@evil>"), to look like mail from the reader's own account or domain.
+fn recipient_in_sender(ctx: &Context<'_>, out: &mut Collector, from_header: &str) {
+    let Some(sender) = ctx.mail.from.address.as_deref().map(str::to_lowercase) else { return };
+    let local = sender.rsplit_once('@').map_or(sender.as_str(), |(l, _)| l);
+    for m in ctx.mail.to.iter() {
+        let Some(rcpt) = m.address.as_deref().map(str::to_lowercase) else { continue };
+        if rcpt != sender && rcpt.len() >= 6 && local.contains(rcpt.as_str()) {
+            out.add(
+                ctx.k,
+                "sender.uses_recipient_address",
+                vec![Evidence::new("header:From", from_header), Evidence::new("recipient", rcpt)],
+            );
+            return;
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     if let Some(why) = not_a_mail(raw) {
         return Err(AnalyzeError::NotAMail(why));
     }
-    let parsed = catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(raw)))
+    let parsed = catch_unwind(AssertUnwindSafe(|| parser().parse(raw)))
         .map_err(|_| AnalyzeError::NotAMail("the MIME parser failed on this input".into()))?;
     let Some(msg) = parsed else {
         return Err(AnalyzeError::NotAMail("no header block".into()));
@@ -48,6 +48,12 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
         outer.defects.push("lines end in a bare CR (classic Mac OS), read as line breaks".into());
     }
     Ok(analyze_facts(outer, k, opts))
+}
+
+/// The MIME parser, built once: its header table is the same for every mail.
+fn parser() -> &'static MessageParser {
+    static PARSER: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
+    PARSER.get_or_init(MessageParser::default)
 }
 
 fn skip_mbox_separator(raw: &[u8]) -> &[u8] {

@@ -300,6 +300,18 @@ fn refresh_url(content: &str) -> Option<String> {
 
 /// Appends text with runs of white space folded to one space.
 fn push_folded(out: &mut String, text: &str) {
+    // Most text runs are words between single spaces: copy them whole.
+    if !text.is_empty()
+        && !text.starts_with(char::is_whitespace)
+        && !text.contains(|c: char| c.is_whitespace() && c != ' ')
+        && !text.contains("  ")
+    {
+        out.push_str(text.trim_end_matches(' '));
+        if text.ends_with(' ') {
+            out.push(' ');
+        }
+        return;
+    }
     for c in text.chars() {
         if c.is_whitespace() && c != '\u{3000}' {
             if !out.is_empty() && !out.ends_with([' ', '\n']) {

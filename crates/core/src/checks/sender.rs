@@ -201,6 +201,11 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
 /// A local part made by a mail-merge of names and a serial number ("Copeland_Kelly_71899",
 /// "NEW_OFFRE_1_98217"): words joined by underscores and ending in three or more digits.
 fn generated_local_part(local: &str) -> bool {
+    // Two or more long serial numbers ("notificationbounce-724141284-3135420").
+    let serials = local.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() >= 5).count();
+    if serials >= 2 {
+        return true;
+    }
     let parts: Vec<&str> = local.split('_').collect();
     parts.len() >= 3
         && parts.last().is_some_and(|p| p.len() >= 3 && p.chars().all(|c| c.is_ascii_digit()))

@@ -334,16 +334,11 @@ fn observables(mail: &MailFacts, content: &Content) -> Observables {
     for l in &content.links {
         let f = &l.facts;
         o.urls.push(UrlObservable {
-            url: f.url.clone(),
-            host: f.host.clone(),
-            host_unicode: f.host_unicode.clone(),
-            registrable_domain: f.registrable_domain.clone(),
-            tld: f.tld.clone(),
-            country: f.country.clone(),
-            is_ip: f.is_ip,
+            facts: f.clone(),
             source: l.source.to_string(),
             display_text: l.display_text.clone(),
             shortener: f.host.as_deref().is_some_and(|h| knowledge().is_shortener(h)),
+            unwrapped_from: l.unwrapped_from.clone(),
         });
         if f.is_ip {
             push_unique(&mut o.ips, f.host.clone().unwrap_or_default());

@@ -144,23 +144,20 @@ pub struct UpstreamVerdict {
     pub added_by: Option<String>,
 }
 
-/// A URL found in the mail, with what kaibo could tell about it offline.
+/// A URL found in the mail, with what kaibo could tell about it offline: the URL facts (host,
+/// registrable domain, country…) flattened into the object, and where the link was.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct UrlObservable {
-    pub url: String,
-    pub host: Option<String>,
-    /// Unicode form of an IDN host.
-    pub host_unicode: Option<String>,
-    pub registrable_domain: Option<String>,
-    pub tld: Option<String>,
-    /// ISO 3166 alpha-2 of a country-code TLD, else null.
-    pub country: Option<String>,
-    pub is_ip: bool,
-    /// Where it came from: `a`, `area`, `form`, `img`, `meta-refresh`, `text`, …
+    #[serde(flatten)]
+    pub facts: crate::urls::UrlFacts,
+    /// Where it came from: `a`, `area`, `form`, `img`, `iframe`, `meta-refresh`, `text`,
+    /// `attachment`.
     pub source: String,
     /// The text shown for the link (anchor text or alt text), when there is one.
     pub display_text: Option<String>,
     pub shortener: bool,
+    /// The gateway-rewritten URL this link was unwrapped from (Safe Links, Proofpoint…).
+    pub unwrapped_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -335,21 +335,21 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
         let _ = writeln!(o.buf, "  {}", w.no_links);
     }
     for (i, u) in clickable.iter().enumerate().take(30) {
-        let _ = writeln!(o.buf, "  {}. {}  ({})", i + 1, o.url(&u.url), u.source);
+        let _ = writeln!(o.buf, "  {}. {}  ({})", i + 1, o.url(&u.facts.url), u.source);
         if let Some(t) = &u.display_text {
             let _ = writeln!(o.buf, "     {}: {}", w.shown_as, o.ioc(&clip(t, 80)));
         }
         let mut facts = Vec::new();
-        if let Some(d) = &u.registrable_domain {
+        if let Some(d) = &u.facts.registrable_domain {
             facts.push(format!("{}: {}", w.domain, o.ioc(d)));
         }
-        if let Some(uni) = &u.host_unicode {
+        if let Some(uni) = &u.facts.host_unicode {
             facts.push(format!("IDN: {uni}"));
         }
-        if let Some(c) = &u.country {
+        if let Some(c) = &u.facts.country {
             facts.push(format!("{}: {}", w.country, c));
         }
-        if u.is_ip {
+        if u.facts.is_ip {
             facts.push("IP".into());
         }
         if !facts.is_empty() {

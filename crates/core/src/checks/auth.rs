@@ -74,9 +74,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     // Alignment, as DMARC defines it, whether or not the domain publishes DMARC: does SPF's
     // domain or a passing DKIM signature's domain match the From domain?
     let from_rd = mail.from.domain.as_deref().and_then(registrable_domain);
+    // Only where DMARC gave no verdict of its own: a DMARC fail already says this.
     if let Some(from_rd) = &from_rd
         && !forwarded
-        && dmarc.is_none_or(|d| d.result != "pass")
+        && dmarc.is_none_or(|d| d.result != "pass" && d.result != "fail")
     {
         let spf_rd = ar
             .result("spf")

@@ -45,6 +45,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
 fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // group index → (source, phrase as written in the mail)
     let mut groups: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
+    // group index → distinct catalogue phrases matched
+    let mut phrases: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     let subject = ctx.content.subject.as_str();
     // The sender's name is text the reader sees first ("Casino deal", "Sex Dating").
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
@@ -52,6 +54,10 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
         [("header:Subject", subject), ("header:From", name), ("body", ctx.content.visible_text.as_str())]
     {
         for hit in ctx.k.lure_hits(text) {
+            let seen_phrases = phrases.entry(hit.group).or_default();
+            if !seen_phrases.contains(&hit.phrase) {
+                seen_phrases.push(hit.phrase);
+            }
             let ev = groups.entry(hit.group).or_default();
             let seen = context_span(text, hit.start, hit.end);
             if ev.len() < 4 && !ev.iter().any(|e| e.value == seen) {
@@ -64,9 +70,11 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     if ctx.machine_report.is_some() {
         return;
     }
-    // Several stories *and* a push to act: a script, not an article that mentions fraud.
+    // Several stories *and* a push to act, or one story told with four or more of its
+    // phrases: a script, not an article that mentions fraud in passing.
     let mut stories = Vec::new();
     let mut push = false;
+    let mut told_at_length = false;
     for (group, evidence) in groups {
         let id = &ctx.k.lure_groups[group];
         let name = id.split_once('.').map_or(id.as_str(), |(_, n)| n);
@@ -74,10 +82,11 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
             push = true;
         } else {
             stories.push(name.to_string());
+            told_at_length |= phrases.get(&group).map_or(0, Vec::len) >= 4;
         }
         out.add(ctx.k, id, evidence);
     }
-    if stories.len() >= 2 && push {
+    if (stories.len() >= 2 && push) || told_at_length {
         out.add(ctx.k, "lure.combined", vec![Evidence::new("stories", stories.join(", "))]);
     }
 }

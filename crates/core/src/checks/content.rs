@@ -10,6 +10,15 @@ use crate::urls::registrable_domain;
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     lures(ctx, out);
     recipient_in_subject(ctx, out);
+    // Millions from a stranger's personal account: news and business mail quote large sums
+    // too, but from their own organisation's domain.
+    let personal = |d: Option<&str>| d.is_some_and(|d| ctx.k.is_free_mail(d));
+    let from_person = personal(ctx.mail.from.domain.as_deref())
+        || ctx.mail.reply_to.iter().any(|r| personal(r.domain.as_deref()));
+    let head: String = ctx.content.visible_text.chars().take(3000).collect();
+    if from_person && let Some(sum) = large_sum(&ctx.content.subject).or_else(|| large_sum(&head)) {
+        out.add(ctx.k, "lure.large_sum", vec![Evidence::new("amount", sum)]);
+    }
     recipient_address_greeting(ctx, out);
     styled_letters(ctx, out);
     obfuscated_words(ctx, out);
@@ -300,6 +309,55 @@ pub fn random_token(subject: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A large sum of money: a currency sign or code next to an amount of 100,000 or more, or to
+/// "million" (in the languages scam letters use).
+pub fn large_sum(text: &str) -> Option<String> {
+    const CURRENCIES: &[&str] =
+        &["$", "€", "£", "usd", "eur", "gbp", "us$", "r$", "dollars", "euros", "dólares"];
+    const MILLIONS: &[&str] =
+        &["million", "millions", "millones", "milhões", "milhoes", "millionen", "milioni", "miljoen"];
+    let lower = text.to_lowercase();
+    let b = lower.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit()
+            || (i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.' || b[i - 1] == b','))
+        {
+            i += 1;
+            continue;
+        }
+        // The number: digits with thousands separators and decimals.
+        let start = i;
+        while i < b.len()
+            && (b[i].is_ascii_digit()
+                || ((b[i] == b',' || b[i] == b'.' || b[i] == b' ')
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        let number = &lower[start..i];
+        let digits: String = number
+            .split(['.', ','])
+            .collect::<Vec<_>>()
+            .iter()
+            .enumerate()
+            .filter(|(k, part)| *k == 0 || part.len() == 3)
+            .map(|(_, p)| p.replace(' ', ""))
+            .collect();
+        let before = &lower[lower[..start].char_indices().rev().nth(5).map_or(0, |(k, _)| k)..start];
+        let after_end = lower[i..].char_indices().nth(14).map_or(lower.len(), |(k, _)| i + k);
+        let after = &lower[i..after_end];
+        let currency = CURRENCIES.iter().any(|c| before.contains(c) || after.trim_start().starts_with(c));
+        let million = MILLIONS.iter().any(|m| after.trim_start().starts_with(m));
+        let big = digits.len() >= 6;
+        if currency && (big || million) {
+            let from = lower[..start].char_indices().rev().nth(4).map_or(0, |(k, _)| k);
+            return Some(text.get(from..after_end).unwrap_or(number).trim().to_string());
+        }
+    }
+    None
+}
+
 /// The subject addresses the reader by mail address: `local@` of a recipient appears in it.
 fn recipient_in_subject(ctx: &Context<'_>, out: &mut Collector) {
     let subject = ctx.content.subject.to_lowercase();
@@ -511,6 +569,29 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn large_sums() {
+        use super::large_sum;
+        for s in [
+            "YOUR $2.500,000.00",
+            "donated $ 3,500,000.00 USD to you",
+            "US$18.5 million",
+            "€4,000,000",
+            "R$ 1.200.000,00",
+        ] {
+            assert!(large_sum(s).is_some(), "{s}");
+        }
+        for s in [
+            "$19/month",
+            "costs $1,500",
+            "version 4.000.000 of the code",
+            "in 2024 we had 5000 users",
+            "12,000 km",
+        ] {
+            assert!(large_sum(s).is_none(), "{s}");
+        }
+    }
+
     #[test]
     fn mixed_scripts() {
         use super::mixed_script_words;

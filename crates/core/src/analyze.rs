@@ -285,7 +285,7 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
         }
     }
     c.language = detect_language(&c.subject, &c.visible_text);
-    c.inline_forward = crate::forward::find(&c.subject, &c.visible_text);
+    c.inline_forward = crate::forward::find(&c.subject, &c.visible_text, &k.vocab.forward);
     c
 }
 

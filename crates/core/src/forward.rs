@@ -3,6 +3,7 @@
 //! this way as often as as an attachment; the original sender is then only in the text, and the
 //! outer mail's authentication belongs to the forwarder.
 
+use crate::knowledge::ForwardVocabulary;
 use crate::mail::domain_of;
 use crate::report_model::Mailbox;
 
@@ -15,69 +16,34 @@ pub struct InlineForward {
     pub from_line: String,
 }
 
-const FROM_LABELS: &[&str] = &["from:", "de:", "von:", "van:", "da:", "差出人:", "送信者:"];
-const DATE_LABELS: &[&str] = &[
-    "sent:",
-    "date:",
-    "enviado:",
-    "gesendet:",
-    "envoyé:",
-    "verzonden:",
-    "inviato:",
-    "enviado el:",
-    "送信日時:",
-    "日付:",
-    "to:",
-    "para:",
-    "an:",
-    "à:",
-    "aan:",
-    "a:",
-    "宛先:",
-];
-const SUBJECT_LABELS: &[&str] =
-    &["subject:", "assunto:", "betreff:", "objet:", "asunto:", "onderwerp:", "oggetto:", "件名:"];
-const MARKERS: &[&str] = &[
-    "forwarded message",
-    "original message",
-    "mensagem encaminhada",
-    "mensaje reenviado",
-    "message transféré",
-    "weitergeleitete nachricht",
-    "doorgestuurd bericht",
-    "messaggio inoltrato",
-    "転送メッセージ",
-    "元のメッセージ",
-];
-
 /// Finds the quoted header block near the top of `text`, when the subject or a marker says the
 /// mail is a forward.
-pub fn find(subject: &str, text: &str) -> Option<InlineForward> {
+pub fn find(subject: &str, text: &str, vocab: &ForwardVocabulary) -> Option<InlineForward> {
     let head: String = text.chars().take(1500).collect();
     let lower = head.to_lowercase();
     let subj = subject.trim_start().to_lowercase();
-    let fw_subject = ["fw:", "fwd:", "tr:", "wg:", "enc:", "rv:", "転送:", "fw：", "fwd："]
-        .iter()
-        .any(|p| subj.starts_with(p));
-    if !fw_subject && !MARKERS.iter().any(|m| lower.contains(m)) {
+    let fw_subject = vocab.subject_prefixes.iter().any(|p| subj.starts_with(p.as_str()));
+    if !fw_subject && !vocab.markers.iter().any(|m| lower.contains(m.as_str())) {
         return None;
     }
     // The From label must start a line or follow a separator, and a date/recipient label must
     // follow it: that pair is what a quoted header block looks like.
-    let (from_at, label) = FROM_LABELS
+    let (from_at, label) = vocab
+        .from_labels
         .iter()
         .filter_map(|l| {
             lower
                 .match_indices(l)
                 .find(|(i, _)| *i == 0 || lower[..*i].ends_with(['\n', ' ', '*', '>']))
-                .map(|(i, _)| (i, *l))
+                .map(|(i, _)| (i, l.as_str()))
         })
         .min_by_key(|(i, _)| *i)?;
     let value_start = from_at + label.len();
     let rest = &lower[value_start..];
-    let value_end = DATE_LABELS
+    let value_end = vocab
+        .date_labels
         .iter()
-        .filter_map(|l| rest.find(l))
+        .filter_map(|l| rest.find(l.as_str()))
         .min()
         .unwrap_or_else(|| rest.find('\n').unwrap_or(rest.len()))
         .min(300);
@@ -89,8 +55,8 @@ pub fn find(subject: &str, text: &str) -> Option<InlineForward> {
     };
     let from_line = original.trim().trim_matches('*').trim().to_string();
     let from = mailbox_of(&from_line)?;
-    let subject = SUBJECT_LABELS.iter().find_map(|l| {
-        let i = lower.find(l)?;
+    let subject = vocab.subject_labels.iter().find_map(|l| {
+        let i = lower.find(l.as_str())?;
         let s = i + l.len();
         let src = if lower.len() == head.len() { &head[s..] } else { &lower[s..] };
         let end = src.find('\n').unwrap_or(src.len()).min(200);
@@ -117,6 +83,10 @@ fn mailbox_of(s: &str) -> Option<Mailbox> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn find(subject: &str, text: &str) -> Option<InlineForward> {
+        super::find(subject, text, &crate::knowledge::knowledge().vocab.forward)
+    }
 
     #[test]
     fn finds_quoted_headers_in_several_languages() {

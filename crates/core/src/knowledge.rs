@@ -21,6 +21,29 @@ pub const CCTLD_TOML: &str = include_str!("../../../data/cctld.toml");
 pub const COUNTRIES_TSV: &str = include_str!("../../../data/countries.tsv");
 pub const ATTACHMENTS_TOML: &str = include_str!("../../../data/attachments.toml");
 pub const BOUNCES_TOML: &str = include_str!("../../../data/bounces.toml");
+pub const VOCABULARY_TOML: &str = include_str!("../../../data/vocabulary.toml");
+
+/// The labels of a quoted header block in an inline forward.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ForwardVocabulary {
+    pub from_labels: Vec<String>,
+    pub date_labels: Vec<String>,
+    pub subject_labels: Vec<String>,
+    pub markers: Vec<String>,
+    pub subject_prefixes: Vec<String>,
+}
+
+/// Structural vocabulary (`data/vocabulary.toml`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Vocabulary {
+    version: u32,
+    pub greetings: Vec<String>,
+    pub password_labels: Vec<String>,
+    pub currencies: Vec<String>,
+    pub millions: Vec<String>,
+    pub unsubscribe_markers: Vec<String>,
+    pub forward: ForwardVocabulary,
+}
 
 /// A finding's definition from `findings.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -229,6 +252,7 @@ pub struct Knowledge {
     abused_suffixes: HashSet<String>,
     relay_addresses: HashSet<String>,
     relay_domains: HashSet<String>,
+    pub vocab: Vocabulary,
 }
 
 /// A phrase found in text.
@@ -266,6 +290,8 @@ impl Knowledge {
         let brands: BrandsFile = toml::from_str(BRANDS_TOML).map_err(|e| format!("brands.toml: {e}"))?;
         let cctld: CctldFile = toml::from_str(CCTLD_TOML).map_err(|e| format!("cctld.toml: {e}"))?;
         let bounces: BouncesFile = toml::from_str(BOUNCES_TOML).map_err(|e| format!("bounces.toml: {e}"))?;
+        let vocab: Vocabulary =
+            toml::from_str(VOCABULARY_TOML).map_err(|e| format!("vocabulary.toml: {e}"))?;
         let attachments: AttachmentsFile =
             toml::from_str(ATTACHMENTS_TOML).map_err(|e| format!("attachments.toml: {e}"))?;
         for (name, v) in [
@@ -276,6 +302,7 @@ impl Knowledge {
             ("cctld", cctld.version),
             ("attachments", attachments.version),
             ("bounces", bounces.version),
+            ("vocabulary", vocab.version),
         ] {
             if v != 1 {
                 return Err(format!("{name}.toml: unsupported version {v}"));
@@ -352,6 +379,7 @@ impl Knowledge {
             abused_suffixes: lower_set(&senders.abused_suffixes.suffixes),
             relay_addresses: lower_set(&senders.relay_senders.addresses),
             relay_domains: lower_set(&senders.relay_senders.relay_domains),
+            vocab,
         })
     }
 

@@ -3,24 +3,6 @@
 use super::{Collector, Context};
 use crate::report_model::Evidence;
 
-/// Labels that introduce a password in the text, in the languages phishing uses.
-const PASSWORD_LABELS: &[&str] = &[
-    "password:",
-    "password is",
-    "pwd:",
-    "senha:",
-    "senha de acesso:",
-    "passwort:",
-    "kennwort:",
-    "contraseña:",
-    "mot de passe:",
-    "wachtwoord:",
-    "パスワード:",
-    "パスワード：",
-    "解凍パスワード",
-    "密码:",
-];
-
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let has_file = ctx.mail.attachments.iter().any(|a| {
         let t = a.meta.detected_type.as_deref().unwrap_or(&a.meta.declared_type);
@@ -28,8 +10,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     });
     if has_file {
         let lower = ctx.content.visible_text.to_lowercase();
-        if let Some(label) = PASSWORD_LABELS.iter().find(|l| lower.contains(*l)) {
-            let i = lower.find(label).unwrap_or(0);
+        if let Some(label) = ctx.k.vocab.password_labels.iter().find(|l| lower.contains(l.as_str())) {
+            let i = lower.find(label.as_str()).unwrap_or(0);
             let line_end = lower[i..].find('\n').map_or(lower.len(), |j| i + j);
             let span: String = lower[i..line_end].chars().take(60).collect();
             out.add(ctx.k, "attachment.password_in_text", vec![Evidence::new("body", span)]);

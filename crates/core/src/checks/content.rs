@@ -16,7 +16,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from_person = personal(ctx.mail.from.domain.as_deref())
         || ctx.mail.reply_to.iter().any(|r| personal(r.domain.as_deref()));
     let head: String = ctx.content.visible_text.chars().take(3000).collect();
-    if from_person && let Some(sum) = large_sum(&ctx.content.subject).or_else(|| large_sum(&head)) {
+    if from_person
+        && let Some(sum) =
+            large_sum(&ctx.content.subject, &ctx.k.vocab).or_else(|| large_sum(&head, &ctx.k.vocab))
+    {
         out.add(ctx.k, "lure.large_sum", vec![Evidence::new("amount", sum)]);
     }
     recipient_address_greeting(ctx, out);
@@ -219,33 +222,6 @@ pub fn disguised_tokens(text: &str) -> Vec<String> {
     out
 }
 
-const GREETINGS: &[&str] = &[
-    "dear",
-    "hello",
-    "hi",
-    "hey",
-    "greetings",
-    "olá",
-    "ola",
-    "prezado",
-    "prezada",
-    "caro",
-    "cara",
-    "hallo",
-    "liebe",
-    "lieber",
-    "bonjour",
-    "cher",
-    "chère",
-    "hola",
-    "estimado",
-    "estimada",
-    "ciao",
-    "gentile",
-    "beste",
-    "hoi",
-];
-
 /// The first words of the text address the reader by mail address.
 fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
     let head: String = ctx
@@ -262,10 +238,11 @@ fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
         .to_lowercase();
     // A greeting word followed by an address ("Dear x@y", "Olá x@y") is a greeting by address
     // whoever the address belongs to (forwarded mail keeps the original recipient's).
-    let greeted =
-        head.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| {
-            GREETINGS.contains(&w[0].trim_end_matches(',')) && w[1].contains('@') && w[1].contains('.')
-        });
+    let greeted = head.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| {
+        ctx.k.vocab.greetings.iter().any(|g| g == w[0].trim_end_matches(','))
+            && w[1].contains('@')
+            && w[1].contains('.')
+    });
     for m in ctx.mail.to.iter().chain(ctx.mail.cc.iter()) {
         let Some(addr) = m.address.as_deref() else { continue };
         let addr = addr.to_lowercase();
@@ -311,11 +288,7 @@ pub fn random_token(subject: &str) -> Option<String> {
 
 /// A large sum of money: a currency sign or code next to an amount of 100,000 or more, or to
 /// "million" (in the languages scam letters use).
-pub fn large_sum(text: &str) -> Option<String> {
-    const CURRENCIES: &[&str] =
-        &["$", "€", "£", "usd", "eur", "gbp", "us$", "r$", "dollars", "euros", "dólares"];
-    const MILLIONS: &[&str] =
-        &["million", "millions", "millones", "milhões", "milhoes", "millionen", "milioni", "miljoen"];
+pub fn large_sum(text: &str, vocab: &crate::knowledge::Vocabulary) -> Option<String> {
     let lower = text.to_lowercase();
     let b = lower.as_bytes();
     let mut i = 0;
@@ -347,8 +320,11 @@ pub fn large_sum(text: &str) -> Option<String> {
         let before = &lower[lower[..start].char_indices().rev().nth(5).map_or(0, |(k, _)| k)..start];
         let after_end = lower[i..].char_indices().nth(14).map_or(lower.len(), |(k, _)| i + k);
         let after = &lower[i..after_end];
-        let currency = CURRENCIES.iter().any(|c| before.contains(c) || after.trim_start().starts_with(c));
-        let million = MILLIONS.iter().any(|m| after.trim_start().starts_with(m));
+        let currency = vocab
+            .currencies
+            .iter()
+            .any(|c| before.contains(c.as_str()) || after.trim_start().starts_with(c.as_str()));
+        let million = vocab.millions.iter().any(|m| after.trim_start().starts_with(m.as_str()));
         let big = digits.len() >= 6;
         if currency && (big || million) {
             let from = lower[..start].char_indices().rev().nth(4).map_or(0, |(k, _)| k);
@@ -571,7 +547,7 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
 mod tests {
     #[test]
     fn large_sums() {
-        use super::large_sum;
+        let large_sum = |s: &str| super::large_sum(s, &crate::knowledge::knowledge().vocab);
         for s in [
             "YOUR $2.500,000.00",
             "donated $ 3,500,000.00 USD to you",

@@ -47,9 +47,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
         // Unsubscribe links carry the address by design.
         let lower_url = f.url.to_ascii_lowercase();
-        let unsubscribe =
-            ["unsubscribe", "optout", "opt-out", "opt_out", "/remove"].iter().any(|w| lower_url.contains(w))
-                || link.display_text.as_deref().is_some_and(|t| t.to_lowercase().contains("unsubscribe"));
+        let unsubscribe = ctx.k.vocab.unsubscribe_markers.iter().any(|w| lower_url.contains(w.as_str()))
+            || link.display_text.as_deref().is_some_and(|t| t.to_lowercase().contains("unsubscribe"));
         if !unsubscribe
             && let Some(r) = recipients.iter().find(|(needle, _)| lower_url.contains(needle.as_str()))
         {

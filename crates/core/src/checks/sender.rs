@@ -19,6 +19,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
         }
         reply_to(ctx, out);
+        reply_elsewhere(ctx, out);
         recipient_in_sender(ctx, out, &from_header);
     }
     if let Some(fwd) = &ctx.content.inline_forward {
@@ -31,6 +32,46 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let mb =
             Mailbox { name: None, domain: crate::mail::domain_of(&sharer), address: Some(sharer.clone()) };
         judge_mailbox(ctx, out, &mb, "shared by", &sharer, false);
+    }
+}
+
+/// The text asks for answers at a personal free-mail address other than the sender's ("write
+/// to me directly at x@gmail.com"), so that the conversation leaves the account that sent it.
+/// On a mailing list, addresses in the text are the members' own.
+fn reply_elsewhere(ctx: &Context<'_>, out: &mut Collector) {
+    if ctx.mail.header("List-Id").is_some() || ctx.machine_report.is_some() {
+        return;
+    }
+    let from = ctx.mail.from.address.as_deref().unwrap_or("").to_lowercase();
+    let known: Vec<String> = ctx
+        .mail
+        .to
+        .iter()
+        .chain(ctx.mail.cc.iter())
+        .chain(ctx.mail.reply_to.iter())
+        .filter_map(|m| m.address.as_deref().map(str::to_lowercase))
+        .collect();
+    let head: String = ctx.content.visible_text.chars().take(3000).collect();
+    let found = head
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';' | ':')
+        })
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .find(|t| {
+            t.contains('@')
+                && *t != from
+                && !known.contains(t)
+                && crate::mail::domain_of(t).is_some_and(|d| ctx.k.is_free_mail(&d))
+                && ctx.content.inline_forward.as_ref().is_none_or(|f| {
+                    f.from.address.as_deref().map(str::to_lowercase).as_deref() != Some(t.as_str())
+                })
+        });
+    if let Some(addr) = found {
+        out.add(
+            ctx.k,
+            "sender.reply_elsewhere",
+            vec![Evidence::new("body", addr), Evidence::new("header:From", from)],
+        );
     }
 }
 

@@ -62,9 +62,14 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     let subject = ctx.content.subject.as_str();
     // The sender's name is text the reader sees first ("Casino deal", "Sex Dating").
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
-    for (source, text) in
-        [("header:Subject", subject), ("header:From", name), ("body", ctx.content.visible_text.as_str())]
-    {
+    // Quoted lines of a reply are someone else's words.
+    let text = &ctx.content.visible_text;
+    let own_words: String = if text.contains("\n>") || text.starts_with('>') {
+        text.lines().filter(|l| !l.trim_start().starts_with('>')).collect::<Vec<_>>().join("\n")
+    } else {
+        text.clone()
+    };
+    for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_str())] {
         for hit in ctx.k.lure_hits(text) {
             let seen_phrases = phrases.entry(hit.group).or_default();
             if !seen_phrases.contains(&hit.phrase) {

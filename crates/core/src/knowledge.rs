@@ -244,6 +244,8 @@ pub struct Knowledge {
     html_ext: HashSet<String>,
     /// Confusable skeleton of each brand domain → brand index.
     brand_skeletons: HashMap<String, usize>,
+    /// The name part of each brand domain ("netflix" of netflix.com) → brand index.
+    brand_names_by_domain: Vec<(String, usize)>,
     organisation_words: HashSet<String>,
     system_local_parts: HashSet<String>,
     bounce_subjects: AhoCorasick,
@@ -341,9 +343,13 @@ impl Knowledge {
         }
 
         let mut brand_skeletons = HashMap::new();
+        let mut brand_names_by_domain = Vec::new();
         for (i, b) in brands.brand.iter().enumerate() {
             for d in &b.domains {
                 brand_skeletons.insert(crate::urls::skeleton(d), i);
+                if let Some(name) = d.split('.').next().filter(|n| n.len() >= 6) {
+                    brand_names_by_domain.push((name.to_string(), i));
+                }
             }
         }
 
@@ -371,6 +377,7 @@ impl Knowledge {
             decoy_ext: lower_set(&attachments.decoy),
             html_ext: lower_set(&attachments.html),
             brand_skeletons,
+            brand_names_by_domain,
             organisation_words: lures.organisation_words.words.iter().map(|w| w.to_lowercase()).collect(),
             system_local_parts: lower_set(&bounces.system_local_parts),
             bounce_subjects: automaton(&bounces.subjects),
@@ -554,9 +561,40 @@ impl Knowledge {
     /// The brand whose domain `domain_unicode` imitates by look-alike characters: same
     /// confusable skeleton as a brand domain, but not that domain.
     pub fn brand_lookalike(&self, domain_unicode: &str) -> Option<&Brand> {
-        let brand = &self.brands[*self.brand_skeletons.get(&crate::urls::skeleton(domain_unicode))?];
         let ascii = idna::domain_to_ascii(domain_unicode).unwrap_or_default();
-        (!brand.owns(&ascii) && !brand.owns(domain_unicode)).then_some(brand)
+        if let Some(&i) = self.brand_skeletons.get(&crate::urls::skeleton(domain_unicode)) {
+            let brand = &self.brands[i];
+            return (!brand.owns(&ascii) && !brand.owns(domain_unicode)).then_some(brand);
+        }
+        // Typo-squats: the name part one keystroke away from a brand's ("netfix.com",
+        // "arnazon-jp.com" aside). Only names of six letters or more: short names collide.
+        let name = ascii.split('.').next().unwrap_or("");
+        if name.len() < 6 {
+            return None;
+        }
+        self.brand_names_by_domain.iter().find_map(|(brand_name, i)| {
+            let brand = &self.brands[*i];
+            (brand_name.len() >= 6
+                && name != brand_name
+                && edit_distance_at_most_one(name, brand_name)
+                && !brand.owns(&ascii))
+            .then_some(brand)
+        })
+    }
+}
+
+/// True when `a` becomes `b` by one insertion, deletion or substitution.
+fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1..] == long[prefix + 1..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
     }
 }
 
@@ -697,6 +735,10 @@ mod tests {
         assert_eq!(k.brand_lookalike("\u{430}mazon.co.jp").map(|b| b.id.as_str()), Some("amazon"));
         assert_eq!(k.brand_lookalike("paypa1.com").map(|b| b.id.as_str()), Some("paypal"));
         assert!(k.brand_lookalike("amazon.co.jp").is_none());
+        assert_eq!(k.brand_lookalike("netfix.com").map(|b| b.id.as_str()), Some("netflix"));
+        assert_eq!(k.brand_lookalike("paypall.com").map(|b| b.id.as_str()), Some("paypal"));
+        assert!(k.brand_lookalike("netflix.com").is_none());
+        assert!(k.brand_lookalike("github.com").is_none());
         assert!(k.brand_lookalike("example.com").is_none());
     }
 

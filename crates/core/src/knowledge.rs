@@ -42,6 +42,7 @@ pub struct Vocabulary {
     pub currencies: Vec<String>,
     pub millions: Vec<String>,
     pub unsubscribe_markers: Vec<String>,
+    pub reply_prefixes: Vec<String>,
     pub forward: ForwardVocabulary,
 }
 

@@ -5,6 +5,16 @@
 //! the ones slipped *between letters*, which ordinary text never needs (emoji sequences, Persian
 //! and Indic joiners and soft hyphens are left alone).
 
+/// The mail addresses written in a text, in order, without the punctuation around them
+/// (`<x@y>`, `(x@y)`, `mailto:x@y`).
+pub fn addresses_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';' | ':')
+    })
+    .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+    .filter(|t| t.contains('@') && t.rsplit('@').next().is_some_and(|d| d.contains('.')))
+}
+
 /// Characters that render as nothing.
 pub fn is_invisible(c: char) -> bool {
     matches!(c as u32,
@@ -63,6 +73,14 @@ pub fn strip_invisible(text: &str) -> (String, Invisible) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_addresses() {
+        let found: Vec<&str> =
+            addresses_in("Ann (ann@x.example) wrote to <bob@y.example>, mailto:c@z.example; not@home")
+                .collect();
+        assert_eq!(found, vec!["ann@x.example", "bob@y.example", "c@z.example"]);
+    }
 
     #[test]
     fn strips_and_counts_only_between_letters() {

@@ -64,12 +64,12 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
     // Quoted lines of a reply are someone else's words.
     let text = &ctx.content.visible_text;
-    let own_words: String = if text.contains("\n>") || text.starts_with('>') {
-        text.lines().filter(|l| !l.trim_start().starts_with('>')).collect::<Vec<_>>().join("\n")
+    let own_words: std::borrow::Cow<'_, str> = if text.contains("\n>") || text.starts_with('>') {
+        text.lines().filter(|l| !l.trim_start().starts_with('>')).collect::<Vec<_>>().join("\n").into()
     } else {
-        text.clone()
+        text.as_str().into()
     };
-    for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_str())] {
+    for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_ref())] {
         for hit in ctx.k.lure_hits(text) {
             let seen_phrases = phrases.entry(hit.group).or_default();
             if !seen_phrases.contains(&hit.phrase) {
@@ -471,10 +471,15 @@ pub fn subject_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
     let unprefixed = s.trim_start_matches(|c: char| c.is_whitespace() || "!*#".contains(c));
     if let Some(i) = unprefixed.find([':', '|', '-', '：', '｜', '—']) {
         let head = &unprefixed[..i];
-        if head.chars().count() <= 30
-            && !head.to_ascii_lowercase().starts_with("re")
-            && !head.to_ascii_lowercase().starts_with("fw")
-        {
+        // "Re: …" and "Fwd: …" open replies and forwards, not a sender's name ("Rewards: …" may).
+        let lower = head.trim().to_lowercase();
+        let vocab = &ctx.k.vocab;
+        let is_prefix = vocab
+            .reply_prefixes
+            .iter()
+            .chain(vocab.forward.subject_prefixes.iter())
+            .any(|p| p.trim_end_matches([':', '：']) == lower);
+        if head.chars().count() <= 30 && !is_prefix {
             places.push(head.to_string());
         }
     }

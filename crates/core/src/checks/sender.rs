@@ -52,20 +52,14 @@ fn reply_elsewhere(ctx: &Context<'_>, out: &mut Collector) {
         .filter_map(|m| m.address.as_deref().map(str::to_lowercase))
         .collect();
     let head: String = ctx.content.visible_text.chars().take(3000).collect();
-    let found = head
-        .split(|c: char| {
-            c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';' | ':')
-        })
-        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
-        .find(|t| {
-            t.contains('@')
-                && *t != from
-                && !known.contains(t)
-                && crate::mail::domain_of(t).is_some_and(|d| ctx.k.is_free_mail(&d))
-                && ctx.content.inline_forward.as_ref().is_none_or(|f| {
-                    f.from.address.as_deref().map(str::to_lowercase).as_deref() != Some(t.as_str())
-                })
-        });
+    let found = crate::text::addresses_in(&head).map(str::to_lowercase).find(|t| {
+        *t != from
+            && !known.contains(t)
+            && crate::mail::domain_of(t).is_some_and(|d| ctx.k.is_free_mail(&d))
+            && ctx.content.inline_forward.as_ref().is_none_or(|f| {
+                f.from.address.as_deref().map(str::to_lowercase).as_deref() != Some(t.as_str())
+            })
+    });
     if let Some(addr) = found {
         out.add(
             ctx.k,
@@ -96,11 +90,7 @@ fn recipient_in_sender(ctx: &Context<'_>, out: &mut Collector, from_header: &str
 /// The first mail address in the first lines of a text.
 fn first_address_in(text: &str) -> Option<String> {
     let head: String = text.chars().take(400).collect();
-    head.split(|c: char| {
-        c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';')
-    })
-    .find(|t| t.contains('@') && t.rsplit('@').next().is_some_and(|d| d.contains('.')))
-    .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+    crate::text::addresses_in(&head).next().map(str::to_string)
 }
 
 /// The checks that apply to any sender mailbox: the From header, or the original sender quoted
@@ -203,7 +193,12 @@ fn judge_mailbox(
         out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new(source, address)]);
     }
     // "Congratulations!", "You are eligible!": a slogan where a name should be.
-    let exclaims = name.contains(['!', '?', '$', '%']) && !name.to_ascii_lowercase().contains("yahoo!");
+    // Brand names that carry the sign themselves ("Yahoo!") are taken out first.
+    let mut plain = name.to_lowercase();
+    for (_, brand_name) in ctx.k.brand_mentions(name) {
+        plain = plain.replace(&brand_name.to_lowercase(), "");
+    }
+    let exclaims = plain.contains(['!', '?', '$', '%']);
     if exclaims && ctx.machine_report.is_none() {
         out.add(ctx.k, "sender.exclaiming_name", vec![shown_ev()]);
     }

@@ -4,7 +4,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use mail_parser::{Message, MessageParser};
 
-use crate::checks::{self, Content, Context, Link};
+use crate::checks::{self, Content, Context, Link, QrCode};
 use crate::html::analyze_html;
 use crate::knowledge::{Knowledge, domain_is_or_under, knowledge};
 use crate::mail::{MailFacts, extract};
@@ -202,6 +202,93 @@ fn excerpt(text: &str, max_chars: usize) -> Option<String> {
     (!t.is_empty()).then(|| checks::clip(t, max_chars))
 }
 
+/// Images a mail may carry a QR code in: at most this many are decoded per mail.
+const QR_MAX_IMAGES: usize = 6;
+
+/// QR decoding costs milliseconds per image, so it runs only when the mail points at a code
+/// (its text mentions one) or is little more than pictures, the two shapes quishing takes.
+fn wants_qr_scan(
+    mail: &MailFacts,
+    c: &Content,
+    raw_links: &[(String, &'static str, Option<String>, bool)],
+    k: &Knowledge,
+) -> bool {
+    let inline_images = raw_links.iter().filter(|(u, src, ..)| *src == "img" && is_data_image(u)).count();
+    let attached_images = mail.attachments.iter().filter(|a| a.image.is_some()).count();
+    if inline_images + attached_images == 0 {
+        return false;
+    }
+    let words = c.visible_text.split_whitespace().count();
+    if words <= 30 {
+        return true;
+    }
+    let lower_subject = c.subject.to_lowercase();
+    let head: String = c.visible_text.chars().take(4000).collect::<String>().to_lowercase();
+    k.vocab.qr_words.iter().any(|w| {
+        [&lower_subject, &head].iter().any(|t| {
+            // "qr" alone must stand as a word, not inside one.
+            if w == "qr" {
+                t.match_indices("qr").any(|(i, _)| {
+                    let before = t[..i].chars().next_back();
+                    let after = t[i + 2..].chars().next();
+                    !before.is_some_and(|ch| ch.is_ascii_alphabetic())
+                        && !after.is_some_and(|ch| ch.is_ascii_alphabetic())
+                })
+            } else {
+                t.contains(w.as_str())
+            }
+        })
+    })
+}
+
+fn is_data_image(url: &str) -> bool {
+    url.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("data:image/"))
+}
+
+/// Decodes QR codes in attached images and in inline `data:` images of the HTML.
+fn scan_qr_codes(
+    mail: &MailFacts,
+    raw_links: &[(String, &'static str, Option<String>, bool)],
+) -> Vec<QrCode> {
+    use base64::Engine as _;
+    // Mail writers drop the padding or add stray characters; take what decodes.
+    const LENIENT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let mut out: Vec<QrCode> = Vec::new();
+    let mut decoded = 0;
+    for (i, a) in mail.attachments.iter().enumerate() {
+        let Some(bytes) = &a.image else { continue };
+        if decoded >= QR_MAX_IMAGES {
+            break;
+        }
+        decoded += 1;
+        let place = a.meta.filename.clone().unwrap_or_else(|| a.meta.declared_type.clone());
+        for payload in crate::files::qr_codes(bytes) {
+            out.push(QrCode { attachment: Some(i), place: place.clone(), payload });
+        }
+    }
+    for (url, ..) in raw_links.iter().filter(|(u, src, ..)| *src == "img" && is_data_image(u)) {
+        if decoded >= QR_MAX_IMAGES {
+            break;
+        }
+        let Some((head, data)) = url.split_once(',') else { continue };
+        if !head.to_ascii_lowercase().ends_with(";base64") {
+            continue;
+        }
+        let clean: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(bytes) = LENIENT_BASE64.decode(clean) else { continue };
+        decoded += 1;
+        for payload in crate::files::qr_codes(&bytes) {
+            out.push(QrCode { attachment: None, place: "inline image".into(), payload });
+        }
+    }
+    out
+}
+
 /// Reads the body parts and HTML attachments into visible text, hidden text and links.
 pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
     let mut c = Content::default();
@@ -250,6 +337,15 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
                 raw_links.push((l.url, "attachment", l.display_text, l.hidden));
             }
             c.forms.extend(doc.forms);
+        }
+        for uri in &a.meta.links {
+            raw_links.push((uri.clone(), "pdf", None, false));
+        }
+    }
+    if wants_qr_scan(mail, &c, &raw_links, k) {
+        c.qr_codes = scan_qr_codes(mail, &raw_links);
+        for q in &c.qr_codes {
+            raw_links.push((q.payload.clone(), "qr", None, false));
         }
     }
 
@@ -372,6 +468,11 @@ fn observables(mail: &MailFacts, content: &Content) -> Observables {
         }
     }
     o.attachments = mail.attachments.iter().map(|a| a.meta.clone()).collect();
+    for q in &content.qr_codes {
+        if let Some(a) = q.attachment.and_then(|i| o.attachments.get_mut(i)) {
+            a.qr_codes.push(q.payload.clone());
+        }
+    }
     o
 }
 

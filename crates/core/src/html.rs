@@ -166,7 +166,10 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                         {
                             push_folded(buf, alt);
                         }
-                        if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
+                        // Inline data: images are kept for QR decoding; they are not web links.
+                        let is_data_image =
+                            |s: &str| s.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("data:image/"));
+                        if let Some(src) = attr("src").filter(|s| is_web_url(s) || is_data_image(s)) {
                             doc.links.push(HtmlLink {
                                 url: src.to_string(),
                                 source: "img",

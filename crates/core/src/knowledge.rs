@@ -43,6 +43,7 @@ pub struct Vocabulary {
     pub millions: Vec<String>,
     pub unsubscribe_markers: Vec<String>,
     pub reply_prefixes: Vec<String>,
+    pub qr_words: Vec<String>,
     pub forward: ForwardVocabulary,
 }
 

@@ -8,6 +8,7 @@
 //! The layers, each its own module:
 //! - [`mail`]: MIME parsing (mail-parser) into [`mail::MailFacts`], with charset repairs;
 //! - [`html`] and [`urls`]: what a reader sees in the body and where its links go;
+//! - [`files`]: links, active content and QR codes inside attached files;
 //! - [`auth_results`]: the receiving server's SPF/DKIM/DMARC/ARC verdicts;
 //! - [`checks`]: the checks, which turn facts into findings from [`knowledge`] (data files);
 //! - [`verdict`]: weights into a score and a verdict.
@@ -19,6 +20,7 @@
 pub mod analyze;
 pub mod auth_results;
 pub mod checks;
+pub mod files;
 pub mod forward;
 pub mod html;
 pub mod knowledge;

@@ -29,7 +29,13 @@ pub struct Attachment {
     pub meta: AttachmentObservable,
     /// Text of HTML/SVG attachments, for link extraction.
     pub html: Option<String>,
+    /// The bytes of an image, kept for QR decoding (which runs only when the mail calls for it).
+    pub image: Option<Vec<u8>>,
 }
+
+/// Images smaller than this are icons and spacers; larger than the maximum, not worth decoding.
+const QR_IMAGE_MIN_BYTES: usize = 500;
+const QR_IMAGE_MAX_BYTES: usize = 10 << 20;
 
 /// Everything the checks need from one message (the mail or an attached one).
 #[derive(Debug, Clone, Default)]
@@ -249,6 +255,12 @@ fn attachment(part: &MessagePart<'_>, bytes: &[u8], ctype: &str, subtype: &str) 
         || detected == Some("text/html")
         || detected == Some("image/svg+xml");
     let html = is_htmlish.then(|| String::from_utf8_lossy(bytes).into_owned());
+    let is_pdf = detected == Some("application/pdf") || (subtype == "pdf" && bytes.starts_with(b"%PDF"));
+    let pdf = is_pdf.then(|| crate::files::inspect_pdf(bytes));
+    let zip = (detected == Some("application/zip")).then(|| crate::files::inspect_zip(bytes));
+    let is_image = matches!(detected, Some("image/png" | "image/jpeg" | "image/gif"));
+    let image = (is_image && (QR_IMAGE_MIN_BYTES..=QR_IMAGE_MAX_BYTES).contains(&bytes.len()))
+        .then(|| bytes.to_vec());
     Attachment {
         meta: AttachmentObservable {
             filename,
@@ -256,8 +268,17 @@ fn attachment(part: &MessagePart<'_>, bytes: &[u8], ctype: &str, subtype: &str) 
             detected_type: detected.map(str::to_string),
             size: bytes.len(),
             sha256: hex(&Sha256::digest(bytes)),
+            links: pdf.as_ref().map(|p| p.uris.clone()).unwrap_or_default(),
+            active_content: pdf
+                .as_ref()
+                .map(|p| p.active.iter().map(|a| a.to_string()).collect())
+                .unwrap_or_default(),
+            archive_entries: zip.as_ref().map(|z| z.entries.clone()).unwrap_or_default(),
+            encrypted: zip.as_ref().is_some_and(|z| z.encrypted),
+            qr_codes: Vec::new(),
         },
         html,
+        image,
     }
 }
 

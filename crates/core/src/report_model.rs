@@ -167,6 +167,16 @@ pub struct AttachmentObservable {
     pub detected_type: Option<String>,
     pub size: usize,
     pub sha256: String,
+    /// Link targets inside the file (PDF link actions).
+    pub links: Vec<String>,
+    /// Active content inside the file: `JavaScript`, `Launch`, `EmbeddedFile` (PDF).
+    pub active_content: Vec<String>,
+    /// Names of the files inside an archive.
+    pub archive_entries: Vec<String>,
+    /// The archive is password-protected.
+    pub encrypted: bool,
+    /// Contents of the QR codes in an image.
+    pub qr_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

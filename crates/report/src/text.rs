@@ -51,6 +51,7 @@ struct Words {
     text_excerpt: &'static str,
     hidden: &'static str,
     attachments: &'static str,
+    encrypted: &'static str,
     no_links: &'static str,
     shown_as: &'static str,
     domain: &'static str,
@@ -82,6 +83,7 @@ const EN: Words = Words {
     text_excerpt: "Text (excerpt)",
     hidden: "Hidden text",
     attachments: "Attachments",
+    encrypted: "(password-protected)",
     no_links: "No links.",
     shown_as: "shown as",
     domain: "domain",
@@ -113,6 +115,7 @@ const JA: Words = Words {
     text_excerpt: "本文(抜粋)",
     hidden: "隠しテキスト",
     attachments: "添付ファイル",
+    encrypted: "(パスワード付き)",
     no_links: "リンクはありません。",
     shown_as: "表示",
     domain: "ドメイン",
@@ -324,6 +327,16 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
         let detected = att.detected_type.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
         let line = format!("{name} ({}{detected}, {} B) sha256 {}", att.declared_type, att.size, att.sha256);
         o.field(w.attachments, &line);
+        // What is inside: archive listing, PDF links and script, QR codes.
+        let mut inside: Vec<String> = att.archive_entries.iter().take(5).map(|e| o.ioc(e)).collect();
+        if att.encrypted {
+            inside.push(w.encrypted.to_string());
+        }
+        inside.extend(att.active_content.iter().cloned());
+        inside.extend(att.links.iter().chain(&att.qr_codes).take(5).map(|u| o.url(u)));
+        for item in inside {
+            let _ = writeln!(o.buf, "  {:14}   └ {item}", "");
+        }
     }
     o.findings_of(a, &["lure", "content", "attachment"]);
 

@@ -1,4 +1,6 @@
-//! Attachments: files that run code, names that disguise their type, and HTML/SVG pages.
+//! Attachments: files that run code, names that disguise their type, HTML/SVG pages, PDFs that
+//! link out or carry script, archives that hide an executable or are locked with a password,
+//! and QR codes in images (the link the reader cannot see, opened on a phone).
 
 use super::{Collector, Context};
 use crate::report_model::Evidence;
@@ -38,10 +40,44 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         {
             out.add(ctx.k, "attachment.double_extension", ev());
         }
+        if !m.links.is_empty() {
+            let mut e = ev();
+            e.extend(m.links.iter().take(3).map(|l| Evidence::new("link", l.clone())));
+            out.add(ctx.k, "attachment.pdf_link", e);
+        }
+        if !m.active_content.is_empty() {
+            let mut e = ev();
+            e.push(Evidence::new("contains", m.active_content.join(", ")));
+            out.add(ctx.k, "attachment.pdf_active", e);
+        }
+        let inner_exec: Vec<&String> = m
+            .archive_entries
+            .iter()
+            .filter(|n| {
+                let n = n.to_ascii_lowercase();
+                n.rsplit_once('.').is_some_and(|(_, e)| ctx.k.is_executable_ext(e) || ctx.k.is_html_ext(e))
+            })
+            .take(3)
+            .collect();
+        if !inner_exec.is_empty() {
+            let mut e = ev();
+            e.extend(inner_exec.iter().map(|n| Evidence::new("inside", (*n).clone())));
+            out.add(ctx.k, "attachment.archive_executable", e);
+        }
+        if m.encrypted {
+            out.add(ctx.k, "attachment.encrypted_archive", ev());
+        }
         if a.html.is_some() || last.is_some_and(|e| ctx.k.is_html_ext(e)) {
             let mut e = ev();
             e.push(Evidence::new("type", m.detected_type.clone().unwrap_or_else(|| m.declared_type.clone())));
             out.add(ctx.k, "attachment.html", e);
         }
+    }
+    for q in &ctx.content.qr_codes {
+        out.add(
+            ctx.k,
+            "attachment.qr_code",
+            vec![Evidence::new("image", q.place.clone()), Evidence::new("qr", q.payload.clone())],
+        );
     }
 }

@@ -25,7 +25,7 @@ pub mod upstream;
 pub struct Link {
     pub facts: UrlFacts,
     /// Where the URL came from: `a`, `area`, `form`, `img`, `iframe`, `meta-refresh`, `text`,
-    /// `attachment`.
+    /// `attachment` (an HTML attachment), `pdf` (a PDF attachment's link), `qr` (a QR code).
     pub source: &'static str,
     pub display_text: Option<String>,
     pub hidden: bool,
@@ -36,7 +36,7 @@ pub struct Link {
 impl Link {
     /// Links a reader can click (not images or frames loaded by the page).
     pub fn is_clickable(&self) -> bool {
-        matches!(self.source, "a" | "area" | "text" | "meta-refresh" | "form" | "attachment")
+        matches!(self.source, "a" | "area" | "text" | "meta-refresh" | "form" | "attachment" | "pdf" | "qr")
     }
 }
 
@@ -57,6 +57,16 @@ pub struct Content {
     pub invisible: crate::text::Invisible,
     /// The original's header block, when the mail forwards another one inline.
     pub inline_forward: Option<crate::forward::InlineForward>,
+    /// QR codes decoded from images: where (attachment index or `None` for an inline data:
+    /// image) and what they say.
+    pub qr_codes: Vec<QrCode>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QrCode {
+    pub attachment: Option<usize>,
+    pub place: String,
+    pub payload: String,
 }
 
 /// Everything a check may read.

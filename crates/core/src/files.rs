@@ -1,0 +1,345 @@
+//! Looking inside attached files: links and active content in PDFs, the file names inside ZIP
+//! archives, and QR codes in images.
+//!
+//! Phishing ships its link where filters do not read: in a PDF ("view the document"), in a
+//! password-protected archive, or as a QR code the reader scans with a phone. These readers
+//! are small and hand-written for exactly that question, not general file parsers, and every
+//! one is bounded (bytes read, bytes inflated, entries, pixels), because the file is the
+//! attacker's.
+
+use std::io::Read;
+
+/// What a PDF carries besides its pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PdfFacts {
+    /// Link targets (`/URI` actions), in order, without duplicates.
+    pub uris: Vec<String>,
+    /// Names of active content found: `/JavaScript`, `/Launch`, `/EmbeddedFile`.
+    pub active: Vec<&'static str>,
+}
+
+/// Limits of the PDF reader.
+const PDF_MAX_STREAMS: usize = 4_000;
+const PDF_MAX_STREAM_OUT: u64 = 4 << 20;
+const PDF_MAX_TOTAL_OUT: usize = 32 << 20;
+const PDF_MAX_URIS: usize = 50;
+
+/// Reads link actions and active content out of a PDF, including the compressed (FlateDecode)
+/// streams and object streams where PDF 1.5 writers put them.
+pub fn inspect_pdf(bytes: &[u8]) -> PdfFacts {
+    let mut facts = PdfFacts::default();
+    scan_pdf_segment(bytes, &mut facts);
+    let mut inflated_total = 0usize;
+    let mut streams = 0usize;
+    let mut pos = 0usize;
+    let finder = memchr::memmem::Finder::new(b"stream");
+    while let Some(i) = finder.find(&bytes[pos..]) {
+        let at = pos + i;
+        pos = at + 6;
+        // "endstream" also contains "stream".
+        if at >= 3 && &bytes[at - 3..at] == b"end" {
+            continue;
+        }
+        streams += 1;
+        if streams > PDF_MAX_STREAMS || inflated_total >= PDF_MAX_TOTAL_OUT {
+            break;
+        }
+        let dict_start = at.saturating_sub(1024);
+        let dict = &bytes[dict_start..at];
+        let Some(open) = memchr::memmem::rfind(dict, b"<<") else { continue };
+        let dict = &dict[open..];
+        if memchr::memmem::find(dict, b"/FlateDecode").is_none()
+            && memchr::memmem::find(dict, b"/Fl ").is_none()
+        {
+            continue;
+        }
+        // Images are compressed too and carry no links.
+        if memchr::memmem::find(dict, b"/Image").is_some() {
+            continue;
+        }
+        let mut data_start = pos;
+        if bytes.get(data_start) == Some(&b'\r') {
+            data_start += 1;
+        }
+        if bytes.get(data_start) == Some(&b'\n') {
+            data_start += 1;
+        }
+        let end =
+            memchr::memmem::find(&bytes[data_start..], b"endstream").map_or(bytes.len(), |e| data_start + e);
+        let mut out = Vec::new();
+        // A truncated or corrupt stream still yields what inflated before the damage.
+        let _ = flate2::read::ZlibDecoder::new(&bytes[data_start..end])
+            .take(PDF_MAX_STREAM_OUT)
+            .read_to_end(&mut out);
+        inflated_total += out.len();
+        scan_pdf_segment(&out, &mut facts);
+        pos = end;
+    }
+    facts
+}
+
+fn scan_pdf_segment(seg: &[u8], facts: &mut PdfFacts) {
+    for (name, label) in [
+        (&b"/JavaScript"[..], "JavaScript"),
+        (b"/JS", "JavaScript"),
+        (b"/Launch", "Launch"),
+        (b"/EmbeddedFile", "EmbeddedFile"),
+    ] {
+        if !facts.active.contains(&label) && has_name(seg, name) {
+            facts.active.push(label);
+        }
+    }
+    let finder = memchr::memmem::Finder::new(b"/URI");
+    let mut pos = 0;
+    while let Some(i) = finder.find(&seg[pos..]) {
+        let mut j = pos + i + 4;
+        pos = j;
+        // "/URI" must end the name ("/URIs" is something else).
+        if seg.get(j).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        while seg.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
+            j += 1;
+        }
+        let value = match seg.get(j) {
+            Some(b'(') => literal_string(&seg[j + 1..]),
+            Some(b'<') if seg.get(j + 1) != Some(&b'<') => hex_string(&seg[j + 1..]),
+            _ => None,
+        };
+        if let Some(v) = value.map(|v| pdf_text(&v)).filter(|v| !v.trim().is_empty())
+            && !facts.uris.contains(&v)
+            && facts.uris.len() < PDF_MAX_URIS
+        {
+            facts.uris.push(v.trim().to_string());
+        }
+    }
+}
+
+/// A PDF name followed by a delimiter, so `/JS` does not match `/JSON`.
+fn has_name(seg: &[u8], name: &[u8]) -> bool {
+    memchr::memmem::find_iter(seg, name)
+        .any(|i| seg.get(i + name.len()).is_none_or(|c| !c.is_ascii_alphanumeric()))
+}
+
+/// A PDF literal string after its `(`: balanced parentheses, backslash escapes, octal codes.
+fn literal_string(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut depth = 1;
+    let mut i = 0;
+    while i < s.len() && out.len() < 4096 {
+        let c = s[i];
+        match c {
+            b'\\' => {
+                i += 1;
+                let Some(&e) = s.get(i) else { break };
+                match e {
+                    b'n' => out.push(b'\n'),
+                    b'r' => out.push(b'\r'),
+                    b't' => out.push(b'\t'),
+                    b'b' => out.push(8),
+                    b'f' => out.push(12),
+                    b'0'..=b'7' => {
+                        let mut v = 0u32;
+                        let mut n = 0;
+                        while n < 3 && s.get(i).is_some_and(|d| (b'0'..=b'7').contains(d)) {
+                            v = v * 8 + u32::from(s[i] - b'0');
+                            i += 1;
+                            n += 1;
+                        }
+                        out.push(v as u8);
+                        continue;
+                    }
+                    b'\r' | b'\n' => {
+                        if e == b'\r' && s.get(i + 1) == Some(&b'\n') {
+                            i += 1;
+                        }
+                    }
+                    other => out.push(other),
+                }
+            }
+            b'(' => {
+                depth += 1;
+                out.push(c);
+            }
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(out);
+                }
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    None
+}
+
+fn hex_string(s: &[u8]) -> Option<Vec<u8>> {
+    let end = memchr::memchr(b'>', &s[..s.len().min(8192)])?;
+    let digits: Vec<u8> =
+        s[..end].iter().filter_map(|c| (*c as char).to_digit(16).map(|d| d as u8)).collect();
+    Some(digits.chunks(2).map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0)).collect())
+}
+
+/// PDF text strings are PDFDocEncoding (Latin-1 for URLs) or UTF-16BE with a byte-order mark.
+fn pdf_text(b: &[u8]) -> String {
+    if let Some(rest) = b.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
+        return String::from_utf16_lossy(&units);
+    }
+    b.iter().map(|&c| c as char).collect()
+}
+
+/// The listing of a ZIP archive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArchiveFacts {
+    /// Names of the files inside (at most [`ZIP_MAX_ENTRIES`]).
+    pub entries: Vec<String>,
+    /// At least one entry is encrypted: filters cannot look inside, the mail gives the password.
+    pub encrypted: bool,
+}
+
+pub const ZIP_MAX_ENTRIES: usize = 500;
+
+/// Lists a ZIP archive from its central directory (or, when that is missing or damaged, from
+/// its local file headers).
+pub fn inspect_zip(b: &[u8]) -> ArchiveFacts {
+    let mut facts = ArchiveFacts::default();
+    // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
+    let tail_start = b.len().saturating_sub(65_557);
+    let central =
+        memchr::memmem::rfind(&b[tail_start..], b"PK\x05\x06").map(|i| tail_start + i).and_then(|eocd| {
+            let offset = u32::from_le_bytes(b.get(eocd + 16..eocd + 20)?.try_into().ok()?) as usize;
+            (offset < b.len()).then_some(offset)
+        });
+    if let Some(mut p) = central {
+        while b.get(p..p + 4) == Some(b"PK\x01\x02") && facts.entries.len() < ZIP_MAX_ENTRIES {
+            let Some(h) = b.get(p..p + 46) else { break };
+            let flags = u16::from_le_bytes([h[8], h[9]]);
+            let name_len = u16::from_le_bytes([h[28], h[29]]) as usize;
+            let extra_len = u16::from_le_bytes([h[30], h[31]]) as usize;
+            let comment_len = u16::from_le_bytes([h[32], h[33]]) as usize;
+            let Some(name) = b.get(p + 46..p + 46 + name_len) else { break };
+            facts.encrypted |= flags & 1 == 1;
+            facts.entries.push(String::from_utf8_lossy(name).into_owned());
+            p += 46 + name_len + extra_len + comment_len;
+        }
+    }
+    if facts.entries.is_empty() {
+        for i in memchr::memmem::find_iter(b, b"PK\x03\x04") {
+            if facts.entries.len() >= ZIP_MAX_ENTRIES {
+                break;
+            }
+            let Some(h) = b.get(i..i + 30) else { break };
+            let flags = u16::from_le_bytes([h[6], h[7]]);
+            let name_len = u16::from_le_bytes([h[26], h[27]]) as usize;
+            if let Some(name) = b.get(i + 30..i + 30 + name_len) {
+                facts.encrypted |= flags & 1 == 1;
+                facts.entries.push(String::from_utf8_lossy(name).into_owned());
+            }
+        }
+    }
+    facts
+}
+
+/// Images larger than this (in pixels, before downscaling) are not decoded.
+const QR_MAX_PIXELS: u64 = 25_000_000;
+/// Decoded images are scaled down to this many pixels on the long side: QR codes in mail are
+/// printed large, and detection time grows with the pixel count.
+const QR_WORK_SIDE: u32 = 1_200;
+
+/// Decodes the QR codes in an image (PNG, JPEG or GIF). Light-on-dark codes are found too.
+pub fn qr_codes(bytes: &[u8]) -> Vec<String> {
+    let Ok(reader) = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format() else {
+        return Vec::new();
+    };
+    let Ok((w, h)) = reader.into_dimensions() else { return Vec::new() };
+    if u64::from(w) * u64::from(h) > QR_MAX_PIXELS || w < 21 || h < 21 {
+        return Vec::new();
+    }
+    let Ok(mut reader) = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format() else {
+        return Vec::new();
+    };
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(256 << 20);
+    reader.limits(limits);
+    let Ok(img) = reader.decode() else { return Vec::new() };
+    // Transparent pixels are usually stored black: lay the picture on white, as a mail
+    // program shows it.
+    let mut grey = if img.color().has_alpha() {
+        let la = img.to_luma_alpha8();
+        image::GrayImage::from_fn(la.width(), la.height(), |x, y| {
+            let [l, a] = la.get_pixel(x, y).0;
+            image::Luma([((u32::from(l) * u32::from(a) + 255 * (255 - u32::from(a))) / 255) as u8])
+        })
+    } else {
+        img.to_luma8()
+    };
+    if grey.width().max(grey.height()) > QR_WORK_SIDE {
+        let scale = f64::from(QR_WORK_SIDE) / f64::from(grey.width().max(grey.height()));
+        let nw = ((f64::from(grey.width()) * scale) as u32).max(1);
+        let nh = ((f64::from(grey.height()) * scale) as u32).max(1);
+        grey = image::imageops::resize(&grey, nw, nh, image::imageops::FilterType::Triangle);
+    }
+    let mut found = decode_grids(&grey, false);
+    if found.is_empty() {
+        found = decode_grids(&grey, true);
+    }
+    found
+}
+
+fn decode_grids(grey: &image::GrayImage, invert: bool) -> Vec<String> {
+    let (w, h) = (grey.width() as usize, grey.height() as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let v = grey.get_pixel(x as u32, y as u32).0[0];
+        if invert { 255 - v } else { v }
+    });
+    let mut out = Vec::new();
+    for grid in prepared.detect_grids().into_iter().take(4) {
+        if let Ok((_, content)) = grid.decode()
+            && !content.is_empty()
+            && !out.contains(&content)
+        {
+            out.push(content);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn pdf_uris_plain_and_compressed() {
+        let mut pdf = b"%PDF-1.7\n1 0 obj << /Type /Annot /A << /S /URI /URI (https://example.test/a\\(1\\)) >> >> endobj\n".to_vec();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(b"2 0 obj << /S /URI /URI <68747470733A2F2F7068697368 2E74657374> >> /S /JavaScript /JS (app.alert)")
+            .unwrap();
+        let data = z.finish().unwrap();
+        pdf.extend_from_slice(b"3 0 obj << /Type /ObjStm /Filter /FlateDecode /Length 99 >>\nstream\r\n");
+        pdf.extend_from_slice(&data);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF");
+        let f = inspect_pdf(&pdf);
+        assert_eq!(f.uris, vec!["https://example.test/a(1)".to_string(), "https://phish.test".to_string()]);
+        assert_eq!(f.active, vec!["JavaScript"]);
+    }
+
+    #[test]
+    fn pdf_garbage_is_harmless() {
+        let mut junk = b"%PDF-1.4 stream <</Filter/FlateDecode>> stream\n".to_vec();
+        junk.extend(std::iter::repeat_n(0x78u8, 10_000));
+        junk.extend_from_slice(b"/URI (unterminated");
+        let f = inspect_pdf(&junk);
+        assert!(f.uris.is_empty());
+        assert!(!has_name(b"/JSON", b"/JS"));
+    }
+
+    #[test]
+    fn not_an_image() {
+        assert!(qr_codes(b"\x89PNG\r\n\x1a\ngarbage").is_empty());
+        assert!(qr_codes(b"").is_empty());
+    }
+}

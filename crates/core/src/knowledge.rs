@@ -44,6 +44,7 @@ pub struct Vocabulary {
     pub unsubscribe_markers: Vec<String>,
     pub reply_prefixes: Vec<String>,
     pub qr_words: Vec<String>,
+    pub disguise_targets: Vec<String>,
     pub forward: ForwardVocabulary,
 }
 

@@ -175,7 +175,7 @@ fn obfuscated_words(ctx: &Context<'_>, out: &mut Collector) {
     for (source, text) in
         [("header:Subject", ctx.content.subject.as_str()), ("header:From", name), ("body", head.as_str())]
     {
-        let mut found = disguised_tokens(text);
+        let mut found = disguised_tokens(text, &ctx.k.vocab.disguise_targets);
         // Underscores and tildes in running text are code and paths, not disguise.
         if source == "body" {
             found.retain(|t| !t.contains(['_', '~']) && !t.contains(' '));
@@ -193,7 +193,7 @@ fn obfuscated_words(ctx: &Context<'_>, out: &mut Collector) {
 /// Tokens written to dodge filters: a digit standing for a letter inside a word ("C0NGRATS",
 /// "F0R"), a lower-case l standing for I in a word in capitals ("VlAGRA"), or words glued with
 /// runs of underscores or tildes ("Transfer__to__your__wallet").
-pub fn disguised_tokens(text: &str) -> Vec<String> {
+pub fn disguised_tokens(text: &str, targets: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let double_seps = text.matches("__").count() + text.matches('~').count();
     let single_seps = text
@@ -201,8 +201,18 @@ pub fn disguised_tokens(text: &str) -> Vec<String> {
         .windows(3)
         .filter(|w| w[1] == b'_' && w[0].is_ascii_alphabetic() && w[2].is_ascii_alphabetic())
         .count();
-    if double_seps >= 3 || single_seps >= 5 {
-        out.push(text.chars().take(60).collect::<String>());
+    // "Your.transaction.0.7495.Bitcoin.": a line of words glued with dots, no space in it.
+    let dot_seps = text
+        .as_bytes()
+        .windows(3)
+        .filter(|w| w[1] == b'.' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphanumeric())
+        .count();
+    let one_glued_line = !text.trim().contains(char::is_whitespace) && !text.contains('/') && !text.contains('@');
+    if double_seps >= 3 || single_seps >= 5 || (dot_seps >= 4 && one_glued_line) {
+        // A whole line glued this way counts as two disguised words: it is never an accident.
+        let glued = text.chars().take(60).collect::<String>();
+        out.push(glued.clone());
+        out.push(glued);
     }
     for token in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         let b = token.as_bytes();
@@ -220,7 +230,13 @@ pub fn disguised_tokens(text: &str) -> Vec<String> {
         let other_lower = b.iter().filter(|c| c.is_ascii_lowercase() && **c != b'l').count();
         let l_for_i =
             b.len() >= 5 && upper >= 3 && lower_l >= 1 && other_lower == 0 && !token.starts_with('l');
-        if (digit_for_letter && letters >= 2) || l_for_i {
+        // A capital I standing for l in a lower-case word ("waIIet", "Iog in"): only for
+        // the words phishing disguises, since "McIntosh" is a name.
+        let i_for_l = token.contains('I')
+            && b.iter().any(u8::is_ascii_lowercase)
+            && targets.iter().any(|t| t.len() == b.len() && t.bytes().zip(b).all(|(t, &c)| t == (if c == b'I' { b'l' } else { c.to_ascii_lowercase() })))
+            && !targets.iter().any(|t| t.eq_ignore_ascii_case(token));
+        if (digit_for_letter && letters >= 2) || l_for_i || i_for_l {
             out.push(token.to_string());
         }
     }
@@ -590,9 +606,13 @@ mod tests {
 
     #[test]
     fn disguised_words() {
-        use super::disguised_tokens;
+        let targets = &crate::knowledge::knowledge().vocab.disguise_targets;
+        let disguised_tokens = |s: &str| super::disguised_tokens(s, targets);
+        assert_eq!(disguised_tokens("Verify your waIIet: Someone tried to Iog in"), vec!["waIIet", "Iog"]);
+        assert_eq!(disguised_tokens("Your.transaction.0.7495.Bitcoin.").len(), 2);
+        assert!(disguised_tokens("Meet McIntosh at www.example.co.jp or Ilona in Iowa").is_empty());
         assert_eq!(disguised_tokens("FOR YOU COUPON 5% VlAGRA,ClALlS... SUPER"), vec!["VlAGRA", "ClALlS"]);
-        assert_eq!(disguised_tokens("__2ND~'ATTEMPT'~F0R' ~~*_ C0NGRATS").len(), 3);
+        assert_eq!(disguised_tokens("__2ND~'ATTEMPT'~F0R' ~~*_ C0NGRATS").len(), 4);
         assert!(!disguised_tokens("Transfer__to__your__Bitcoin__address__0.7495__BTC").is_empty());
         for fine in [
             "Re: [USRP-users] rx_samples_to_file on X310 and B210",

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +28,62 @@ pub enum Command {
     Eval(EvalArgs),
     /// Print the embedded sample mail (the reference phishing case) to stdout.
     Sample,
+    /// Geolocation databases and the RDAP bootstrap: download them (online).
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Reputation feeds: download them (online).
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download the RDAP bootstrap and the geolocation/ASN databases named in the config.
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Download every feed of the config into the data directory.
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub online: OnlineArgs,
+}
+
+/// Online enrichment: nothing touches the network unless one of these asks for it.
+#[derive(Debug, Clone, Args)]
+pub struct OnlineArgs {
+    /// Run every online enrichment rung: DNS, RDAP/WHOIS, geolocation/ASN, feeds.
+    #[arg(long)]
+    pub online: bool,
+
+    /// Run only these rungs (comma-separated: dns, rdap, geo, feeds).
+    #[arg(long, value_name = "RUNGS")]
+    pub enrich: Option<String>,
+
+    /// Endpoints, databases and limits (TOML; see docs/enrichment.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Name server for DNS lookups, IP:PORT (repeatable; default: the system's).
+    #[arg(long = "resolver", value_name = "IP:PORT")]
+    pub resolvers: Vec<std::net::SocketAddr>,
+
+    /// Where lookup answers are cached (default: ~/.cache/kaibo).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Do not read or write the lookup cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Where databases and feeds live (default: ~/.local/share/kaibo, or $KAIBO_DATA_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,6 +211,13 @@ pub struct AnalyzeArgs {
     /// Show URLs and domains as they are instead of defanged (hxxps://, [.]).
     #[arg(long)]
     pub no_defang: bool,
+
+    #[command(flatten)]
+    pub online: OnlineArgs,
+
+    /// With enrichment: write a world map (SVG) of the addresses' locations to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
 }
 
 impl JudgeArgs {
@@ -164,6 +227,44 @@ impl JudgeArgs {
             ignore_upstream_verdicts: self.ignore_upstream_verdicts,
             trusted_authserv_ids: self.trusted_authserv_ids.clone(),
         }
+    }
+}
+
+impl OnlineArgs {
+    /// The rungs asked for; none when neither `--online` nor `--enrich` was given.
+    pub fn rungs(&self) -> Result<kaibo_enrich::Rungs, String> {
+        match (&self.enrich, self.online) {
+            (Some(list), _) => kaibo_enrich::Rungs::parse(list),
+            (None, true) => Ok(kaibo_enrich::Rungs::all()),
+            (None, false) => Ok(kaibo_enrich::Rungs::default()),
+        }
+    }
+
+    /// The configuration file, with `--resolver` applied over it.
+    pub fn config(&self) -> Result<kaibo_enrich::Config, String> {
+        let mut cfg = match &self.config {
+            Some(p) => kaibo_enrich::Config::load(p)?,
+            None => kaibo_enrich::Config::default(),
+        };
+        if !self.resolvers.is_empty() {
+            cfg.dns.resolvers = self.resolvers.clone();
+        }
+        Ok(cfg)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(kaibo_enrich::config::default_data_dir)
+    }
+
+    pub fn enricher(&self) -> Result<Option<(kaibo_enrich::Enricher, kaibo_enrich::Config)>, String> {
+        let rungs = self.rungs()?;
+        if !rungs.any() {
+            return Ok(None);
+        }
+        let cfg = self.config()?;
+        let cache = (!self.no_cache)
+            .then(|| self.cache_dir.clone().unwrap_or_else(kaibo_enrich::config::default_cache_dir));
+        Ok(Some((kaibo_enrich::Enricher::new(cfg.clone(), rungs, cache, self.data_dir()), cfg)))
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod flags;
+mod update;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_CLEAN)
         }
+        Command::Db(flags::DbCommand::Update(args)) => update::run(&args.online, update::What::Databases),
+        Command::Feeds(flags::FeedsCommand::Update(args)) => update::run(&args.online, update::What::Feeds),
         Command::Scan(args) => ExitCode::from(bulk::run_scan(&args)),
         Command::Eval(args) => match bulk::run_eval(&args) {
             Ok(code) => ExitCode::from(code),
@@ -55,9 +58,23 @@ fn main() -> ExitCode {
 fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
     let (name, raw) = read_input(args)?;
     let opts = args.judge.options();
-    let analysis = kaibo_core::analyze(&raw, &opts).map_err(|e| format!("{name}: {e}"))?;
+    let mut analysis = kaibo_core::analyze(&raw, &opts).map_err(|e| format!("{name}: {e}"))?;
+    let enrichment = match args.online.enricher()? {
+        Some((enricher, cfg)) => {
+            let e = enricher.enrich(&analysis);
+            kaibo_enrich::apply(&mut analysis, &e, &cfg);
+            Some(e)
+        }
+        None => None,
+    };
+    if let (Some(path), Some(e)) = (&args.map, &enrichment) {
+        match kaibo_report::render_map_svg(e) {
+            Some(svg) => std::fs::write(path, svg).map_err(|err| format!("{}: {err}", path.display()))?,
+            None => eprintln!("kaibo: no located address to map (geolocation needs a database)"),
+        }
+    }
     let rendered = match args.format {
-        Format::Json => kaibo_report::render_json(&analysis) + "\n",
+        Format::Json => kaibo_report::render_json_with(&analysis, enrichment.as_ref()) + "\n",
         Format::Text => {
             let color = match args.color {
                 ColorArg::Always => true,
@@ -69,7 +86,11 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
                 Some(LangArg::En) => Lang::En,
                 None => lang_from_env(),
             };
-            kaibo_report::render_text(&analysis, &TextOptions { lang, color, defang: !args.no_defang })
+            kaibo_report::render_text_with(
+                &analysis,
+                enrichment.as_ref(),
+                &TextOptions { lang, color, defang: !args.no_defang },
+            )
         }
     };
     let mut out = std::io::stdout().lock();

@@ -451,7 +451,7 @@ fn observables(mail: &MailFacts, content: &Content) -> Observables {
     }
     for h in &mail.hops {
         if let Some(ip) = h.from_ip.as_deref().and_then(|s| s.parse::<std::net::IpAddr>().ok())
-            && is_public(ip)
+            && is_public_ip(ip)
         {
             push_unique(&mut o.ips, ip.to_string());
         }
@@ -477,7 +477,7 @@ fn observables(mail: &MailFacts, content: &Content) -> Observables {
 }
 
 /// Not loopback, private, link-local, shared (CGNAT), documentation-free-for-all or unspecified.
-pub(crate) fn is_public(ip: std::net::IpAddr) -> bool {
+pub fn is_public_ip(ip: std::net::IpAddr) -> bool {
     match ip {
         std::net::IpAddr::V4(v4) => {
             let o = v4.octets();

@@ -62,6 +62,18 @@ impl FindingDef {
     pub fn explanation(&self) -> Explanation {
         Explanation { en: self.en.clone(), ja: self.ja.clone() }
     }
+
+    /// A scored finding of this definition with its evidence.
+    pub fn finding(&self, evidence: Vec<crate::report_model::Evidence>) -> crate::report_model::Finding {
+        crate::report_model::Finding {
+            id: self.id.clone(),
+            category: self.category.clone(),
+            weight: self.weight,
+            scored: true,
+            evidence,
+            explanation: self.explanation(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -215,3 +215,22 @@ pub struct Analysis {
     /// Structural defects of the mail, in words.
     pub defects: Vec<String>,
 }
+
+impl Analysis {
+    /// Adds finding `id` from the catalog (`data/findings.toml`) with its evidence, and judges
+    /// the mail again. Layers built on the core (online enrichment) report their findings this
+    /// way, so every finding has the same id, weight and explanations wherever it comes from.
+    /// Returns false for an id the catalog does not have.
+    pub fn add_finding(&mut self, id: &str, evidence: Vec<Evidence>) -> bool {
+        let Some(def) = crate::knowledge::knowledge().finding(id) else { return false };
+        if let Some(existing) = self.findings.iter_mut().find(|f| f.id == id) {
+            existing.evidence.extend(evidence);
+        } else {
+            self.findings.push(def.finding(evidence));
+        }
+        let (score, verdict) = crate::verdict::judge(&self.findings);
+        self.score = score;
+        self.verdict = verdict;
+        true
+    }
+}

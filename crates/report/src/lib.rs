@@ -6,11 +6,26 @@
 //! (`hxxps://`, `[.]`) so that a copied report cannot be clicked by mistake; JSON keeps them raw.
 
 pub mod defang;
+pub mod map;
 pub mod text;
 
-pub use text::{Lang, TextOptions, render_text};
+pub use map::render_map_svg;
+pub use text::{Lang, TextOptions, render_text, render_text_with};
 
 /// The analysis as pretty-printed JSON (raw indicators, not defanged).
 pub fn render_json(analysis: &kaibo_core::Analysis) -> String {
     serde_json::to_string_pretty(analysis).expect("the analysis model serialises")
+}
+
+/// The analysis as JSON with an `enrichment` section (what the online rungs found).
+pub fn render_json_with(
+    analysis: &kaibo_core::Analysis,
+    enrichment: Option<&kaibo_enrich::Enrichment>,
+) -> String {
+    let Some(e) = enrichment else { return render_json(analysis) };
+    let mut v = serde_json::to_value(analysis).expect("the analysis model serialises");
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("enrichment".into(), serde_json::to_value(e).expect("the enrichment model serialises"));
+    }
+    serde_json::to_string_pretty(&v).expect("JSON values serialise")
 }

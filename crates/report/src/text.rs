@@ -7,6 +7,7 @@
 use std::fmt::Write;
 
 use kaibo_core::{Analysis, Finding, Verdict};
+use kaibo_enrich::Enrichment;
 
 use crate::defang::{defang_text, defang_url};
 
@@ -189,6 +190,11 @@ impl Out<'_> {
 
 /// Renders the analysis as a terminal report.
 pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
+    render_text_with(a, None, opts)
+}
+
+/// The report with the "Online lookups" section, when enrichment ran.
+pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &TextOptions) -> String {
     let w = match opts.lang {
         Lang::En => &EN,
         Lang::Ja => &JA,
@@ -374,6 +380,11 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
     }
     o.findings_of(a, &["links"]);
 
+    if let Some(e) = enrichment {
+        online_section(&mut o, e);
+        o.findings_of(a, &["enrich"]);
+    }
+
     // Verdict
     o.heading(w.verdict);
     let badge = o.paint(color, &format!(" {verdict_label} "));
@@ -452,5 +463,140 @@ fn clip(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// "Online lookups": what DNS, the registries, the geolocation databases and the feeds said.
+fn online_section(o: &mut Out<'_>, e: &Enrichment) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
+    o.heading(t("Online lookups", "オンライン調査"));
+    o.field(t("Rungs", "実施内容"), &e.rungs.join(", "));
+    for h in &e.hosts {
+        let value = match h.status.as_str() {
+            "nxdomain" => t("does not exist (NXDOMAIN)", "存在しません(NXDOMAIN)").to_string(),
+            "failed" => t("lookup failed", "問い合わせ失敗").to_string(),
+            _ => {
+                let mut parts: Vec<String> = h.addresses.iter().map(|ip| o.ioc(&ip.to_string())).collect();
+                if !h.cname.is_empty() {
+                    parts.push(format!("CNAME {}", o.ioc(&h.cname.join(" → "))));
+                }
+                if parts.is_empty() {
+                    parts.push(t("no address", "アドレスなし").to_string());
+                }
+                parts.join(", ")
+            }
+        };
+        o.field("DNS", &format!("{} → {value}", o.ioc(&h.host)));
+    }
+    if let Some(p) = &e.sender_policy {
+        let dmarc = p.dmarc.as_deref().unwrap_or(t("(none published)", "(公開なし)"));
+        let spf = p.spf.as_deref().unwrap_or(t("(none published)", "(公開なし)"));
+        o.field("DMARC", &format!("{}: {dmarc}", o.ioc(&p.domain)));
+        o.field("SPF", &format!("{}: {spf}", o.ioc(&p.domain)));
+    }
+    for r in &e.registrations {
+        if !r.found {
+            o.field(
+                t("Registry", "登録情報"),
+                &format!(
+                    "{}: {}",
+                    o.ioc(&r.query),
+                    t("not registered (registry has no record)", "登録なし(レジストリに記録なし)")
+                ),
+            );
+            continue;
+        }
+        let mut parts = Vec::new();
+        if let Some(reg) = &r.registrar {
+            parts.push(format!("{} {reg}", t("registrar", "レジストラ")));
+        }
+        if let Some(c) = &r.created {
+            parts.push(format!("{} {c}", t("created", "登録日")));
+        }
+        if let Some(n) = &r.network {
+            parts.push(n.clone());
+        }
+        if let Some(c) = &r.country {
+            parts.push(c.clone());
+        }
+        if let Some(a) = &r.abuse_email {
+            parts.push(format!("abuse {}", o.ioc(a)));
+        }
+        o.field(
+            t("Registry", "登録情報"),
+            &format!(
+                "{}: {}  ({} {})",
+                o.ioc(&r.query),
+                parts.join(", "),
+                r.source.to_uppercase(),
+                o.ioc(&r.server)
+            ),
+        );
+    }
+    for ip in &e.ips {
+        let mut place = Vec::new();
+        if let Some(c) = &ip.city {
+            place.push(c.clone());
+        }
+        if let Some(c) = ip.country_name.as_ref().or(ip.country.as_ref()) {
+            place.push(c.clone());
+        }
+        let mut line = format!("{} ({})", o.ioc(&ip.ip), ip.seen_as.join(", "));
+        if !place.is_empty() {
+            line.push_str(&format!(": {}", place.join(", ")));
+        }
+        if let (Some(lat), Some(lon)) = (ip.latitude, ip.longitude) {
+            line.push_str(&format!(" [{lat:.2}, {lon:.2}]"));
+        }
+        if let Some(asn) = ip.asn {
+            line.push_str(&format!("  AS{asn} {}", ip.as_org.as_deref().unwrap_or("")));
+        }
+        o.field("IP", line.trim_end());
+    }
+    for f in &e.feeds {
+        o.field(
+            t("Feed", "フィード"),
+            &format!(
+                "{}: {} {} ({} {})",
+                f.feed,
+                f.entries,
+                t("entries", "件"),
+                t("updated", "更新"),
+                f.updated.as_deref().unwrap_or("?")
+            ),
+        );
+    }
+    for h in &e.feed_hits {
+        let when = h.listed_at.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        o.field(t("Listed", "掲載"), &format!("{} {} {}{when}", o.url(&h.url), t("on", "→"), h.feed));
+    }
+    if !e.feeds.is_empty() && !e.not_listed.is_empty() {
+        o.field(
+            t("Not listed", "未掲載"),
+            &format!(
+                "{} {}",
+                e.not_listed.len(),
+                t(
+                    "URL(s) are on none of the feeds above — a fact, not a sign of safety",
+                    "件の URL は上記のどのフィードにも掲載されていません(安全という意味ではありません)"
+                )
+            ),
+        );
+    }
+    for n in &e.notes {
+        o.field(t("Note", "注記"), n);
+    }
+    if e.cache.hits > 0 {
+        o.field(
+            t("Cache", "キャッシュ"),
+            &format!(
+                "{} {}, {} {}",
+                e.cache.hits,
+                t("answers from the cache", "件をキャッシュから"),
+                e.cache.misses,
+                t("asked", "件を問い合わせ")
+            ),
+        );
     }
 }

@@ -207,7 +207,8 @@ pub fn disguised_tokens(text: &str, targets: &[String]) -> Vec<String> {
         .windows(3)
         .filter(|w| w[1] == b'.' && w[0].is_ascii_alphanumeric() && w[2].is_ascii_alphanumeric())
         .count();
-    let one_glued_line = !text.trim().contains(char::is_whitespace) && !text.contains('/') && !text.contains('@');
+    let one_glued_line =
+        !text.trim().contains(char::is_whitespace) && !text.contains('/') && !text.contains('@');
     if double_seps >= 3 || single_seps >= 5 || (dot_seps >= 4 && one_glued_line) {
         // A whole line glued this way counts as two disguised words: it is never an accident.
         let glued = text.chars().take(60).collect::<String>();
@@ -234,7 +235,12 @@ pub fn disguised_tokens(text: &str, targets: &[String]) -> Vec<String> {
         // the words phishing disguises, since "McIntosh" is a name.
         let i_for_l = token.contains('I')
             && b.iter().any(u8::is_ascii_lowercase)
-            && targets.iter().any(|t| t.len() == b.len() && t.bytes().zip(b).all(|(t, &c)| t == (if c == b'I' { b'l' } else { c.to_ascii_lowercase() })))
+            && targets.iter().any(|t| {
+                t.len() == b.len()
+                    && t.bytes()
+                        .zip(b)
+                        .all(|(t, &c)| t == (if c == b'I' { b'l' } else { c.to_ascii_lowercase() }))
+            })
             && !targets.iter().any(|t| t.eq_ignore_ascii_case(token));
         if (digit_for_letter && letters >= 2) || l_for_i || i_for_l {
             out.push(token.to_string());

@@ -18,7 +18,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
         // A link to a private or loopback address cannot reach an attacker's server; in
         // technical mail it is a device on the reader's own network.
-        if f.is_ip && f.host.as_deref().and_then(|h| h.parse().ok()).is_some_and(crate::analyze::is_public) {
+        if f.is_ip && f.host.as_deref().and_then(|h| h.parse().ok()).is_some_and(crate::analyze::is_public_ip)
+        {
             out.add(ctx.k, "links.ip_literal_host", vec![url_ev()]);
         }
         if let Some(host) = f.host.as_deref() {

@@ -103,14 +103,7 @@ impl Collector {
             }
             return;
         }
-        self.findings.push(Finding {
-            id: def.id.clone(),
-            category: def.category.clone(),
-            weight: def.weight,
-            scored: true,
-            evidence,
-            explanation: def.explanation(),
-        });
+        self.findings.push(def.finding(evidence));
     }
 
     pub fn has(&self, id: &str) -> bool {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use kaibo_core::{Analysis, Verdict};
 use kaibo_scan::eval::{evaluate, read_labels, render_text};
 use kaibo_scan::runner::effective_jobs;
-use kaibo_scan::{Location, ScanOptions, scan};
+use kaibo_scan::{Location, ScanOptions, scan_with};
 use serde::Serialize;
 
 use crate::flags::{ColorArg, EvalArgs, EvalFormat, ScanArgs, ScanFormat};
@@ -18,6 +18,8 @@ struct JsonLine<'a> {
     location: &'a Location,
     #[serde(flatten)]
     analysis: &'a Analysis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enrichment: Option<&'a kaibo_enrich::Enrichment>,
 }
 
 #[derive(Serialize)]
@@ -28,6 +30,21 @@ struct JsonError<'a> {
 
 pub fn run_scan(args: &ScanArgs) -> u8 {
     let opts = ScanOptions { analyze: args.judge.options(), jobs: args.jobs, split_mbox: true };
+    let enricher = match args.online.enricher() {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("kaibo: error: {msg}");
+            return EXIT_ERROR;
+        }
+    };
+    // Enrichment runs on the analysis threads; the disk cache makes mails that share domains
+    // ask once.
+    let post = |a: &mut Analysis| {
+        let (enricher, cfg) = enricher.as_ref()?;
+        let e = enricher.enrich(a);
+        kaibo_enrich::apply(a, &e, cfg);
+        Some(e)
+    };
     let show_progress = match args.progress {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -53,16 +70,17 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
             "verdict", "score", "top finding", "subject"
         );
     }
-    let stats = scan(&args.paths, &opts, |item| {
+    let stats = scan_with(&args.paths, &opts, &post, |item| {
         if let Some(b) = &bar {
             b.inc(1);
         }
         let written = match (&item.result, args.format) {
-            (Ok(a), ScanFormat::Jsonl) => {
-                serde_json::to_writer(&mut out, &JsonLine { location: &item.location, analysis: a })
-                    .map_err(std::io::Error::other)
-                    .and_then(|_| out.write_all(b"\n"))
-            }
+            (Ok(a), ScanFormat::Jsonl) => serde_json::to_writer(
+                &mut out,
+                &JsonLine { location: &item.location, analysis: a, enrichment: item.extra.as_ref() },
+            )
+            .map_err(std::io::Error::other)
+            .and_then(|_| out.write_all(b"\n")),
             (Err(e), ScanFormat::Jsonl) => {
                 eprintln!("kaibo: error: {}: {e}", item.location);
                 serde_json::to_writer(&mut out, &JsonError { location: &item.location, error: e })

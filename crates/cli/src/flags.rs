@@ -155,6 +155,9 @@ pub struct ScanArgs {
     /// Progress on stderr: auto shows it only when stderr is a terminal.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub progress: ColorArg,
+
+    #[command(flatten)]
+    pub online: OnlineArgs,
 }
 
 #[derive(Debug, clap::Args)]

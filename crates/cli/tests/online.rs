@@ -400,6 +400,40 @@ fn failing_servers_degrade_to_notes() {
 }
 
 #[test]
+fn scan_enriches_every_mail_and_asks_each_registry_once() {
+    let dns = dns_server();
+    let http = http_server(routes());
+    let (whois_port, whois_hits) = whois_server();
+    let dir = temp_dir("scan");
+    let config = write_config(&dir, dns.port, http.port, whois_port);
+    let mails = dir.join("mails");
+    std::fs::create_dir_all(&mails).unwrap();
+    for i in 0..3 {
+        std::fs::copy(fixtures().join("phish_seed_utf8.eml"), mails.join(format!("{i}.eml"))).unwrap();
+    }
+    let out = kaibo()
+        .args(["scan", "--format", "jsonl", "--jobs", "1", "--online", "--config"])
+        .arg(&config)
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .arg(&mails)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l["enrichment"]["hosts"][0]["addresses"][0], "31.31.198.183");
+        assert!(ids(l).contains(&"enrich.young_domain".to_string()));
+    }
+    // Two domains to ask WHOIS about (aorz.ru, biglobe.ne.jp), whatever the number of mails.
+    assert_eq!(whois_hits.load(Ordering::SeqCst), 2);
+    assert_eq!(lines[2]["enrichment"]["cache"]["misses"], 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn offline_output_is_unchanged_without_opt_in() {
     let out = kaibo().args(["analyze", "--sample", "--format", "json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

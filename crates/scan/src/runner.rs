@@ -26,12 +26,14 @@ pub struct ScanOptions {
 
 /// The outcome for one message.
 #[derive(Debug)]
-pub struct ScanItem {
+pub struct ScanItem<E = ()> {
     /// 0-based position in the input order.
     pub seq: usize,
     pub location: Location,
     pub bytes: usize,
     pub result: Result<Analysis, String>,
+    /// What the post-processing step added (online enrichment), when there is one.
+    pub extra: Option<E>,
 }
 
 /// Totals of a scan.
@@ -60,12 +62,23 @@ type Job = (usize, Location, Result<Vec<u8>, ReadError>);
 
 /// Scans `paths`, calling `on_item` for every message in input order. `on_item` returns false
 /// to stop the scan.
-pub fn scan(paths: &[PathBuf], opts: &ScanOptions, mut on_item: impl FnMut(ScanItem) -> bool) -> ScanStats {
+pub fn scan(paths: &[PathBuf], opts: &ScanOptions, on_item: impl FnMut(ScanItem) -> bool) -> ScanStats {
+    scan_with(paths, opts, &|_: &mut Analysis| None::<()>, on_item)
+}
+
+/// [`scan`] with a step that runs on the analysis threads after the offline analysis (online
+/// enrichment: its lookups then overlap across messages) and may change the analysis.
+pub fn scan_with<E: Send>(
+    paths: &[PathBuf],
+    opts: &ScanOptions,
+    post: &(dyn Fn(&mut Analysis) -> Option<E> + Sync),
+    mut on_item: impl FnMut(ScanItem<E>) -> bool,
+) -> ScanStats {
     let jobs = effective_jobs(opts.jobs);
     let window = jobs * 8;
     let started = Instant::now();
     let (job_tx, job_rx) = bounded::<Job>(window);
-    let (res_tx, res_rx) = bounded::<ScanItem>(window);
+    let (res_tx, res_rx) = bounded::<ScanItem<E>>(window);
     let (permit_tx, permit_rx) = bounded::<()>(window);
     let mut stats = ScanStats::default();
 
@@ -101,7 +114,12 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions, mut on_item: impl FnMut(ScanI
                         }
                         Err(e) => (0, Err(e.to_string())),
                     };
-                    if res_tx.send(ScanItem { seq, location, bytes, result }).is_err() {
+                    let mut result = result;
+                    let extra = result
+                        .as_mut()
+                        .ok()
+                        .and_then(|a| catch_unwind(AssertUnwindSafe(|| post(a))).ok().flatten());
+                    if res_tx.send(ScanItem { seq, location, bytes, result, extra }).is_err() {
                         return;
                     }
                 }
@@ -110,7 +128,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions, mut on_item: impl FnMut(ScanI
         drop(job_rx);
         drop(res_tx);
 
-        let mut pending: BTreeMap<usize, ScanItem> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, ScanItem<E>> = BTreeMap::new();
         let mut next = 0;
         let mut stopped = false;
         for item in res_rx.iter() {

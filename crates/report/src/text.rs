@@ -497,14 +497,12 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
     }
     for r in &e.registrations {
         if !r.found {
-            o.field(
-                t("Registry", "登録情報"),
-                &format!(
-                    "{}: {}",
-                    o.ioc(&r.query),
-                    t("not registered (registry has no record)", "登録なし(レジストリに記録なし)")
-                ),
-            );
+            let missing = if r.query.parse::<std::net::IpAddr>().is_ok() {
+                t("no network record at this RDAP server", "この RDAP サーバーにネットワーク情報なし")
+            } else {
+                t("not registered (the registry has no record)", "登録なし(レジストリに記録なし)")
+            };
+            o.field(t("Registry", "登録情報"), &format!("{}: {missing}", o.ioc(&r.query)));
             continue;
         }
         let mut parts = Vec::new();
@@ -569,7 +567,12 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
     }
     for h in &e.feed_hits {
         let when = h.listed_at.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-        o.field(t("Listed", "掲載"), &format!("{} {} {}{when}", o.url(&h.url), t("on", "→"), h.feed));
+        let how = if h.matched == "url" {
+            t("this URL", "この URL")
+        } else {
+            t("another URL on this host", "同じホストの別の URL")
+        };
+        o.field(t("Listed", "掲載"), &format!("{} — {how} {} {}{when}", o.url(&h.url), t("on", "→"), h.feed));
     }
     if !e.feeds.is_empty() && !e.not_listed.is_empty() {
         o.field(

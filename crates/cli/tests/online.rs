@@ -45,15 +45,27 @@ fn http_server(routes: Vec<(String, Vec<u8>)>) -> Http {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request_line = String::new();
             let _ = reader.read_line(&mut request_line);
+            let mut content_length = 0usize;
             loop {
                 let mut h = String::new();
                 if reader.read_line(&mut h).map_or(true, |n| n == 0) || h == "\r\n" {
                     break;
                 }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    content_length = v.trim().parse().unwrap_or(0);
+                }
             }
             let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            // Read a request body (POST), so closing does not reset the connection.
+            if content_length > 0 {
+                let mut body = vec![0; content_length];
+                let _ = reader.read_exact(&mut body);
+            }
             let mut s = stream;
-            match routes.iter().find(|(p, _)| *p == path) {
+            // A route matches the path exactly, or the path before its query string.
+            let bare = path.split('?').next().unwrap_or("").to_string();
+            match routes.iter().find(|(p, _)| *p == path).or_else(|| routes.iter().find(|(p, _)| *p == bare))
+            {
                 Some((_, body)) => {
                     let _ = write!(
                         s,
@@ -430,6 +442,56 @@ fn scan_enriches_every_mail_and_asks_each_registry_once() {
     // Two domains to ask WHOIS about (aorz.ru, biglobe.ne.jp), whatever the number of mails.
     assert_eq!(whois_hits.load(Ordering::SeqCst), 2);
     assert_eq!(lines[2]["enrichment"]["cache"]["misses"], 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn reputation_services_with_keys() {
+    // The URL as VirusTotal names it: base64url without padding.
+    let url = "https://mail-sync.aorz.ru/webmail/index.php?email=user@example.co.jp";
+    let vt_id = "aHR0cHM6Ly9tYWlsLXN5bmMuYW9yei5ydS93ZWJtYWlsL2luZGV4LnBocD9lbWFpbD11c2VyQGV4YW1wbGUuY28uanA";
+    let gsb = format!(
+        r#"{{"matches":[{{"threatType":"SOCIAL_ENGINEERING","platformType":"ANY_PLATFORM","threat":{{"url":"{url}"}},"cacheDuration":"300s","threatEntryType":"URL"}}]}}"#
+    );
+    let vt = r#"{"data":{"attributes":{"last_analysis_stats":{"malicious":9,"suspicious":1,"harmless":60,"undetected":20},"last_analysis_date":1700000000}}}"#;
+    let us = r#"{"total":3,"results":[{"task":{"time":"2023-11-14T01:02:03.000Z","url":"https://mail-sync.aorz.ru/"},"result":"https://urlscan.io/api/v1/result/0000/"}]}"#;
+    let http = http_server(vec![
+        ("/gsb".into(), gsb.into_bytes()),
+        (format!("/vt/urls/{vt_id}"), vt.as_bytes().to_vec()),
+        ("/urlscan/".into(), us.as_bytes().to_vec()),
+    ]);
+    let dir = temp_dir("apis");
+    let config = dir.join("kaibo.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[api]\ngsb_key = \"k1\"\ngsb_url = \"http://127.0.0.1:{p}/gsb\"\nvirustotal_key = \"k2\"\n\
+             virustotal_url = \"http://127.0.0.1:{p}/vt/\"\nurlscan_key = \"k3\"\nurlscan_url = \"http://127.0.0.1:{p}/urlscan/\"\n\
+             [[feeds.sources]]\nname = \"none\"\nformat = \"openphish\"\nfile = \"{f}\"\n",
+            p = http.port,
+            f = dir.join("empty.txt").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("empty.txt"), "").unwrap();
+    let out = kaibo()
+        .args(["analyze", "--sample", "--enrich", "feeds", "--no-cache", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rep = v["enrichment"]["reputation"].as_array().unwrap();
+    let of = |s: &str| rep.iter().find(|r| r["service"] == s).cloned().unwrap();
+    assert_eq!(of("safe_browsing")["verdict"], "listed");
+    assert_eq!(of("safe_browsing")["detail"], "SOCIAL_ENGINEERING");
+    assert_eq!(of("virustotal")["verdict"], "malicious");
+    assert!(of("virustotal")["detail"].as_str().unwrap().starts_with("9 malicious"));
+    assert_eq!(of("urlscan")["verdict"], "seen");
+    assert_eq!(of("urlscan")["subject"], "aorz.ru");
+    let found = ids(&v);
+    assert!(found.contains(&"enrich.safe_browsing_listed".to_string()), "{found:?}");
+    assert!(found.contains(&"enrich.virustotal_malicious".to_string()), "{found:?}");
+    assert_eq!(http.hits.load(Ordering::SeqCst), 3);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -22,6 +22,8 @@ pub struct Config {
     pub geo: GeoConfig,
     pub feeds: FeedsConfig,
     pub cache: CacheConfig,
+    /// Reputation services with the user's keys.
+    pub api: crate::apis::ApiConfig,
     /// Findings thresholds.
     pub young_domain_days: i64,
 }
@@ -91,7 +93,8 @@ pub struct CacheConfig {
     /// Time to live per kind of answer, in seconds.
     pub dns_ttl: u64,
     pub rdap_ttl: u64,
-    pub geo_ttl: u64,
+    /// Reputation API answers (they change fast).
+    pub api_ttl: u64,
 }
 
 impl Default for Config {
@@ -105,6 +108,7 @@ impl Default for Config {
             geo: GeoConfig::default(),
             feeds: FeedsConfig::default(),
             cache: CacheConfig::default(),
+            api: crate::apis::ApiConfig::default(),
             young_domain_days: 30,
         }
     }
@@ -165,7 +169,7 @@ impl Default for FeedsConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        CacheConfig { dns_ttl: 3_600, rdap_ttl: 7 * 86_400, geo_ttl: 7 * 86_400 }
+        CacheConfig { dns_ttl: 3_600, rdap_ttl: 7 * 86_400, api_ttl: 3_600 }
     }
 }
 

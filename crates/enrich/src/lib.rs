@@ -19,6 +19,7 @@
 //! Everything async stays inside [`Enricher::enrich`], which runs its own small Tokio runtime:
 //! callers (the CLI, a scan worker) stay synchronous.
 
+pub mod apis;
 pub mod cache;
 pub mod config;
 pub mod dns;
@@ -96,6 +97,8 @@ pub struct Enrichment {
     pub feed_hits: Vec<FeedHit>,
     /// URLs checked against the feeds and found on none (a fact, not a sign of safety).
     pub not_listed: Vec<String>,
+    /// What reputation services said (Safe Browsing, VirusTotal, urlscan.io), with keys only.
+    pub reputation: Vec<apis::ApiVerdict>,
     /// Lookups that failed or timed out, and missing databases.
     pub notes: Vec<String>,
     pub cache: CacheStats,
@@ -324,8 +327,65 @@ impl Enricher {
                     e.feed_hits.extend(hits);
                 }
             }
+            self.reputation_apis(&targets, timeout, &mut e).await;
         }
         e
+    }
+
+    /// Reputation services, for the services the user has a key for.
+    async fn reputation_apis(&self, targets: &Targets, timeout: Duration, e: &mut Enrichment) {
+        let api = &self.cfg.api;
+        let (gsb, vt, us) = (api.gsb(), api.virustotal(), api.urlscan());
+        if gsb.is_none() && vt.is_none() && us.is_none() {
+            return;
+        }
+        let client = match http_client(timeout) {
+            Ok(c) => c,
+            Err(note) => return e.notes.push(note),
+        };
+        let ttl = self.cfg.cache.api_ttl;
+        let urls: Vec<String> = targets.urls.iter().take(10).cloned().collect();
+        if let Some(key) = gsb.filter(|_| !urls.is_empty()) {
+            let cache_key = urls.join("\n");
+            match self.cache.get::<Vec<apis::ApiVerdict>>("api-gsb", &cache_key, ttl) {
+                Some(v) => e.reputation.extend(v),
+                None => match apis::safe_browsing(&client, &api.gsb_url, &key, &urls).await {
+                    Ok(v) => {
+                        self.cache.put("api-gsb", &cache_key, &v);
+                        e.reputation.extend(v);
+                    }
+                    Err(note) => e.notes.push(note),
+                },
+            }
+        }
+        if let Some(key) = vt {
+            for url in urls.iter().take(4) {
+                match self.cache.get::<apis::ApiVerdict>("api-vt", url, ttl) {
+                    Some(v) => e.reputation.push(v),
+                    None => match apis::virustotal(&client, &api.virustotal_url, &key, url).await {
+                        Ok(v) => {
+                            self.cache.put("api-vt", url, &v);
+                            e.reputation.push(v);
+                        }
+                        Err(note) => e.notes.push(note),
+                    },
+                }
+            }
+        }
+        if let Some(key) = us {
+            for d in targets.link_domains.iter().take(4) {
+                match self.cache.get::<apis::ApiVerdict>("api-urlscan", d, ttl) {
+                    Some(v) => e.reputation.push(v),
+                    None => match apis::urlscan(&client, &api.urlscan_url, &key, d).await {
+                        Ok(v) => {
+                            self.cache.put("api-urlscan", d, &v);
+                            e.reputation.push(v);
+                        }
+                        Err(note) => e.notes.push(note),
+                    },
+                }
+            }
+        }
     }
 
     async fn registration(
@@ -384,6 +444,8 @@ struct Targets {
     domains: Vec<String>,
     ips: Vec<(IpAddr, Vec<String>)>,
     urls: Vec<String>,
+    /// Registrable domains of the links only (the sender's is in `domains` too).
+    link_domains: Vec<String>,
     sender_domain: Option<String>,
 }
 
@@ -394,6 +456,7 @@ impl Targets {
             domains: Vec::new(),
             ips: Vec::new(),
             urls: Vec::new(),
+            link_domains: Vec::new(),
             sender_domain: None,
         };
         for u in &a.observables.urls {
@@ -415,6 +478,11 @@ impl Targets {
                 && t.domains.len() < MAX_DOMAINS
             {
                 t.domains.push(d.clone());
+            }
+            if let Some(d) = &u.facts.registrable_domain
+                && !t.link_domains.contains(d)
+            {
+                t.link_domains.push(d.clone());
             }
         }
         if let Some(d) = sender_domain(a).filter(|d| d.contains('.')) {
@@ -457,6 +525,24 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
         a.add_finding("enrich.feed_listed", exact);
     } else if !host.is_empty() {
         a.add_finding("enrich.feed_listed_host", host);
+    }
+    // Reputation services.
+    let by = |service: &str, verdict: &str| -> Vec<Evidence> {
+        e.reputation
+            .iter()
+            .filter(|r| r.service == service && r.verdict == verdict)
+            .map(|r| {
+                Evidence::new(format!("{service} ({})", r.checked_at), format!("{}: {}", r.subject, r.detail))
+            })
+            .collect()
+    };
+    let listed = by("safe_browsing", "listed");
+    if !listed.is_empty() {
+        a.add_finding("enrich.safe_browsing_listed", listed);
+    }
+    let malicious = by("virustotal", "malicious");
+    if !malicious.is_empty() {
+        a.add_finding("enrich.virustotal_malicious", malicious);
     }
     // Young domains: the links' and the sender's (a domain registered last week sending "your
     // account" mail is as telling as a link to one).

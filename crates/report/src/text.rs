@@ -587,6 +587,19 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
             ),
         );
     }
+    for r in &e.reputation {
+        let detail = if r.detail.is_empty() { String::new() } else { format!(" ({})", r.detail) };
+        o.field(
+            t("Reputation", "評判"),
+            &format!(
+                "{} {}: {}{detail}  [{}]",
+                r.service,
+                o.ioc(&r.subject),
+                r.verdict.replace('_', " "),
+                r.checked_at
+            ),
+        );
+    }
     for n in &e.notes {
         o.field(t("Note", "注記"), n);
     }

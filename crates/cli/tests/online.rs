@@ -267,6 +267,7 @@ fn reference_case_online_then_from_the_cache() {
         "enrich.feed_listed_host",
         "enrich.sender_dmarc_enforced",
         "enrich.link_country_differs",
+        "enrich.abused_registrar",
     ] {
         assert!(found.contains(&id.to_string()), "{id} missing: {found:?}");
     }

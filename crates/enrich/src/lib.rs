@@ -505,6 +505,20 @@ impl Targets {
     }
 }
 
+/// Registrars abuse statistics keep naming (`data/infrastructure.toml`).
+fn abused_registrars() -> &'static [String] {
+    #[derive(Deserialize)]
+    struct File {
+        abused_registrars: Vec<String>,
+    }
+    static LIST: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        toml::from_str::<File>(include_str!("../../../data/infrastructure.toml"))
+            .map(|f| f.abused_registrars.into_iter().map(|r| r.to_lowercase()).collect())
+            .unwrap_or_default()
+    })
+}
+
 /// The domain of the From address, lower-cased.
 fn sender_domain(a: &Analysis) -> Option<String> {
     let address = a.message.from.address.as_deref()?;
@@ -570,6 +584,25 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
                 ],
             );
         }
+    }
+    // Registrars that abuse statistics keep naming (links' domains only).
+    let link_domains: Vec<&str> =
+        a.observables.urls.iter().filter_map(|u| u.facts.registrable_domain.as_deref()).collect();
+    let abused: Vec<Evidence> = e
+        .registrations
+        .iter()
+        .filter(|r| link_domains.contains(&r.query.as_str()))
+        .filter_map(|r| {
+            let name = r.registrar.as_deref()?;
+            let lower = name.to_lowercase();
+            abused_registrars()
+                .iter()
+                .any(|x| lower.contains(x.as_str()))
+                .then(|| Evidence::new(r.source.clone(), format!("{}: registrar {name}", r.query)))
+        })
+        .collect();
+    if !abused.is_empty() {
+        a.add_finding("enrich.abused_registrar", abused);
     }
     // Link hosts that do not exist.
     let gone: Vec<Evidence> = e
@@ -675,6 +708,11 @@ mod tests {
             }
         }
         assert!(n >= 6);
+    }
+
+    #[test]
+    fn abused_registrar_list_loads() {
+        assert!(abused_registrars().iter().any(|r| r == "regru"));
     }
 
     #[test]

@@ -29,7 +29,6 @@ pub mod registration;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use kaibo_core::{Analysis, Evidence};
@@ -116,12 +115,22 @@ const MAX_DOMAINS: usize = 8;
 const MAX_IPS: usize = 16;
 const MAX_IP_RDAP: usize = 4;
 
+/// Runs the rungs. Everything that does not depend on the mail is set up once, here: the
+/// runtime, the resolver (with its own answer cache), the HTTP client, the geolocation
+/// databases and the feed index, so a scan of many mails pays for them once.
 pub struct Enricher {
     cfg: Config,
     rungs: Rungs,
     cache: cache::Cache,
-    data_dir: PathBuf,
     bootstrap: Bootstrap,
+    /// Shared by the threads that call [`Enricher::enrich`] (a scan's workers).
+    rt: Option<tokio::runtime::Runtime>,
+    resolver: Result<hickory_resolver::TokioResolver, String>,
+    client: Result<reqwest::Client, String>,
+    geo: Option<GeoDb>,
+    feeds: Option<FeedIndex>,
+    /// What went wrong while setting up (a missing database or feed file), told with every mail.
+    setup_notes: Vec<String>,
 }
 
 impl Enricher {
@@ -131,11 +140,53 @@ impl Enricher {
             .rdap
             .bootstrap_file
             .clone()
-            .or_else(|| Some(data_dir.join("rdap-dns.json")).filter(|p| p.exists()))
+            .or_else(|| existing(data_dir.join("rdap-dns.json")))
             .and_then(|p| std::fs::read_to_string(p).ok())
             .and_then(|t| Bootstrap::parse(&t).ok())
             .unwrap_or_else(Bootstrap::bundled);
-        Enricher { cfg, rungs, cache: cache::Cache::new(cache_dir), data_dir, bootstrap }
+        let mut setup_notes = Vec::new();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+        let rt = match rt {
+            Ok(rt) => Some(rt),
+            Err(e) => {
+                setup_notes.push(format!("cannot start the lookup runtime: {e}"));
+                None
+            }
+        };
+        let timeout = Duration::from_millis(cfg.timeout_ms);
+        // The resolver binds to the runtime it is built in.
+        let resolver = match &rt {
+            Some(rt) if rungs.dns => {
+                let _inside = rt.enter();
+                dns::resolver(&cfg.dns, timeout)
+            }
+            _ => Err("DNS was not asked for".to_string()),
+        };
+        let client = http_client(timeout);
+        let geo = rungs.geo.then(|| {
+            let city = cfg.geo.city.clone().or_else(|| existing(data_dir.join("geo/city.mmdb")));
+            let asn = cfg.geo.asn.clone().or_else(|| existing(data_dir.join("geo/asn.mmdb")));
+            let db = GeoDb::open(city.as_deref(), asn.as_deref(), &mut setup_notes);
+            if db.is_empty() {
+                setup_notes.push(
+                    "geolocation: no database (run `kaibo db update`, or set [geo] in the config)".into(),
+                );
+            }
+            db
+        });
+        let feeds = rungs.feeds.then(|| FeedIndex::load(&cfg.feeds.sources, &data_dir, &mut setup_notes));
+        Enricher {
+            cfg,
+            rungs,
+            cache: cache::Cache::new(cache_dir),
+            bootstrap,
+            rt,
+            resolver,
+            client,
+            geo,
+            feeds,
+            setup_notes,
+        }
     }
 
     pub fn rungs(&self) -> Rungs {
@@ -144,78 +195,89 @@ impl Enricher {
 
     /// Runs the chosen rungs for one analysed mail.
     pub fn enrich(&self, a: &Analysis) -> Enrichment {
-        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(rt) => rt,
-            Err(e) => {
-                return Enrichment {
-                    notes: vec![format!("cannot start the lookup runtime: {e}")],
-                    ..Default::default()
-                };
-            }
+        let Some(rt) = &self.rt else {
+            return Enrichment {
+                rungs: self.rungs.names(),
+                notes: self.setup_notes.clone(),
+                ..Default::default()
+            };
         };
         let before = (
             self.cache.hits.load(std::sync::atomic::Ordering::Relaxed),
             self.cache.misses.load(std::sync::atomic::Ordering::Relaxed),
         );
         let mut e = rt.block_on(self.run(a));
-        e.cache.hits = self.cache.hits.load(std::sync::atomic::Ordering::Relaxed) - before.0;
-        e.cache.misses = self.cache.misses.load(std::sync::atomic::Ordering::Relaxed) - before.1;
+        // Other scan workers share the counters: this is approximate under parallelism.
+        e.cache.hits = self.cache.hits.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(before.0);
+        e.cache.misses =
+            self.cache.misses.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(before.1);
         e
     }
 
+    /// The cached answer of `kind`/`key`, or `fetch`'s, which is then cached. Errors are not.
+    async fn cached<T: Serialize + serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        key: &str,
+        ttl: u64,
+        fetch: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
+        if let Some(hit) = self.cache.get::<T>(kind, key, ttl) {
+            return Ok(hit);
+        }
+        let found = fetch.await;
+        if let Ok(v) = &found {
+            self.cache.put(kind, key, v);
+        }
+        found
+    }
+
     async fn run(&self, a: &Analysis) -> Enrichment {
-        let mut e = Enrichment { rungs: self.rungs.names(), ..Default::default() };
+        let mut e =
+            Enrichment { rungs: self.rungs.names(), notes: self.setup_notes.clone(), ..Default::default() };
         let timeout = Duration::from_millis(self.cfg.timeout_ms);
-        let limit = Arc::new(tokio::sync::Semaphore::new(self.cfg.concurrency.max(1)));
+        let limit = tokio::sync::Semaphore::new(self.cfg.concurrency.max(1));
+        let limit = &limit;
         let targets = Targets::of(a);
+        let ttl = &self.cfg.cache;
 
         // DNS: link hosts, then the sender's policy.
         if self.rungs.dns {
-            match dns::resolver(&self.cfg.dns, timeout) {
+            match &self.resolver {
                 Ok(r) => {
-                    let jobs = targets.hosts.iter().map(|h| {
-                        let r = &r;
-                        let limit = limit.clone();
-                        async move {
-                            if let Some(hit) = self.cache.get::<HostDns>("dns", h, self.cfg.cache.dns_ttl) {
-                                return hit;
-                            }
+                    let jobs = targets.hosts.iter().map(|h| async move {
+                        let lookup = async {
                             let _permit = limit.acquire().await;
-                            let found = match tokio::time::timeout(timeout * 4, dns::lookup_host(r, h)).await
-                            {
-                                Ok(found) => found,
-                                Err(_) => {
-                                    HostDns { host: h.clone(), status: "failed".into(), ..Default::default() }
-                                }
-                            };
-                            if found.status != "failed" {
-                                self.cache.put("dns", h, &found);
+                            match tokio::time::timeout(timeout * 4, dns::lookup_host(r, h)).await {
+                                Ok(found) if found.status != "failed" => Ok(found),
+                                _ => Err(format!("DNS lookup of {h} failed")),
                             }
-                            found
-                        }
+                        };
+                        self.cached("dns", h, ttl.dns_ttl, lookup).await
                     });
-                    e.hosts = futures_util::future::join_all(jobs).await;
-                    for h in e.hosts.iter().filter(|h| h.status == "failed") {
-                        e.notes.push(format!("DNS lookup of {} failed", h.host));
+                    for r in futures_util::future::join_all(jobs).await.into_iter().zip(&targets.hosts) {
+                        match r {
+                            (Ok(found), _) => e.hosts.push(found),
+                            (Err(note), h) => {
+                                e.notes.push(note);
+                                e.hosts.push(HostDns {
+                                    host: h.clone(),
+                                    status: "failed".into(),
+                                    ..Default::default()
+                                });
+                            }
+                        }
                     }
                     if let Some(d) = &targets.sender_domain {
-                        let key = format!("policy:{d}");
-                        e.sender_policy =
-                            match self.cache.get::<SenderPolicy>("dns", &key, self.cfg.cache.dns_ttl) {
-                                Some(p) => Some(p),
-                                None => match tokio::time::timeout(timeout * 2, dns::sender_policy(&r, d))
-                                    .await
-                                {
-                                    Ok(p) => {
-                                        self.cache.put("dns", &key, &p);
-                                        Some(p)
-                                    }
-                                    Err(_) => {
-                                        e.notes.push(format!("DNS lookup of the policies of {d} timed out"));
-                                        None
-                                    }
-                                },
-                            };
+                        let lookup = async {
+                            tokio::time::timeout(timeout * 2, dns::sender_policy(r, d))
+                                .await
+                                .map_err(|_| format!("DNS lookup of the policies of {d} timed out"))
+                        };
+                        match self.cached("dns", &format!("policy:{d}"), ttl.dns_ttl, lookup).await {
+                            Ok(p) => e.sender_policy = Some(p),
+                            Err(note) => e.notes.push(note),
+                        }
                     }
                 }
                 Err(err) => e.notes.push(format!("DNS: {err}")),
@@ -231,62 +293,42 @@ impl Enricher {
         }
         ips.truncate(MAX_IPS);
         if self.rungs.rdap {
-            let client = match http_client(timeout) {
+            let client = match &self.client {
                 Ok(c) => Some(c),
                 Err(err) => {
-                    e.notes.push(err);
+                    e.notes.push(err.clone());
                     None
                 }
             };
-            let client = client.as_ref();
-            let jobs = targets.domains.iter().map(|d| {
-                let limit = limit.clone();
-                async move {
-                    if let Some(hit) = self.cache.get::<Registration>("rdap", d, self.cfg.cache.rdap_ttl) {
-                        return Ok(hit);
-                    }
+            let jobs = targets.domains.iter().map(|d| async move {
+                let lookup = async {
                     let _permit = limit.acquire().await;
-                    let found = self.registration(client, d, timeout).await;
-                    if let Ok(r) = &found {
-                        self.cache.put("rdap", d, r);
-                    }
-                    found
-                }
+                    self.registration(client, d, timeout).await
+                };
+                self.cached("rdap", d, ttl.rdap_ttl, lookup).await
             });
-            for r in futures_util::future::join_all(jobs).await {
-                match r {
-                    Ok(r) => e.registrations.push(r),
-                    Err(note) => e.notes.push(note),
-                }
-            }
-            let ip_jobs =
-                ips.iter().filter(|(ip, _)| kaibo_core::analyze::is_public_ip(*ip)).take(MAX_IP_RDAP).map(
-                    |(ip, _)| {
-                        let limit = limit.clone();
-                        let key = ip.to_string();
-                        async move {
-                            if let Some(hit) =
-                                self.cache.get::<Registration>("rdap-ip", &key, self.cfg.cache.rdap_ttl)
-                            {
-                                return Ok(hit);
-                            }
-                            let Some(client) = client else { return Err("RDAP: no HTTP client".to_string()) };
-                            let _permit = limit.acquire().await;
-                            let found = tokio::time::timeout(
-                                timeout,
-                                registration::rdap(client, &self.cfg.rdap.ip_server, "ip", &key),
-                            )
-                            .await
-                            .map_err(|_| format!("RDAP {key}: timed out"))
-                            .and_then(|r| r);
-                            if let Ok(r) = &found {
-                                self.cache.put("rdap-ip", &key, r);
-                            }
-                            found
-                        }
-                    },
-                );
-            for r in futures_util::future::join_all(ip_jobs).await {
+            let public_ips =
+                ips.iter().map(|(ip, _)| *ip).filter(|ip| kaibo_core::analyze::is_public_ip(*ip));
+            let ip_jobs = public_ips.take(MAX_IP_RDAP).map(|ip| async move {
+                let key = ip.to_string();
+                let lookup = async {
+                    let client = client.ok_or("RDAP: no HTTP client")?;
+                    let _permit = limit.acquire().await;
+                    tokio::time::timeout(
+                        timeout,
+                        registration::rdap(client, &self.cfg.rdap.ip_server, "ip", &key),
+                    )
+                    .await
+                    .map_err(|_| format!("RDAP {key}: timed out"))?
+                };
+                self.cached("rdap-ip", &key, ttl.rdap_ttl, lookup).await
+            });
+            let (domains, ips_found) = futures_util::future::join(
+                futures_util::future::join_all(jobs),
+                futures_util::future::join_all(ip_jobs),
+            )
+            .await;
+            for r in domains.into_iter().chain(ips_found) {
                 match r {
                     Ok(r) => e.registrations.push(r),
                     Err(note) => e.notes.push(note),
@@ -294,29 +336,18 @@ impl Enricher {
             }
         }
 
-        if self.rungs.geo {
-            let city = self.cfg.geo.city.clone().or_else(|| existing(self.data_dir.join("geo/city.mmdb")));
-            let asn = self.cfg.geo.asn.clone().or_else(|| existing(self.data_dir.join("geo/asn.mmdb")));
-            let db = GeoDb::open(city.as_deref(), asn.as_deref(), &mut e.notes);
-            if db.is_empty() {
-                e.notes.push(
-                    "geolocation: no database (run `kaibo db update`, or set [geo] in the config)".into(),
-                );
-            }
-            for (ip, seen_as) in &ips {
+        e.ips = ips
+            .iter()
+            .map(|(ip, seen_as)| {
                 let mut info = IpInfo { ip: ip.to_string(), seen_as: seen_as.clone(), ..Default::default() };
-                db.lookup(*ip, &mut info);
-                e.ips.push(info);
-            }
-        } else {
-            e.ips = ips
-                .iter()
-                .map(|(ip, s)| IpInfo { ip: ip.to_string(), seen_as: s.clone(), ..Default::default() })
-                .collect();
-        }
+                if let Some(db) = &self.geo {
+                    db.lookup(*ip, &mut info);
+                }
+                info
+            })
+            .collect();
 
-        if self.rungs.feeds {
-            let index = FeedIndex::load(&self.cfg.feeds.sources, &self.data_dir, &mut e.notes);
+        if let Some(index) = &self.feeds {
             e.feeds = index.status.clone();
             if !e.feeds.is_empty() {
                 for url in &targets.urls {
@@ -327,63 +358,48 @@ impl Enricher {
                     e.feed_hits.extend(hits);
                 }
             }
-            self.reputation_apis(&targets, timeout, &mut e).await;
+            self.reputation_apis(&targets, &mut e).await;
         }
         e
     }
 
     /// Reputation services, for the services the user has a key for.
-    async fn reputation_apis(&self, targets: &Targets, timeout: Duration, e: &mut Enrichment) {
+    async fn reputation_apis(&self, targets: &Targets, e: &mut Enrichment) {
         let api = &self.cfg.api;
         let (gsb, vt, us) = (api.gsb(), api.virustotal(), api.urlscan());
         if gsb.is_none() && vt.is_none() && us.is_none() {
             return;
         }
-        let client = match http_client(timeout) {
+        let client = match &self.client {
             Ok(c) => c,
-            Err(note) => return e.notes.push(note),
+            Err(note) => return e.notes.push(note.clone()),
         };
         let ttl = self.cfg.cache.api_ttl;
         let urls: Vec<String> = targets.urls.iter().take(10).cloned().collect();
         if let Some(key) = gsb.filter(|_| !urls.is_empty()) {
-            let cache_key = urls.join("\n");
-            match self.cache.get::<Vec<apis::ApiVerdict>>("api-gsb", &cache_key, ttl) {
-                Some(v) => e.reputation.extend(v),
-                None => match apis::safe_browsing(&client, &api.gsb_url, &key, &urls).await {
-                    Ok(v) => {
-                        self.cache.put("api-gsb", &cache_key, &v);
-                        e.reputation.extend(v);
-                    }
-                    Err(note) => e.notes.push(note),
-                },
+            let lookup = apis::safe_browsing(client, &api.gsb_url, &key, &urls);
+            match self.cached("api-gsb", &urls.join("\n"), ttl, lookup).await {
+                Ok(v) => e.reputation.extend(v),
+                Err(note) => e.notes.push(note),
             }
         }
-        if let Some(key) = vt {
+        let mut asked: Vec<Result<apis::ApiVerdict, String>> = Vec::new();
+        if let Some(key) = &vt {
             for url in urls.iter().take(4) {
-                match self.cache.get::<apis::ApiVerdict>("api-vt", url, ttl) {
-                    Some(v) => e.reputation.push(v),
-                    None => match apis::virustotal(&client, &api.virustotal_url, &key, url).await {
-                        Ok(v) => {
-                            self.cache.put("api-vt", url, &v);
-                            e.reputation.push(v);
-                        }
-                        Err(note) => e.notes.push(note),
-                    },
-                }
+                let lookup = apis::virustotal(client, &api.virustotal_url, key, url);
+                asked.push(self.cached("api-vt", url, ttl, lookup).await);
             }
         }
-        if let Some(key) = us {
+        if let Some(key) = &us {
             for d in targets.link_domains.iter().take(4) {
-                match self.cache.get::<apis::ApiVerdict>("api-urlscan", d, ttl) {
-                    Some(v) => e.reputation.push(v),
-                    None => match apis::urlscan(&client, &api.urlscan_url, &key, d).await {
-                        Ok(v) => {
-                            self.cache.put("api-urlscan", d, &v);
-                            e.reputation.push(v);
-                        }
-                        Err(note) => e.notes.push(note),
-                    },
-                }
+                let lookup = apis::urlscan(client, &api.urlscan_url, key, d);
+                asked.push(self.cached("api-urlscan", d, ttl, lookup).await);
+            }
+        }
+        for r in asked {
+            match r {
+                Ok(v) => e.reputation.push(v),
+                Err(note) => e.notes.push(note),
             }
         }
     }

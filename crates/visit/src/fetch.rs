@@ -1,0 +1,545 @@
+//! The fetch rung: follows a link hop by hop, the way a browser would, without being one.
+//!
+//! kaibo follows redirects itself (HTTP 3xx, meta refresh, and `location = "…"` assignments
+//! read as text), so that every hop is recorded (URL, status, address, server, TLS certificate)
+//! and checked by the [`guard`](crate::guard) before any connection is opened: each host name
+//! is resolved here, every address is vetted, and the HTTP client is handed only the vetted
+//! addresses through a pinning resolver, so it cannot resolve the name again and land
+//! elsewhere. Only `GET` is ever sent: no cookies are kept, no credentials, no form is
+//! submitted. Headers look like a browser's (kits cloak against crawlers); bodies are capped,
+//! and the whole visit has one deadline, so a slow-loris server costs seconds, not a hang.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::guard::Guard;
+use crate::page;
+
+/// One request of a visit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Hop {
+    pub url: String,
+    /// How kaibo got here: `start`, `http` (a 3xx Location), `meta-refresh`, `javascript`.
+    pub via: String,
+    pub status: Option<u16>,
+    /// The address kaibo connected to.
+    pub ip: Option<IpAddr>,
+    pub server: Option<String>,
+    pub content_type: Option<String>,
+    /// Bytes of the body read (at most the configured cap).
+    pub bytes: usize,
+    /// The body was longer than the cap and was cut.
+    pub truncated: bool,
+    /// SHA-256 of a complete non-HTML body (a file the link serves).
+    pub sha256: Option<String>,
+    pub tls: Option<TlsCert>,
+    /// Why kaibo did not connect (the guard's reason).
+    pub refused: Option<String>,
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+/// The server's certificate, as presented.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TlsCert {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Days between the certificate's issue and the visit (phishing sites use fresh ones).
+    pub age_days: i64,
+    /// The certificate chain was valid for the host name.
+    pub verified: bool,
+    /// Why verification failed, when it did.
+    pub error: Option<String>,
+}
+
+/// Browser-like request headers. kaibo identifies itself only when told to.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Profile {
+    pub user_agent: String,
+    pub accept_language: String,
+}
+
+impl Profile {
+    /// `desktop` (Chrome on Windows) or `mobile` (Safari on iPhone): kits often serve the
+    /// phishing page only to one of them.
+    pub fn named(name: &str) -> Option<Profile> {
+        let ua = match name {
+            "desktop" => {
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+            }
+            "mobile" => {
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1"
+            }
+            _ => return None,
+        };
+        Some(Profile { user_agent: ua.into(), accept_language: "ja,en-US;q=0.9,en;q=0.8".into() })
+    }
+}
+
+/// Limits of one visit.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_hops: usize,
+    pub max_bytes: usize,
+    pub total: Duration,
+    pub connect: Duration,
+}
+
+/// How a visit ended, and what it read last.
+#[derive(Debug, Default)]
+pub struct Followed {
+    pub chain: Vec<Hop>,
+    /// `page`, `file`, `http_error`, `refused`, `nxdomain`, `dns_failed`, `connect_failed`,
+    /// `timeout`, `too_many_hops`, `bad_url`.
+    pub outcome: String,
+    pub final_url: Option<Url>,
+    /// The final HTML, decoded.
+    pub html: Option<String>,
+}
+
+/// Vetted addresses per host name, read by the HTTP client's resolver: the client connects
+/// only where the guard said yes.
+#[derive(Default)]
+struct Pins(Mutex<HashMap<String, Vec<SocketAddr>>>);
+
+struct PinnedResolve(Arc<Pins>);
+
+impl reqwest::dns::Resolve for PinnedResolve {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let found = self.0.0.lock().ok().and_then(|m| m.get(name.as_str()).cloned());
+        Box::pin(async move {
+            match found {
+                Some(addrs) if !addrs.is_empty() => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
+                _ => Err("kaibo: this host was not vetted by the guard".into()),
+            }
+        })
+    }
+}
+
+/// The fetcher: two HTTP clients (one verifying certificates, one that reads a page whose
+/// certificate is bad, so the analysis still sees it), the resolver and the guard.
+pub struct Fetcher {
+    strict: reqwest::Client,
+    lax: reqwest::Client,
+    pins: Arc<Pins>,
+    resolver: TokioResolver,
+    pub guard: Arc<Guard>,
+    profile: Profile,
+    limits: Limits,
+}
+
+enum Vetted {
+    Pinned,
+    Stop { outcome: &'static str, refused: Option<String>, error: Option<String> },
+}
+
+impl Fetcher {
+    pub fn new(
+        resolver: TokioResolver,
+        guard: Arc<Guard>,
+        profile: Profile,
+        limits: Limits,
+    ) -> Result<Fetcher, String> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let pins = Arc::new(Pins::default());
+        let build = |lax: bool| {
+            reqwest::Client::builder()
+                .dns_resolver(Arc::new(PinnedResolve(pins.clone())))
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(limits.connect)
+                .pool_max_idle_per_host(0)
+                .tls_info(true)
+                .danger_accept_invalid_certs(lax)
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))
+        };
+        Ok(Fetcher { strict: build(false)?, lax: build(true)?, pins, resolver, guard, profile, limits })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Resolves `url`'s host (or takes its literal address) and keeps the addresses the guard
+    /// allows for its port.
+    async fn vet(&self, url: &Url, deadline: Instant) -> Vetted {
+        let port = url.port_or_known_default().unwrap_or(0);
+        let ips: Vec<IpAddr> = match url.host() {
+            Some(url::Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+            Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+            Some(url::Host::Domain(name)) => {
+                let fqdn = if name.ends_with('.') { name.to_string() } else { format!("{name}.") };
+                match tokio::time::timeout_at(deadline, self.resolver.lookup_ip(fqdn)).await {
+                    Err(_) => {
+                        return Vetted::Stop {
+                            outcome: "timeout",
+                            refused: None,
+                            error: Some("DNS timed out".into()),
+                        };
+                    }
+                    Ok(Err(e)) if e.is_nx_domain() => {
+                        return Vetted::Stop {
+                            outcome: "nxdomain",
+                            refused: None,
+                            error: Some(format!("{name}: NXDOMAIN")),
+                        };
+                    }
+                    Ok(Err(e)) if e.is_no_records_found() => {
+                        return Vetted::Stop {
+                            outcome: "nxdomain",
+                            refused: None,
+                            error: Some(format!("{name}: no address")),
+                        };
+                    }
+                    Ok(Err(e)) => {
+                        return Vetted::Stop {
+                            outcome: "dns_failed",
+                            refused: None,
+                            error: Some(e.to_string()),
+                        };
+                    }
+                    Ok(Ok(found)) => found.iter().collect(),
+                }
+            }
+            None => return Vetted::Stop { outcome: "bad_url", refused: None, error: Some("no host".into()) },
+        };
+        let mut ok = Vec::new();
+        let mut reasons = Vec::new();
+        for ip in ips {
+            match self.guard.check(SocketAddr::new(ip, port)) {
+                Ok(()) => ok.push(SocketAddr::new(ip, 0)),
+                Err(why) => reasons.push(why),
+            }
+        }
+        if ok.is_empty() {
+            let why = if reasons.is_empty() { "no address".to_string() } else { reasons.join("; ") };
+            return Vetted::Stop { outcome: "refused", refused: Some(why), error: None };
+        }
+        if let Some(name) = url.host_str()
+            && let Ok(mut m) = self.pins.0.lock()
+        {
+            m.insert(name.trim_matches(['[', ']']).to_string(), ok.clone());
+        }
+        Vetted::Pinned
+    }
+
+    /// Follows `start` to its final page, within the limits.
+    pub async fn follow(&self, start: &Url) -> Followed {
+        let deadline = Instant::now() + self.limits.total;
+        let mut out = Followed::default();
+        let mut url = start.clone();
+        let mut via = "start";
+        for _ in 0..=self.limits.max_hops {
+            if out.chain.len() == self.limits.max_hops {
+                out.outcome = "too_many_hops".into();
+                return out;
+            }
+            let began = Instant::now();
+            let mut hop = Hop { url: url.to_string(), via: via.into(), ..Default::default() };
+            if !matches!(url.scheme(), "http" | "https") {
+                hop.refused = Some(format!("the scheme {}: is not fetched", url.scheme()));
+                out.chain.push(hop);
+                out.outcome = "refused".into();
+                return out;
+            }
+            match self.vet(&url, deadline).await {
+                Vetted::Stop { outcome, refused, error } => {
+                    hop.refused = refused;
+                    hop.error = error;
+                    hop.elapsed_ms = began.elapsed().as_millis() as u64;
+                    out.chain.push(hop);
+                    out.outcome = outcome.into();
+                    return out;
+                }
+                Vetted::Pinned => {}
+            }
+            let got = self.get(&url, deadline, self.limits.max_bytes, &mut hop).await;
+            hop.elapsed_ms = began.elapsed().as_millis() as u64;
+            let Some((status, location, body)) = got else {
+                out.outcome = if Instant::now() >= deadline { "timeout" } else { "connect_failed" }.into();
+                out.chain.push(hop);
+                return out;
+            };
+            if (300..400).contains(&status)
+                && let Some(next) = location.and_then(|l| url.join(&l).ok())
+            {
+                out.chain.push(hop);
+                url = next;
+                via = "http";
+                continue;
+            }
+            let is_html = hop
+                .content_type
+                .as_deref()
+                .map(|t| t.to_ascii_lowercase().contains("html"))
+                .unwrap_or_else(|| body.iter().take(512).any(|b| *b == b'<'));
+            if !is_html {
+                if !hop.truncated && status < 400 {
+                    hop.sha256 = Some(hex(&Sha256::digest(&body)));
+                }
+                out.chain.push(hop);
+                out.outcome = if status >= 400 { "http_error" } else { "file" }.into();
+                out.final_url = Some(url);
+                return out;
+            }
+            let html = decode(&body, hop.content_type.as_deref());
+            out.chain.push(hop);
+            if status < 400
+                && Instant::now() < deadline
+                && let Some((next, how)) = page::client_redirect(&html, &url)
+                && next != url
+            {
+                url = next;
+                via = how;
+                continue;
+            }
+            // A body cut by the deadline is still analysed, but the visit says it ran out of time.
+            let timed_out = Instant::now() >= deadline;
+            out.outcome = if timed_out {
+                "timeout"
+            } else if status >= 400 {
+                "http_error"
+            } else {
+                "page"
+            }
+            .into();
+            out.final_url = Some(url);
+            out.html = Some(html);
+            return out;
+        }
+        out.outcome = "too_many_hops".into();
+        out
+    }
+
+    /// A small extra request within the same visit (the favicon): vetted like any hop.
+    pub async fn get_small(&self, url: &Url, cap: usize, within: Duration) -> Option<Vec<u8>> {
+        let deadline = Instant::now() + within;
+        if let Vetted::Stop { .. } = self.vet(url, deadline).await {
+            return None;
+        }
+        let mut hop = Hop::default();
+        let (status, _, body) = self.get(url, deadline, cap, &mut hop).await?;
+        (status == 200 && !hop.truncated && !body.is_empty()).then_some(body)
+    }
+
+    /// One GET: status, Location and the body up to `cap` bytes. Fills the hop's facts. A
+    /// certificate that does not verify is recorded and the page read anyway (nothing is sent).
+    async fn get(
+        &self,
+        url: &Url,
+        deadline: Instant,
+        cap: usize,
+        hop: &mut Hop,
+    ) -> Option<(u16, Option<String>, Vec<u8>)> {
+        let send = |client: &reqwest::Client| {
+            client
+                .get(url.clone())
+                .header(reqwest::header::USER_AGENT, &self.profile.user_agent)
+                .header(
+                    reqwest::header::ACCEPT,
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                )
+                .header(reqwest::header::ACCEPT_LANGUAGE, &self.profile.accept_language)
+                .send()
+        };
+        let mut tls_error = None;
+        let resp = match tokio::time::timeout_at(deadline, send(&self.strict)).await {
+            Err(_) => {
+                hop.error = Some("timed out".into());
+                return None;
+            }
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) if url.scheme() == "https" && !e.is_timeout() => {
+                let why = error_chain(&e);
+                match tokio::time::timeout_at(deadline, send(&self.lax)).await {
+                    Ok(Ok(r)) => {
+                        tls_error = Some(why);
+                        r
+                    }
+                    Ok(Err(e2)) => {
+                        hop.error = Some(error_chain(&e2));
+                        return None;
+                    }
+                    Err(_) => {
+                        hop.error = Some("timed out".into());
+                        return None;
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                hop.error = Some(error_chain(&e));
+                return None;
+            }
+        };
+        let status = resp.status().as_u16();
+        hop.status = Some(status);
+        hop.ip = resp.remote_addr().map(|a| a.ip());
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(300).collect::<String>())
+        };
+        hop.server = header(reqwest::header::SERVER);
+        hop.content_type = header(reqwest::header::CONTENT_TYPE);
+        let location = header(reqwest::header::LOCATION);
+        if let Some(info) = resp.extensions().get::<reqwest::tls::TlsInfo>()
+            && let Some(der) = info.peer_certificate()
+        {
+            hop.tls = cert_facts(der, tls_error.is_none(), tls_error.clone());
+        }
+        let mut resp = resp;
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                Err(_) => {
+                    hop.error = Some(format!("timed out reading the body after {} bytes", body.len()));
+                    hop.bytes = body.len();
+                    // What arrived is kept: a slow page is still a page.
+                    return if body.is_empty() { None } else { Some((status, location, body)) };
+                }
+                Ok(Err(e)) => {
+                    hop.error = Some(error_chain(&e));
+                    break;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    let room = cap.saturating_sub(body.len());
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        hop.truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+        }
+        hop.bytes = body.len();
+        Some((status, location, body))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The error and its causes ("error sending request: … : invalid peer certificate: …").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s.chars().take(400).collect()
+}
+
+fn cert_facts(der: &[u8], verified: bool, error: Option<String>) -> Option<TlsCert> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let validity = cert.validity();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let day = |t: &x509_parser::time::ASN1Time| {
+        let secs = t.timestamp();
+        let days = secs.div_euclid(86_400);
+        civil_from_days(days)
+    };
+    Some(TlsCert {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        not_before: day(&validity.not_before),
+        not_after: day(&validity.not_after),
+        age_days: (now - validity.not_before.timestamp()).div_euclid(86_400),
+        verified,
+        error,
+    })
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{m:02}-{d:02}", if m <= 2 { y + 1 } else { y })
+}
+
+/// Decodes an HTML body: the charset of the Content-Type, else of a `<meta>` in the first
+/// 2 KB, else a guess (Japanese kits still come in Shift_JIS and EUC-JP).
+pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
+    let label = |s: &str| {
+        let lower = s.to_ascii_lowercase();
+        let i = lower.find("charset=")?;
+        let rest = &lower[i + 8..];
+        let v: String = rest
+            .trim_start_matches(['"', '\''])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        encoding_rs::Encoding::for_label(v.as_bytes())
+    };
+    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]);
+    let enc = content_type
+        .and_then(label)
+        .or_else(|| {
+            let lower = head.to_ascii_lowercase();
+            let i = lower.find("<meta")?;
+            label(&lower[i..])
+        })
+        .unwrap_or_else(|| {
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+            det.feed(&body[..body.len().min(64 * 1024)], true);
+            det.guess(None, chardetng::Utf8Detection::Allow)
+        });
+    enc.decode(body).0.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_declared_and_guessed_charsets() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<title>ログイン</title>");
+        assert!(decode(&sjis, Some("text/html; charset=Shift_JIS")).contains("ログイン"));
+        let mut meta = b"<meta charset=\"shift_jis\">".to_vec();
+        meta.extend_from_slice(&sjis);
+        assert!(decode(&meta, Some("text/html")).contains("ログイン"));
+        assert!(decode("<p>パスワード</p>".as_bytes(), None).contains("パスワード"));
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), "1970-01-01");
+        assert_eq!(civil_from_days(19_663), "2023-11-02");
+    }
+
+    #[test]
+    fn profiles() {
+        assert!(Profile::named("desktop").unwrap().user_agent.contains("Chrome"));
+        assert!(Profile::named("mobile").unwrap().user_agent.contains("iPhone"));
+        assert!(Profile::named("nope").is_none());
+    }
+}

@@ -1,0 +1,446 @@
+//! # kaibo-visit: a safe visit of the page a phishing link leads to
+//!
+//! The top rungs of kaibo's online ladder, each asked for explicitly:
+//!
+//! - **fetch** (`--visit`): [`fetch`] follows the link hop by hop (HTTP 3xx, meta refresh, and
+//!   `location = "…"` read as text), with browser-like headers, no cookies, no credentials and
+//!   no form ever submitted, every hop recorded and checked by the SSRF [`guard`]; [`page`]
+//!   then reads the final page: the forms and what they ask for, where they send it, hidden
+//!   fields prefilled with the recipient's address, scripts, the favicon, and the brand or
+//!   webmail kit it dresses up as;
+//! - **render** (`--render`): [`render`] takes a screenshot in headless Chromium, whose only
+//!   route out is kaibo's guarded [`proxy`].
+//!
+//! [`apply`] turns what was found into `visit.*` findings of kaibo's catalog. The caller owns
+//! the async runtime (kaibo-enrich runs this inside its own).
+
+pub mod fetch;
+pub mod guard;
+pub mod page;
+pub mod proxy;
+pub mod render;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use kaibo_core::{Analysis, Evidence};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+pub use fetch::{Hop, TlsCert};
+pub use page::Page;
+pub use render::Screenshot;
+
+/// The `[visit]` section of kaibo's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VisitConfig {
+    /// How many of a mail's links are visited (the most telling first).
+    pub max_pages: usize,
+    pub max_hops: usize,
+    /// Bytes read per response.
+    pub max_bytes: usize,
+    /// Time for one link, all hops included (milliseconds).
+    pub total_ms: u64,
+    pub connect_ms: u64,
+    /// Request headers: `desktop` or `mobile`.
+    pub profile: String,
+    pub user_agent: Option<String>,
+    pub accept_language: Option<String>,
+    /// The browser for `--render` (default: chromium, chromium-browser or google-chrome on PATH).
+    pub browser: Option<PathBuf>,
+    pub render_ms: u64,
+    pub window: [u32; 2],
+    /// Where screenshots are written (the CLI's `--out-dir`; default: the current directory).
+    pub screenshot_dir: Option<PathBuf>,
+    /// FOR TESTS ONLY: addresses the guard lets through although they are private or loopback
+    /// (`127.0.0.1:8080`, `127.0.0.0/8`). Empty by default; a visit that used it says so.
+    pub allow_addresses: Vec<String>,
+}
+
+impl Default for VisitConfig {
+    fn default() -> Self {
+        VisitConfig {
+            max_pages: 2,
+            max_hops: 10,
+            max_bytes: 2 * 1024 * 1024,
+            total_ms: 20_000,
+            connect_ms: 5_000,
+            profile: "desktop".into(),
+            user_agent: None,
+            accept_language: None,
+            browser: None,
+            render_ms: 30_000,
+            window: [1280, 900],
+            screenshot_dir: None,
+            allow_addresses: Vec::new(),
+        }
+    }
+}
+
+/// One visited link.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PageVisit {
+    /// The link as found in the mail.
+    pub url: String,
+    /// Every request, in order.
+    pub chain: Vec<Hop>,
+    /// `page`, `file`, `http_error`, `refused`, `nxdomain`, `dns_failed`, `connect_failed`,
+    /// `timeout`, `too_many_hops`, `bad_url`.
+    pub outcome: String,
+    pub final_url: Option<String>,
+    pub page: Option<Page>,
+    pub screenshot: Option<Screenshot>,
+}
+
+/// What the visit rungs found for one mail (the JSON `visit` section).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Visit {
+    pub rungs: Vec<String>,
+    /// The request headers' profile.
+    pub profile: String,
+    pub pages: Vec<PageVisit>,
+    /// True when the test-only allow list let private addresses through.
+    pub allow_list_in_use: bool,
+    pub notes: Vec<String>,
+}
+
+impl Visit {
+    /// The recipient-facing summary of each visited link's final page, for reports.
+    pub fn final_pages(&self) -> impl Iterator<Item = (&PageVisit, &Page)> {
+        self.pages.iter().filter_map(|p| p.page.as_ref().map(|pg| (p, pg)))
+    }
+}
+
+/// Runs the fetch rung (and the render rung when asked) for mails or single URLs.
+pub struct Visitor {
+    fetcher: fetch::Fetcher,
+    resolver: TokioResolver,
+    cfg: VisitConfig,
+    render: bool,
+    profile_name: String,
+}
+
+impl Visitor {
+    pub fn new(cfg: VisitConfig, resolver: TokioResolver, render: bool) -> Result<Visitor, String> {
+        let mut profile = fetch::Profile::named(&cfg.profile)
+            .ok_or_else(|| format!("[visit] profile `{}`: use desktop or mobile", cfg.profile))?;
+        if let Some(ua) = &cfg.user_agent {
+            profile.user_agent = ua.clone();
+        }
+        if let Some(l) = &cfg.accept_language {
+            profile.accept_language = l.clone();
+        }
+        let guard = Arc::new(guard::Guard::new(guard::AllowList::parse(&cfg.allow_addresses)?));
+        let limits = fetch::Limits {
+            max_hops: cfg.max_hops.max(1),
+            max_bytes: cfg.max_bytes.max(1024),
+            total: Duration::from_millis(cfg.total_ms),
+            connect: Duration::from_millis(cfg.connect_ms),
+        };
+        let fetcher = fetch::Fetcher::new(resolver.clone(), guard, profile, limits)?;
+        Ok(Visitor { fetcher, resolver, profile_name: cfg.profile.clone(), cfg, render })
+    }
+
+    /// Visits the most telling links of an analysed mail.
+    pub async fn visit_mail(&self, a: &Analysis) -> Visit {
+        let urls = targets(a, self.cfg.max_pages);
+        let mut v = self.visit_urls(&urls).await;
+        if urls.is_empty() {
+            v.notes.push("the mail has no web link to visit".into());
+        }
+        v
+    }
+
+    /// Visits the given URLs (defanged ones are refanged first).
+    pub async fn visit_urls(&self, urls: &[String]) -> Visit {
+        let mut v = Visit {
+            rungs: if self.render { vec!["fetch".into(), "render".into()] } else { vec!["fetch".into()] },
+            profile: self.profile_name.clone(),
+            allow_list_in_use: self.fetcher.guard.allow_list_in_use(),
+            ..Default::default()
+        };
+        let jobs = urls.iter().map(|u| self.fetch_one(u));
+        v.pages = futures_util::future::join_all(jobs).await;
+        if self.render {
+            self.render_pages(&mut v).await;
+        }
+        v
+    }
+
+    async fn fetch_one(&self, raw: &str) -> PageVisit {
+        let refanged = guard::refang(raw);
+        let mut pv = PageVisit { url: raw.to_string(), ..Default::default() };
+        let Ok(start) = Url::parse(&refanged) else {
+            pv.outcome = "bad_url".into();
+            return pv;
+        };
+        let followed = self.fetcher.follow(&start).await;
+        pv.chain = followed.chain;
+        pv.outcome = followed.outcome;
+        pv.final_url = followed.final_url.as_ref().map(Url::to_string);
+        if let (Some(url), Some(html)) = (&followed.final_url, &followed.html) {
+            let favicon = match page::favicon_url(html, url) {
+                Some(fu) => self
+                    .fetcher
+                    .get_small(&fu, 256 * 1024, Duration::from_millis(self.cfg.connect_ms))
+                    .await
+                    .map(|bytes| (fu.to_string(), bytes)),
+                None => None,
+            };
+            pv.page = Some(page::analyze_page(url, html, favicon));
+        }
+        pv
+    }
+
+    async fn render_pages(&self, v: &mut Visit) {
+        let Some(browser) = render::find_browser(self.cfg.browser.as_deref()) else {
+            v.notes.push(
+                "render: no browser found (install Debian's `chromium`, or set [visit] browser); the visit itself is complete"
+                    .into(),
+            );
+            return;
+        };
+        let dir = self.cfg.screenshot_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        let budget = Duration::from_millis(self.cfg.render_ms);
+        for pv in v.pages.iter_mut() {
+            // Only a final page the fetch rung reached, and vetted, is given to the browser.
+            let (Some(url), "page" | "http_error") = (pv.final_url.clone(), pv.outcome.as_str()) else {
+                continue;
+            };
+            let proxy =
+                match proxy::Proxy::start(self.fetcher.guard.clone(), self.resolver.clone(), budget).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        v.notes.push(format!("render: cannot start the proxy: {e}"));
+                        return;
+                    }
+                };
+            let hash: String =
+                Sha256::digest(url.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect();
+            let out = dir.join(format!("kaibo-landing-{hash}.png"));
+            let window = (self.cfg.window[0], self.cfg.window[1]);
+            match render::screenshot(&browser, &url, &out, proxy.addr, window, budget).await {
+                Ok((width, height)) => {
+                    pv.screenshot = Some(Screenshot {
+                        path: out.display().to_string(),
+                        width,
+                        height,
+                        url: url.clone(),
+                        requests: proxy.requests(),
+                    });
+                }
+                Err(e) => v.notes.push(format!("render of {url}: {e}")),
+            }
+        }
+    }
+}
+
+/// The links worth visiting, most telling first: links that findings point at, shorteners
+/// (where they lead is the question), anchors and QR/PDF links; not images, and not links to
+/// a brand's own domains unless those are free hosting.
+pub fn targets(a: &Analysis, max: usize) -> Vec<String> {
+    let k = kaibo_core::knowledge::knowledge();
+    let evidence: Vec<&str> =
+        a.findings.iter().flat_map(|f| f.evidence.iter().map(|e| e.value.as_str())).collect();
+    let mut scored: Vec<(i32, usize, &str)> = Vec::new();
+    for (i, u) in a.observables.urls.iter().enumerate() {
+        let url = u.facts.url.as_str();
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) || u.source == "img" {
+            continue;
+        }
+        let host = u.facts.host.as_deref().unwrap_or("");
+        if k.brands.iter().any(|b| b.owns(host)) && k.hosting_service(host).is_none() {
+            continue;
+        }
+        if scored.iter().any(|(_, _, s)| *s == url) {
+            continue;
+        }
+        let mut score = 0;
+        if evidence.iter().any(|e| e.contains(url) || (!host.is_empty() && e.contains(host))) {
+            score += 10;
+        }
+        if u.shortener {
+            score += 3;
+        }
+        if matches!(u.source.as_str(), "a" | "area" | "form" | "qr" | "pdf" | "meta-refresh") {
+            score += 2;
+        }
+        if u.display_text.is_some() {
+            score += 1;
+        }
+        scored.push((score, i, url));
+    }
+    scored.sort_by_key(|(s, i, _)| (-s, *i));
+    scored.into_iter().take(max).map(|(_, _, u)| u.to_string()).collect()
+}
+
+fn host_of(url: &str) -> String {
+    Url::parse(url).ok().and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase())).unwrap_or_default()
+}
+
+/// Turns what the visit found into findings, and judges the mail again.
+pub fn apply(a: &mut Analysis, v: &Visit) {
+    let k = kaibo_core::knowledge::knowledge();
+    let recipients: Vec<String> = a
+        .message
+        .to
+        .iter()
+        .chain(&a.message.cc)
+        .filter_map(|m| m.address.as_deref())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let recipient_domains: Vec<String> = recipients
+        .iter()
+        .filter_map(|r| r.rsplit_once('@').map(|(_, d)| d.to_string()))
+        .filter_map(|d| kaibo_core::urls::registrable_domain(&d).or(Some(d)))
+        .collect();
+    let mut found: Vec<(&str, Evidence)> = Vec::new();
+    for pv in &v.pages {
+        // The chain.
+        if let Some(h) = pv.chain.iter().find(|h| {
+            h.refused.as_deref().is_some_and(|r| !r.starts_with("port") && !r.starts_with("the scheme"))
+        }) {
+            found.push((
+                "visit.private_redirect",
+                Evidence::new(h.url.clone(), h.refused.clone().unwrap_or_default()),
+            ));
+        }
+        let mut domains: Vec<String> = Vec::new();
+        for h in &pv.chain {
+            let host = host_of(&h.url);
+            let d = kaibo_core::urls::registrable_domain(&host).unwrap_or(host);
+            if !domains.contains(&d) {
+                domains.push(d);
+            }
+        }
+        if let Some(h) = pv.chain.iter().find(|h| h.via == "meta-refresh" || h.via == "javascript") {
+            found.push((
+                "visit.redirect_chain",
+                Evidence::new(format!("redirect ({})", h.via), h.url.clone()),
+            ));
+        } else if domains.len() >= 3 {
+            found.push(("visit.redirect_chain", Evidence::new("redirect chain", domains.join(" → "))));
+        }
+        // Gone.
+        let last = pv.chain.last();
+        if pv.outcome == "nxdomain" || last.and_then(|h| h.status).is_some_and(|s| s == 404 || s == 410) {
+            let what = last.map(|h| match h.status {
+                Some(s) => format!("{}: HTTP {s}", h.url),
+                None => format!("{}: {}", h.url, h.error.clone().unwrap_or_default()),
+            });
+            found.push(("visit.taken_down", Evidence::new("visit", what.unwrap_or_default())));
+        }
+        let Some(page) = &pv.page else { continue };
+        let final_url = pv.final_url.clone().unwrap_or_default();
+        let page_host = host_of(&final_url);
+        if let Some(m) = &page.parked {
+            found.push((
+                "visit.taken_down",
+                Evidence::new(final_url.clone(), format!("parked or suspended: \"{m}\"")),
+            ));
+        }
+        let owned_brand = page.brands.iter().any(|b| b.owned);
+        if page.asks_for_password() && !owned_brand {
+            let asks = page.asks_for.join(", ");
+            found.push((
+                "visit.credential_form",
+                Evidence::new(final_url.clone(), format!("asks for: {asks}")),
+            ));
+            for f in page.forms.iter().filter(|f| f.has_password && f.offsite) {
+                let to = f.action.clone().unwrap_or_default();
+                found.push(("visit.credentials_offsite", Evidence::new("form action", to)));
+            }
+            if let Some(tls) =
+                pv.chain.last().and_then(|h| h.tls.as_ref()).filter(|t| (0..=7).contains(&t.age_days))
+            {
+                found.push((
+                    "visit.fresh_certificate",
+                    Evidence::new(
+                        "TLS certificate",
+                        format!(
+                            "{} issued {} ({} days before the visit)",
+                            tls.subject, tls.not_before, tls.age_days
+                        ),
+                    ),
+                ));
+            }
+        }
+        for x in &page.exfiltration {
+            found.push(("visit.credentials_offsite", Evidence::new("page source", x.clone())));
+        }
+        for b in page.brands.iter().filter(|b| !b.owned) {
+            let is_webmail = k.brands.iter().find(|kb| kb.id == b.brand).is_some_and(|kb| kb.is_webmail());
+            let strong = b.seen_in.iter().any(|s| s != "text") || page.asks_for_password();
+            if !is_webmail && strong {
+                found.push((
+                    "visit.brand_impersonation",
+                    Evidence::new(
+                        page_host.clone(),
+                        format!("{} (seen in {})", b.name, b.seen_in.join(", ")),
+                    ),
+                ));
+            }
+        }
+        for kit in &page.kits {
+            let is_webmail = k.brands.iter().find(|kb| kb.id == kit.brand).is_some_and(|kb| kb.is_webmail());
+            let page_domain = kaibo_core::urls::registrable_domain(&page_host).unwrap_or(page_host.clone());
+            let recipients_server = recipient_domains.contains(&page_domain);
+            if is_webmail && !recipients_server && page.asks_for_password() {
+                let whose = if recipient_domains.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the recipient's domain is {}", recipient_domains.join(", "))
+                };
+                found.push((
+                    "visit.webmail_kit",
+                    Evidence::new(
+                        page_host.clone(),
+                        format!("{} ({}){whose}", kit.name, kit.markers.join(", ")),
+                    ),
+                ));
+            }
+        }
+        for addr in page.addresses.iter().filter(|x| recipients.contains(x)) {
+            found.push(("visit.recipient_prefilled", Evidence::new(final_url.clone(), addr.clone())));
+        }
+    }
+    let mut seen: Vec<(&str, String, String)> = Vec::new();
+    for (id, ev) in found {
+        let key = (id, ev.source.clone(), ev.value.clone());
+        if !seen.contains(&key) {
+            seen.push(key);
+            a.add_finding(id, vec![ev]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `visit.*` id this crate reports is in the catalog.
+    #[test]
+    fn finding_ids_exist() {
+        let src = include_str!("lib.rs");
+        let k = kaibo_core::knowledge::knowledge();
+        let mut n = 0;
+        for (i, _) in src.match_indices("\"visit.") {
+            let id: String = src[i + 1..].chars().take_while(|c| *c != '"').collect();
+            if id.len() > 6 && id.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_') {
+                assert!(k.finding(&id).is_some(), "{id} missing from data/findings.toml");
+                n += 1;
+            }
+        }
+        assert!(n >= 8);
+    }
+
+    #[test]
+    fn config_defaults_are_safe() {
+        let c = super::VisitConfig::default();
+        assert!(c.allow_addresses.is_empty());
+        assert!(c.max_bytes <= 4 * 1024 * 1024);
+    }
+}

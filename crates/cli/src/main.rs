@@ -45,6 +45,13 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_ERROR)
             }
         },
+        Command::Visit(args) => match run_visit(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(msg) => {
+                eprintln!("kaibo: error: {msg}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        },
         Command::Analyze(args) => match run_analyze(&args) {
             Ok(code) => ExitCode::from(code),
             Err(msg) => {
@@ -81,11 +88,7 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
                 ColorArg::Never => false,
                 ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            let lang = match args.lang {
-                Some(LangArg::Ja) => Lang::Ja,
-                Some(LangArg::En) => Lang::En,
-                None => lang_from_env(),
-            };
+            let lang = pick_lang(args.lang);
             kaibo_report::render_text_with(
                 &analysis,
                 enrichment.as_ref(),
@@ -100,6 +103,35 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         Verdict::Clean => EXIT_CLEAN,
         Verdict::Suspicious | Verdict::Phishing => EXIT_FLAGGED,
     })
+}
+
+/// `kaibo visit URL…`: the landing-page rungs alone, on URLs given by the user.
+fn run_visit(args: &flags::VisitArgs) -> Result<u8, String> {
+    let mut online = args.online.clone();
+    online.visit = true;
+    let (enricher, _) = online.enricher()?.ok_or("nothing to do")?;
+    let visit = enricher.visit_urls(&args.urls).ok_or_else(|| {
+        let why = enricher.setup_notes().join("; ");
+        format!("cannot visit: {why}")
+    })?;
+    let rendered = match args.format {
+        Format::Json => serde_json::to_string_pretty(&visit).map_err(|e| e.to_string())? + "\n",
+        Format::Text => kaibo_report::render_visit_text(
+            &visit,
+            &TextOptions { lang: pick_lang(args.lang), color: false, defang: !args.no_defang },
+        ),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
+    Ok(EXIT_CLEAN)
+}
+
+fn pick_lang(arg: Option<LangArg>) -> Lang {
+    match arg {
+        Some(LangArg::Ja) => Lang::Ja,
+        Some(LangArg::En) => Lang::En,
+        None => lang_from_env(),
+    }
 }
 
 /// Reads the mail, at most one byte more than the limit so oversized input is refused without

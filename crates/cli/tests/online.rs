@@ -6,26 +6,18 @@
 //! dnsmasq must be installed (`.ci/run` installs Debian's `dnsmasq-base`).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
+mod common;
 
-fn kaibo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kaibo"))
-}
+use common::{Dns, fixtures, kaibo};
 
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kaibo-online-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::temp_dir(&format!("online-{name}"))
 }
 
 /// A tiny HTTP/1.1 server: `routes` maps a path to a fixture body; anything else is 404.
@@ -110,49 +102,15 @@ fn whois_server() -> (u16, Arc<AtomicUsize>) {
     (port, hits)
 }
 
-/// dnsmasq answering the reference case's zone; unknown names get NXDOMAIN.
-struct Dns {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Dns {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// dnsmasq answering the reference case's zone.
 fn dns_server() -> Dns {
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("dnsmasq")
-        .args([
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--pid-file=",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-            &format!("--port={port}"),
-            "--local=/#/",
-            "--address=/mail-sync.aorz.ru/31.31.198.183",
-            "--mx-host=biglobe.ne.jp,mx.biglobe.ne.jp,10",
-            "--txt-record=biglobe.ne.jp,v=spf1 include:spf.biglobe.ne.jp ~all",
-            "--txt-record=_dmarc.biglobe.ne.jp,v=DMARC1; p=reject; rua=mailto:dmarc-rua@biglobe.ne.jp",
-            "--address=/login-verify.com/203.0.113.9",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dnsmasq is needed for the online tests: apt-get install dnsmasq-base (.ci/run does)");
-    // Ready when it answers over TCP (it listens on both).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "dnsmasq did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Dns { child, port }
+    common::dnsmasq(&[
+        "--address=/mail-sync.aorz.ru/31.31.198.183",
+        "--mx-host=biglobe.ne.jp,mx.biglobe.ne.jp,10",
+        "--txt-record=biglobe.ne.jp,v=spf1 include:spf.biglobe.ne.jp ~all",
+        "--txt-record=_dmarc.biglobe.ne.jp,v=DMARC1; p=reject; rua=mailto:dmarc-rua@biglobe.ne.jp",
+        "--address=/login-verify.com/203.0.113.9",
+    ])
 }
 
 fn write_config(dir: &Path, dns_port: u16, http_port: u16, whois_port: u16) -> PathBuf {

@@ -26,6 +26,8 @@ pub struct Config {
     pub api: crate::apis::ApiConfig,
     /// Findings thresholds.
     pub young_domain_days: i64,
+    /// The landing-page visit (`--visit`, `--render`).
+    pub visit: kaibo_visit::VisitConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -110,6 +112,7 @@ impl Default for Config {
             cache: CacheConfig::default(),
             api: crate::apis::ApiConfig::default(),
             young_domain_days: 30,
+            visit: kaibo_visit::VisitConfig::default(),
         }
     }
 }

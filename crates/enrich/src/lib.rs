@@ -8,7 +8,10 @@
 //! - [`registration`]: registrar, creation date, status, name servers and abuse contact of each
 //!   registrable domain by RDAP (IANA bootstrap), or WHOIS for TLDs without RDAP; RDAP for IPs;
 //! - [`geo`]: country, city, coordinates and ASN of every IP, from `.mmdb` files;
-//! - [`feeds`]: OpenPhish, PhishTank, URLhaus and JPCERT/CC lists, loaded from local files.
+//! - [`feeds`]: OpenPhish, PhishTank, URLhaus and JPCERT/CC lists, loaded from local files;
+//! - the landing-page visit ([`kaibo_visit`]): fetch and render, only when asked for by name
+//!   (`--visit`, `--render`; `--online` does not include them, because visiting a link can tell
+//!   the attacker that the mail was opened).
 //!
 //! Lookups run concurrently under one global limit, each with a timeout, and their answers are
 //! kept in an on-disk [`cache`] so a scan of many mails sharing domains asks once. A lookup that
@@ -40,22 +43,27 @@ use feeds::{FeedHit, FeedIndex, FeedStatus};
 use geo::{GeoDb, IpInfo};
 use registration::{Bootstrap, Registration};
 
-/// The rungs of the online ladder this crate climbs (the landing-page visit is not here).
+/// The rungs of the online ladder.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rungs {
     pub dns: bool,
     pub rdap: bool,
     pub geo: bool,
     pub feeds: bool,
+    /// Visit the landing page (HTTP, no browser).
+    pub fetch: bool,
+    /// Screenshot the landing page in headless Chromium (implies `fetch`).
+    pub render: bool,
 }
 
 impl Rungs {
-    /// All enrichment rungs: what `--online` means.
+    /// The lookup rungs: what `--online` means. The visit rungs are asked for by name.
     pub fn all() -> Rungs {
-        Rungs { dns: true, rdap: true, geo: true, feeds: true }
+        Rungs { dns: true, rdap: true, geo: true, feeds: true, fetch: false, render: false }
     }
 
-    /// Parses `dns,rdap,geo,feeds` (`whois` is an alias of `rdap`).
+    /// Parses `dns,rdap,geo,feeds,fetch,render` (`whois` is an alias of `rdap`, `visit` of
+    /// `fetch`; `render` implies `fetch`).
     pub fn parse(list: &str) -> Result<Rungs, String> {
         let mut r = Rungs::default();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -64,14 +72,25 @@ impl Rungs {
                 "rdap" | "whois" => r.rdap = true,
                 "geo" => r.geo = true,
                 "feeds" => r.feeds = true,
-                "all" => r = Rungs::all(),
-                other => return Err(format!("unknown enrichment rung `{other}` (dns, rdap, geo, feeds)")),
+                "fetch" | "visit" => r.fetch = true,
+                "render" => (r.fetch, r.render) = (true, true),
+                "all" => r = Rungs { fetch: r.fetch, render: r.render, ..Rungs::all() },
+                other => {
+                    return Err(format!(
+                        "unknown enrichment rung `{other}` (dns, rdap, geo, feeds, fetch, render)"
+                    ));
+                }
             }
         }
         Ok(r)
     }
 
     pub fn any(&self) -> bool {
+        self.dns || self.rdap || self.geo || self.feeds || self.fetch || self.render
+    }
+
+    /// Whether a lookup rung (not a visit rung) was asked for.
+    pub fn any_lookup(&self) -> bool {
         self.dns || self.rdap || self.geo || self.feeds
     }
 
@@ -101,6 +120,9 @@ pub struct Enrichment {
     /// Lookups that failed or timed out, and missing databases.
     pub notes: Vec<String>,
     pub cache: CacheStats,
+    /// The landing-page visit, shown at the top level of the JSON (`visit`), not in here.
+    #[serde(skip)]
+    pub visit: Option<kaibo_visit::Visit>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -129,6 +151,7 @@ pub struct Enricher {
     client: Result<reqwest::Client, String>,
     geo: Option<GeoDb>,
     feeds: Option<FeedIndex>,
+    visitor: Option<kaibo_visit::Visitor>,
     /// What went wrong while setting up (a missing database or feed file), told with every mail.
     setup_notes: Vec<String>,
 }
@@ -156,7 +179,7 @@ impl Enricher {
         let timeout = Duration::from_millis(cfg.timeout_ms);
         // The resolver binds to the runtime it is built in.
         let resolver = match &rt {
-            Some(rt) if rungs.dns => {
+            Some(rt) if rungs.dns || rungs.fetch => {
                 let _inside = rt.enter();
                 dns::resolver(&cfg.dns, timeout)
             }
@@ -175,6 +198,23 @@ impl Enricher {
             db
         });
         let feeds = rungs.feeds.then(|| FeedIndex::load(&cfg.feeds.sources, &data_dir, &mut setup_notes));
+        let visitor = match (&rt, &resolver) {
+            (Some(rt), Ok(r)) if rungs.fetch => {
+                let _inside = rt.enter();
+                match kaibo_visit::Visitor::new(cfg.visit.clone(), r.clone(), rungs.render) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        setup_notes.push(format!("visit: {e}"));
+                        None
+                    }
+                }
+            }
+            (_, Err(e)) if rungs.fetch => {
+                setup_notes.push(format!("visit: {e}"));
+                None
+            }
+            _ => None,
+        };
         Enricher {
             cfg,
             rungs,
@@ -185,6 +225,7 @@ impl Enricher {
             client,
             geo,
             feeds,
+            visitor,
             setup_notes,
         }
     }
@@ -360,7 +401,44 @@ impl Enricher {
             }
             self.reputation_apis(&targets, &mut e).await;
         }
+
+        // The landing pages, last: the lookups above never depend on them.
+        if let Some(visitor) = &self.visitor {
+            let v = visitor.visit_mail(a).await;
+            self.locate_hops(&v, &mut e);
+            e.visit = Some(v);
+        } else if self.rungs.fetch {
+            let notes = self.setup_notes.iter().filter(|n| n.starts_with("visit")).cloned().collect();
+            e.visit = Some(kaibo_visit::Visit { rungs: vec!["fetch".into()], notes, ..Default::default() });
+        }
         e
+    }
+
+    /// Visits URLs given directly (`kaibo visit URL…`).
+    pub fn visit_urls(&self, urls: &[String]) -> Option<kaibo_visit::Visit> {
+        let (rt, visitor) = (self.rt.as_ref()?, self.visitor.as_ref()?);
+        let v = rt.block_on(visitor.visit_urls(urls));
+        Some(v)
+    }
+
+    /// Geolocates the addresses the visit connected to, when a database is loaded.
+    fn locate_hops(&self, v: &kaibo_visit::Visit, e: &mut Enrichment) {
+        let Some(db) = &self.geo else { return };
+        for hop in v.pages.iter().flat_map(|p| &p.chain) {
+            let Some(ip) = hop.ip else { continue };
+            let key = ip.to_string();
+            if e.ips.iter().any(|i| i.ip == key) || e.ips.len() >= MAX_IPS + 4 {
+                continue;
+            }
+            let mut info = IpInfo { ip: key, seen_as: vec!["landing page".into()], ..Default::default() };
+            db.lookup(ip, &mut info);
+            e.ips.push(info);
+        }
+    }
+
+    /// Why the visit rungs could not run, when they were asked for and could not start.
+    pub fn setup_notes(&self) -> &[String] {
+        &self.setup_notes
     }
 
     /// Reputation services, for the services the user has a key for.
@@ -543,6 +621,9 @@ fn sender_domain(a: &Analysis) -> Option<String> {
 
 /// Turns what the rungs found into findings of the catalog, and judges the mail again.
 pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
+    if let Some(v) = &e.visit {
+        kaibo_visit::apply(a, v);
+    }
     // Feeds.
     let mut exact: Vec<Evidence> = Vec::new();
     let mut host: Vec<Evidence> = Vec::new();
@@ -704,10 +785,13 @@ mod tests {
     fn rungs() {
         assert_eq!(
             Rungs::parse("dns, whois").unwrap(),
-            Rungs { dns: true, rdap: true, geo: false, feeds: false }
+            Rungs { dns: true, rdap: true, ..Default::default() }
         );
-        assert!(Rungs::parse("dns,fetch").is_err());
+        assert!(Rungs::parse("dns,screenshot").is_err());
         assert_eq!(Rungs::parse("all").unwrap(), Rungs::all());
+        assert!(!Rungs::all().fetch, "--online does not visit links");
+        let r = Rungs::parse("render").unwrap();
+        assert!(r.fetch && r.render && !r.any_lookup());
     }
 
     /// Every `enrich.*` id this crate reports is in the catalog.

@@ -10,14 +10,15 @@ pub mod map;
 pub mod text;
 
 pub use map::render_map_svg;
-pub use text::{Lang, TextOptions, render_text, render_text_with};
+pub use text::{Lang, TextOptions, render_text, render_text_with, render_visit_text};
 
 /// The analysis as pretty-printed JSON (raw indicators, not defanged).
 pub fn render_json(analysis: &kaibo_core::Analysis) -> String {
     serde_json::to_string_pretty(analysis).expect("the analysis model serialises")
 }
 
-/// The analysis as JSON with an `enrichment` section (what the online rungs found).
+/// The analysis as JSON with an `enrichment` section (what the lookup rungs found) and a
+/// `visit` section (the landing pages), when they ran.
 pub fn render_json_with(
     analysis: &kaibo_core::Analysis,
     enrichment: Option<&kaibo_enrich::Enrichment>,
@@ -25,7 +26,15 @@ pub fn render_json_with(
     let Some(e) = enrichment else { return render_json(analysis) };
     let mut v = serde_json::to_value(analysis).expect("the analysis model serialises");
     if let serde_json::Value::Object(map) = &mut v {
-        map.insert("enrichment".into(), serde_json::to_value(e).expect("the enrichment model serialises"));
+        if !e.rungs.is_empty() {
+            map.insert(
+                "enrichment".into(),
+                serde_json::to_value(e).expect("the enrichment model serialises"),
+            );
+        }
+        if let Some(visit) = &e.visit {
+            map.insert("visit".into(), serde_json::to_value(visit).expect("the visit model serialises"));
+        }
     }
     serde_json::to_string_pretty(&v).expect("JSON values serialise")
 }

@@ -381,8 +381,14 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
     o.findings_of(a, &["links"]);
 
     if let Some(e) = enrichment {
-        online_section(&mut o, e);
-        o.findings_of(a, &["enrich"]);
+        if !e.rungs.is_empty() {
+            online_section(&mut o, e);
+            o.findings_of(a, &["enrich"]);
+        }
+        if let Some(v) = &e.visit {
+            landing_section(&mut o, v);
+            o.findings_of(a, &["visit"]);
+        }
     }
 
     // Verdict
@@ -614,5 +620,200 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
                 t("asked", "件を問い合わせ")
             ),
         );
+    }
+}
+
+/// Just the "Landing page" section, for `kaibo visit URL`.
+pub fn render_visit_text(v: &kaibo_visit::Visit, opts: &TextOptions) -> String {
+    let w = match opts.lang {
+        Lang::En => &EN,
+        Lang::Ja => &JA,
+    };
+    let mut o = Out { buf: String::new(), opts, w };
+    landing_section(&mut o, v);
+    o.buf.trim_start_matches('\n').to_string()
+}
+
+/// A field the page asks for, in words.
+fn ask_word(id: &str, ja: bool) -> String {
+    let (en, jp) = match id {
+        "password" => ("password", "パスワード"),
+        "email_or_user_id" => ("mail address or user ID", "メールアドレス/ユーザーID"),
+        "card_number" => ("card number", "カード番号"),
+        "card_security_code" => ("card security code", "セキュリティコード"),
+        "card_expiry" => ("card expiry", "カード有効期限"),
+        "one_time_code" => ("one-time code", "ワンタイムコード"),
+        "phone" => ("phone number", "電話番号"),
+        "birth_date" => ("date of birth", "生年月日"),
+        "personal_name" => ("name", "氏名"),
+        "postal_address" => ("postal address", "住所"),
+        other => (other, other),
+    };
+    (if ja { jp } else { en }).to_string()
+}
+
+/// "Landing page": the redirect chain of each visited link, and what its final page is.
+fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
+    o.heading(t("Landing page", "リンク先ページ"));
+    if v.allow_list_in_use {
+        o.field(
+            t("Warning", "警告"),
+            t(
+                "the test-only allow list let private addresses through",
+                "テスト用の許可リストでプライベートアドレスへの接続を許可しています",
+            ),
+        );
+    }
+    for (i, pv) in v.pages.iter().enumerate() {
+        let _ = writeln!(o.buf, "  {}. {}", i + 1, o.url(&pv.url));
+        for (n, h) in pv.chain.iter().enumerate() {
+            let mut line = format!("     {}{}", if n == 0 { "" } else { "→ " }, o.url(&h.url));
+            if h.via != "start" && h.via != "http" {
+                line.push_str(&format!("  ({})", h.via));
+            }
+            let mut facts = Vec::new();
+            if let Some(s) = h.status {
+                facts.push(format!("HTTP {s}"));
+            }
+            if let Some(ip) = h.ip {
+                facts.push(o.ioc(&ip.to_string()));
+            }
+            if let Some(sv) = &h.server {
+                facts.push(sv.clone());
+            }
+            if h.truncated {
+                facts.push(format!("{} {} B", t("cut at", "打ち切り"), h.bytes));
+            }
+            if !facts.is_empty() {
+                line.push_str(&format!("  [{}]", facts.join(", ")));
+            }
+            let _ = writeln!(o.buf, "{line}");
+            if let Some(tls) = &h.tls {
+                let validity = if tls.verified {
+                    t("valid", "有効").to_string()
+                } else {
+                    format!("{}: {}", t("NOT valid", "無効"), clip(tls.error.as_deref().unwrap_or(""), 80))
+                };
+                let _ = writeln!(
+                    o.buf,
+                    "        TLS: {} / {} {} / {} {} ({} {}) — {validity}",
+                    o.ioc(&tls.subject),
+                    t("issuer", "発行者"),
+                    tls.issuer,
+                    t("issued", "発行日"),
+                    tls.not_before,
+                    tls.age_days,
+                    t("days ago", "日前")
+                );
+            }
+            if let Some(r) = &h.refused {
+                let _ = writeln!(o.buf, "        {}: {}", t("REFUSED", "接続拒否"), o.ioc(r));
+            } else if let Some(e) = &h.error {
+                let _ = writeln!(o.buf, "        {}: {}", t("error", "エラー"), clip(e, 120));
+            }
+            if let Some(sha) = &h.sha256 {
+                let _ = writeln!(o.buf, "        {}: sha256 {sha}", t("file served", "配布ファイル"));
+            }
+        }
+        let outcome = match pv.outcome.as_str() {
+            "page" => t("final page reached", "最終ページに到達"),
+            "file" => t("the link serves a file", "リンク先はファイル"),
+            "http_error" => t("the server answered with an error", "サーバーがエラーを返しました"),
+            "refused" => {
+                t("refused by the guard (not a public address)", "安全のため接続を拒否(公開アドレスではない)")
+            }
+            "nxdomain" => t("the host does not exist", "ホストが存在しません"),
+            "dns_failed" => t("DNS lookup failed", "DNS 問い合わせに失敗"),
+            "connect_failed" => t("could not connect", "接続できませんでした"),
+            "timeout" => t("time limit reached", "制限時間に到達"),
+            "too_many_hops" => t("too many redirects", "リダイレクトが多すぎます"),
+            _ => t("not a URL kaibo can visit", "訪問できない URL"),
+        };
+        o.field(t("Outcome", "結果"), outcome);
+        let Some(p) = &pv.page else { continue };
+        if let Some(title) = &p.title {
+            o.field(t("Title", "タイトル"), &clip(title, 100));
+        }
+        if !p.text_excerpt.is_empty() {
+            o.field(t("Text", "テキスト"), &o.ioc(&clip(&p.text_excerpt, 100)));
+        }
+        if !p.asks_for.is_empty() {
+            let asks: Vec<String> = p.asks_for.iter().map(|a| ask_word(a, ja)).collect();
+            o.field(t("Asks for", "求める情報"), &asks.join(if ja { "、" } else { ", " }));
+        }
+        for f in p.forms.iter().filter(|f| f.has_password || f.offsite) {
+            let to = match &f.action {
+                Some(a) => o.url(a),
+                None => t("(the page itself, or by script)", "(ページ自身、またはスクリプト)").to_string(),
+            };
+            let off = if f.offsite { t(" — another domain", " — 別のドメイン") } else { "" };
+            o.field(t("Sends to", "送信先"), &format!("{} {to}{off}", f.method.to_uppercase()));
+        }
+        for x in &p.exfiltration {
+            o.field(
+                t("Sends to", "送信先"),
+                &format!("{} ({})", o.ioc(x), t("in the page source", "ページのソース内")),
+            );
+        }
+        for k in &p.kits {
+            o.field(t("Kit", "キット"), &format!("{} ({})", k.name, o.ioc(&k.markers.join(", "))));
+        }
+        for b in &p.brands {
+            let own = if b.owned {
+                t("its own site", "本物のサイト")
+            } else {
+                t("NOT its site", "本物のサイトではありません")
+            };
+            o.field(
+                t("Brand", "ブランド"),
+                &format!("{} ({} {}) — {own}", b.name, t("seen in", "表示箇所:"), b.seen_in.join(", ")),
+            );
+        }
+        if !p.addresses.is_empty() {
+            o.field(t("Addresses", "埋め込みアドレス"), &o.ioc(&p.addresses.join(", ")));
+        }
+        if let Some(f) = &p.favicon {
+            o.field("Favicon", &format!("sha256 {} ({} B)", f.sha256, f.bytes));
+        }
+        if let Some(m) = &p.parked {
+            o.field(t("Parked", "駐車/停止"), m);
+        }
+        if !p.scripts.is_empty() {
+            o.field(
+                t("Scripts", "スクリプト"),
+                &format!("{} {}", p.scripts.len(), t("external", "件(外部)")),
+            );
+        }
+        if let Some(s) = &pv.screenshot {
+            o.field(t("Screenshot", "スクリーンショット"), &format!("{} ({}×{})", s.path, s.width, s.height));
+            let refused: Vec<&kaibo_visit::proxy::ProxyRequest> =
+                s.requests.iter().filter(|r| !r.allowed).collect();
+            o.field(
+                t("Browser", "ブラウザー"),
+                &format!(
+                    "{} {}, {} {}",
+                    s.requests.len() - refused.len(),
+                    t("requests allowed", "件の通信を許可"),
+                    refused.len(),
+                    t("refused", "件を拒否")
+                ),
+            );
+            for r in refused.iter().take(5) {
+                let _ = writeln!(
+                    o.buf,
+                    "        {}: {}",
+                    o.ioc(&r.target),
+                    o.ioc(r.reason.as_deref().unwrap_or(""))
+                );
+            }
+        }
+    }
+    if v.pages.is_empty() && v.notes.is_empty() {
+        let _ = writeln!(o.buf, "  {}", t("No link was visited.", "訪問したリンクはありません。"));
+    }
+    for n in &v.notes {
+        o.field(t("Note", "注記"), n);
     }
 }

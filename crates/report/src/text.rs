@@ -395,7 +395,10 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
     o.heading(w.verdict);
     let badge = o.paint(color, &format!(" {verdict_label} "));
     let _ = writeln!(o.buf, "  {badge}  {} {}", w.score, a.score);
-    let top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).take(6).collect();
+    // The strongest reasons, online ones included (those are appended after the offline ones).
+    let mut top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
+    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
+    top.truncate(6);
     if !top.is_empty() {
         let _ = writeln!(o.buf, "  {}:", w.reasons);
         for f in top {
@@ -761,6 +764,18 @@ fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
             o.field(t("Kit", "キット"), &format!("{} ({})", k.name, o.ioc(&k.markers.join(", "))));
         }
         for b in &p.brands {
+            let places: Vec<&str> = b
+                .seen_in
+                .iter()
+                .map(|w| match (w.as_str(), ja) {
+                    ("title", true) => "タイトル",
+                    ("text", true) => "本文",
+                    ("image alt", true) => "画像の代替テキスト",
+                    ("kit", true) => "キット",
+                    ("favicon", true) => "ファビコン",
+                    (other, _) => other,
+                })
+                .collect();
             let own = if b.owned {
                 t("its own site", "本物のサイト")
             } else {
@@ -768,11 +783,11 @@ fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
             };
             o.field(
                 t("Brand", "ブランド"),
-                &format!("{} ({} {}) — {own}", b.name, t("seen in", "表示箇所:"), b.seen_in.join(", ")),
+                &format!("{} ({} {}) — {own}", b.name, t("seen in", "表示箇所:"), places.join(", ")),
             );
         }
         if !p.addresses.is_empty() {
-            o.field(t("Addresses", "埋め込みアドレス"), &o.ioc(&p.addresses.join(", ")));
+            o.field(t("Addresses", "埋込アドレス"), &o.ioc(&p.addresses.join(", ")));
         }
         if let Some(f) = &p.favicon {
             o.field("Favicon", &format!("sha256 {} ({} B)", f.sha256, f.bytes));
@@ -788,13 +803,18 @@ fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
         }
         if let Some(s) = &pv.screenshot {
             o.field(t("Screenshot", "スクリーンショット"), &format!("{} ({}×{})", s.path, s.width, s.height));
+            // The browser's own service calls (updates, sign-in) are refused quietly: not the page's.
+            let own = |r: &&kaibo_visit::proxy::ProxyRequest| {
+                r.reason.as_deref().is_some_and(|why| why.starts_with("the browser's own"))
+            };
             let refused: Vec<&kaibo_visit::proxy::ProxyRequest> =
-                s.requests.iter().filter(|r| !r.allowed).collect();
+                s.requests.iter().filter(|r| !r.allowed && !own(r)).collect();
+            let allowed = s.requests.iter().filter(|r| r.allowed).count();
             o.field(
                 t("Browser", "ブラウザー"),
                 &format!(
                     "{} {}, {} {}",
-                    s.requests.len() - refused.len(),
+                    allowed,
                     t("requests allowed", "件の通信を許可"),
                     refused.len(),
                     t("refused", "件を拒否")

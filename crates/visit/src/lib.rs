@@ -307,7 +307,10 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         }) {
             found.push((
                 "visit.private_redirect",
-                Evidence::new(h.url.clone(), h.refused.clone().unwrap_or_default()),
+                Evidence::new(
+                    "refused hop",
+                    format!("{} — {}", h.url, h.refused.as_deref().unwrap_or_default()),
+                ),
             ));
         }
         let mut domains: Vec<String> = Vec::new();
@@ -321,7 +324,7 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         if let Some(h) = pv.chain.iter().find(|h| h.via == "meta-refresh" || h.via == "javascript") {
             found.push((
                 "visit.redirect_chain",
-                Evidence::new(format!("redirect ({})", h.via), h.url.clone()),
+                Evidence::new(format!("url (redirect by {})", h.via), h.url.clone()),
             ));
         } else if domains.len() >= 3 {
             found.push(("visit.redirect_chain", Evidence::new("redirect chain", domains.join(" → "))));
@@ -333,7 +336,7 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
                 Some(s) => format!("{}: HTTP {s}", h.url),
                 None => format!("{}: {}", h.url, h.error.clone().unwrap_or_default()),
             });
-            found.push(("visit.taken_down", Evidence::new("visit", what.unwrap_or_default())));
+            found.push(("visit.taken_down", Evidence::new("page", what.unwrap_or_default())));
         }
         let Some(page) = &pv.page else { continue };
         let final_url = pv.final_url.clone().unwrap_or_default();
@@ -341,7 +344,7 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         if let Some(m) = &page.parked {
             found.push((
                 "visit.taken_down",
-                Evidence::new(final_url.clone(), format!("parked or suspended: \"{m}\"")),
+                Evidence::new("page", format!("{final_url} — parked or suspended: \"{m}\"")),
             ));
         }
         let owned_brand = page.brands.iter().any(|b| b.owned);
@@ -349,11 +352,11 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
             let asks = page.asks_for.join(", ");
             found.push((
                 "visit.credential_form",
-                Evidence::new(final_url.clone(), format!("asks for: {asks}")),
+                Evidence::new("page", format!("{final_url} — asks for: {asks}")),
             ));
             for f in page.forms.iter().filter(|f| f.has_password && f.offsite) {
                 let to = f.action.clone().unwrap_or_default();
-                found.push(("visit.credentials_offsite", Evidence::new("form action", to)));
+                found.push(("visit.credentials_offsite", Evidence::new("url (form action)", to)));
             }
             if let Some(tls) =
                 pv.chain.last().and_then(|h| h.tls.as_ref()).filter(|t| (0..=7).contains(&t.age_days))
@@ -380,8 +383,8 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
                 found.push((
                     "visit.brand_impersonation",
                     Evidence::new(
-                        page_host.clone(),
-                        format!("{} (seen in {})", b.name, b.seen_in.join(", ")),
+                        "page",
+                        format!("{page_host}: {} (seen in {})", b.name, b.seen_in.join(", ")),
                     ),
                 ));
             }
@@ -399,14 +402,17 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
                 found.push((
                     "visit.webmail_kit",
                     Evidence::new(
-                        page_host.clone(),
-                        format!("{} ({}){whose}", kit.name, kit.markers.join(", ")),
+                        "page",
+                        format!("{page_host}: {} ({}){whose}", kit.name, kit.markers.join(", ")),
                     ),
                 ));
             }
         }
         for addr in page.addresses.iter().filter(|x| recipients.contains(x)) {
-            found.push(("visit.recipient_prefilled", Evidence::new(final_url.clone(), addr.clone())));
+            found.push((
+                "visit.recipient_prefilled",
+                Evidence::new("page", format!("{final_url} — carries {addr}")),
+            ));
         }
     }
     let mut seen: Vec<(&str, String, String)> = Vec::new();

@@ -6,13 +6,8 @@
 # This is how the examples in docs/enrichment.md were produced; it needs dnsmasq and python3.
 #
 #   scripts/enrichment_demo.sh [extra kaibo flags…]      e.g. --lang ja, --format json
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release -q -p kaibo
+source "$(dirname "$0")/demo_setup.sh"
 fx=$PWD/tests/fixtures/enrich
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dns_port=$(free_port); http_port=$(free_port); whois_port=$(free_port)
 
 dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --no-resolv --no-hosts --bind-interfaces \

@@ -7,13 +7,8 @@
 # python3 and, for --render, chromium.
 #
 #   scripts/visit_demo.sh [extra kaibo flags…]      e.g. --lang ja, --format json, --render --out-dir DIR
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release -q -p kaibo
+source "$(dirname "$0")/demo_setup.sh"
 fx=$PWD/tests/fixtures/visit
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dns_port=$(free_port); http_port=$(free_port)
 
 dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --no-resolv --no-hosts --bind-interfaces \

@@ -494,3 +494,34 @@ fn tls_certificate_is_recorded_and_a_bad_one_does_not_hide_the_page() {
     assert!(tls["age_days"].as_i64().unwrap() >= 0);
     assert_eq!(pv["page"]["kits"][0]["kit"], "outlook_web_app");
 }
+
+#[test]
+fn scan_visits_each_mail_and_writes_visit_in_jsonl() {
+    let dns = common::dnsmasq(ZONE);
+    let server = serve(kit_routes(1));
+    let dir = temp_dir("visit-scan");
+    let cfg = config(&dir, dns.port, server.port, true, "");
+    let mails = dir.join("mails");
+    std::fs::create_dir_all(&mails).unwrap();
+    write_mail(&mails, server.port);
+    std::fs::write(
+        mails.join("plain.eml"),
+        "From: a@example.net\r\nTo: b@example.org\r\nSubject: lunch\r\n\r\nNoon?\r\n",
+    )
+    .unwrap();
+    let out = kaibo()
+        .args(["scan", "--format", "jsonl", "--visit", "--config"])
+        .arg(&cfg)
+        .arg(&mails)
+        .output()
+        .unwrap();
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    let lure = lines.iter().find(|l| l["location"].to_string().contains("lure.eml")).unwrap();
+    assert_eq!(lure["visit"]["pages"][0]["page"]["kits"][0]["kit"], "active_mail");
+    assert!(lure.get("enrichment").is_none());
+    let plain = lines.iter().find(|l| l["location"].to_string().contains("plain.eml")).unwrap();
+    assert_eq!(plain["visit"]["pages"], serde_json::json!([]));
+    assert!(plain["visit"]["notes"][0].as_str().unwrap().contains("no web link"));
+}

@@ -773,6 +773,7 @@ fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
                     ("image alt", true) => "画像の代替テキスト",
                     ("kit", true) => "キット",
                     ("favicon", true) => "ファビコン",
+                    ("form action", true) => "フォームの送信先",
                     (other, _) => other,
                 })
                 .collect();

@@ -543,6 +543,15 @@ pub fn analyze_page(url: &Url, html: &str, favicon: Option<(String, Vec<u8>)>) -
             note(bi, name, place);
         }
     }
+    // A form that posts to a brand's own host (kits relay to the real sign-in to validate
+    // what they stole) names the brand too.
+    for f in &page.forms {
+        let Some(host) = &f.action_host else { continue };
+        if let Some(bi) = k.brands.iter().position(|b| b.owns(host)) {
+            let name = k.brands[bi].names.first().cloned().unwrap_or_default();
+            note(bi, &name, "form action");
+        }
+    }
     for hit in &page.kits {
         if let Some(bi) = k.brands.iter().position(|b| b.id == hit.brand) {
             let name = k.brands[bi].names.first().cloned().unwrap_or_default();
@@ -675,6 +684,16 @@ mod tests {
         assert!(client_redirect("<script>location = base + '/x'</script>", &base).is_none());
         assert!(client_redirect("<input type=password><script>location='/x'</script>", &base).is_none());
         assert!(client_redirect("<script>if (location == 'x') {}</script>", &base).is_none());
+    }
+
+    #[test]
+    fn form_posting_to_a_brand_names_it() {
+        let html = r#"<form action="https://login.microsoftonline.com/common/login" method=post>
+            <input name=login><input type=password name=passwd></form>"#;
+        let p = analyze_page(&url("https://secure-docs.example.net/"), html, None);
+        let b = p.brands.iter().find(|b| b.brand == "microsoft365").unwrap();
+        assert!(b.seen_in.iter().any(|s| s == "form action"), "{:?}", b.seen_in);
+        assert!(!b.owned);
     }
 
     #[test]

@@ -288,6 +288,7 @@ fn microsoft_365_imitation_and_exfiltration_to_a_bot() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
     assert_eq!(v["profile"], "mobile");
+    assert_eq!(v["pages"][0]["outcome"], "page", "{}", v["pages"][0]);
     let page = &v["pages"][0]["page"];
     assert_eq!(v["pages"][0]["url"], url);
     assert_eq!(page["kits"][0]["kit"], "outlook_web_app");

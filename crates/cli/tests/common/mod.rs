@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,29 +37,60 @@ impl Drop for Dns {
 }
 
 pub fn dnsmasq(zone: &[&str]) -> Dns {
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("dnsmasq")
-        .args([
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--pid-file=",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-            &format!("--port={port}"),
-            "--local=/#/",
-        ])
-        .args(zone)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dnsmasq is needed for the online tests: apt-get install dnsmasq-base (.ci/run does)");
-    // Ready when it answers over TCP (it listens on both).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "dnsmasq did not start");
-        std::thread::sleep(Duration::from_millis(50));
+    // The port is chosen by binding and releasing it, so another test may take it before
+    // dnsmasq does: then dnsmasq exits, and it is started again on another port. Ready means it
+    // answered a real query over UDP.
+    for _ in 0..10 {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new("dnsmasq")
+            .args([
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                "--pid-file=",
+                "--no-resolv",
+                "--no-hosts",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                &format!("--port={port}"),
+                "--local=/#/",
+            ])
+            .args(zone)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dnsmasq is needed for the online tests: apt-get install dnsmasq-base (.ci/run does)");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if child.try_wait().ok().flatten().is_some() {
+                break; // exited: the port was taken; try another
+            }
+            if answers_dns(port) {
+                return Dns { child, port };
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
-    Dns { child, port }
+    panic!("dnsmasq did not start");
+}
+
+/// Sends `ready.kaibo.test A?` and waits briefly for any answer.
+fn answers_dns(port: u16) -> bool {
+    let Ok(sock) = std::net::UdpSocket::bind("127.0.0.1:0") else { return false };
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut q = vec![0x4b, 0x42, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in ["ready", "kaibo", "test"] {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    if sock.send_to(&q, ("127.0.0.1", port)).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 512];
+    matches!(sock.recv_from(&mut buf), Ok((n, _)) if n >= 12 && buf[0] == 0x4b && buf[1] == 0x42)
 }

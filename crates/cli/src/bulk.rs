@@ -9,7 +9,7 @@ use kaibo_scan::runner::effective_jobs;
 use kaibo_scan::{Location, ScanOptions, scan_with};
 use serde::Serialize;
 
-use crate::flags::{ColorArg, EvalArgs, EvalFormat, ScanArgs, ScanFormat};
+use crate::flags::{ColorArg, EvalArgs, PlainFormat, ScanArgs, ScanFormat};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FLAGGED};
 
 /// One line of `scan --format jsonl`: the analysis plus where the mail was.
@@ -170,8 +170,8 @@ pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
     let opts = ScanOptions { analyze: args.judge.options(), jobs: args.jobs, split_mbox: false };
     let report = evaluate(&args.root, &labels, &opts);
     let rendered = match args.format {
-        EvalFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
-        EvalFormat::Text => render_text(&report, args.show),
+        PlainFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
+        PlainFormat::Text => render_text(&report, args.show),
     };
     let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
     Ok(EXIT_CLEAN)

@@ -103,6 +103,16 @@ pub struct OnlineArgs {
 pub enum Format {
     Text,
     Json,
+    /// The dissection as Markdown, ready to publish.
+    Md,
+    /// The dissection as one self-contained HTML file.
+    Html,
+    /// A MISP event (JSON).
+    Misp,
+    /// A STIX 2.1 bundle (JSON).
+    Stix,
+    /// One indicator per line (defanged unless --raw).
+    Iocs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,7 +122,8 @@ pub enum ScanFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EvalFormat {
+/// Text or JSON: the output of `eval` and `visit`.
+pub enum PlainFormat {
     Text,
     Json,
 }
@@ -184,8 +195,8 @@ pub struct EvalArgs {
     #[arg(value_name = "ROOT")]
     pub root: PathBuf,
 
-    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
-    pub format: EvalFormat,
+    #[arg(long, value_enum, default_value_t = PlainFormat::Text)]
+    pub format: PlainFormat,
 
     /// How many misses and false positives to list in the text report.
     #[arg(long, default_value_t = 25)]
@@ -234,6 +245,15 @@ pub struct AnalyzeArgs {
     /// With enrichment: write a world map (SVG) of the addresses' locations to FILE.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Keep the recipient's address and name in reports and exports (redacted by default).
+    #[arg(long)]
+    pub no_redact: bool,
+    /// With --format iocs: print indicators as they are, not defanged.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -241,8 +261,8 @@ pub struct VisitArgs {
     /// The URLs to visit (`hxxps://evil[.]example/` is accepted and refanged).
     #[arg(value_name = "URL", required = true)]
     pub urls: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = PlainFormat::Text)]
+    pub format: PlainFormat,
     /// Language of the text report; default from the locale.
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,

@@ -80,8 +80,32 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
             None => eprintln!("kaibo: no located address to map (geolocation needs a database)"),
         }
     }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let exports = kaibo_report::ExportOptions { created: now, keep_recipient: args.no_redact };
+    let report = |lang| kaibo_report::ReportOptions {
+        lang,
+        keep_recipient: args.no_redact,
+        asset_dir: None,
+        written_on: kaibo_core::calendar::civil_from_days(now.div_euclid(86_400)),
+    };
     let rendered = match args.format {
         Format::Json => kaibo_report::render_json_with(&analysis, enrichment.as_ref()) + "\n",
+        Format::Md => kaibo_report::render_markdown(&kaibo_report::dissect(
+            &analysis,
+            enrichment.as_ref(),
+            &report(pick_lang(args.lang)),
+        )),
+        Format::Html => kaibo_report::render_html(&kaibo_report::dissect(
+            &analysis,
+            enrichment.as_ref(),
+            &report(pick_lang(args.lang)),
+        )),
+        Format::Misp => kaibo_report::render_misp(&analysis, enrichment.as_ref(), &exports),
+        Format::Stix => kaibo_report::render_stix(&analysis, enrichment.as_ref(), &exports),
+        Format::Iocs => kaibo_report::render_iocs(&analysis, enrichment.as_ref(), args.raw, args.no_redact),
         Format::Text => {
             let color = match args.color {
                 ColorArg::Always => true,
@@ -96,9 +120,13 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
             )
         }
     };
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (`kaibo … | head`) is not an analysis error.
-    let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
+    if let Some(path) = &args.output {
+        std::fs::write(path, rendered.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`kaibo … | head`) is not an analysis error.
+        let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
+    }
     Ok(match analysis.verdict {
         Verdict::Clean => EXIT_CLEAN,
         Verdict::Suspicious | Verdict::Phishing => EXIT_FLAGGED,
@@ -115,8 +143,8 @@ fn run_visit(args: &flags::VisitArgs) -> Result<u8, String> {
         format!("cannot visit: {why}")
     })?;
     let rendered = match args.format {
-        Format::Json => serde_json::to_string_pretty(&visit).map_err(|e| e.to_string())? + "\n",
-        Format::Text => kaibo_report::render_visit_text(
+        flags::PlainFormat::Json => serde_json::to_string_pretty(&visit).map_err(|e| e.to_string())? + "\n",
+        flags::PlainFormat::Text => kaibo_report::render_visit_text(
             &visit,
             &TextOptions { lang: pick_lang(args.lang), color: false, defang: !args.no_defang },
         ),

@@ -19,6 +19,7 @@
 
 pub mod analyze;
 pub mod auth_results;
+pub mod calendar;
 pub mod checks;
 pub mod files;
 pub mod forward;

@@ -197,21 +197,7 @@ pub fn day(s: &str) -> String {
     s.to_string()
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
-pub fn days_from_civil(date: &str) -> Option<i64> {
-    let y: i64 = date.get(0..4)?.parse().ok()?;
-    let m: i64 = date.get(5..7)?.parse().ok()?;
-    let d: i64 = date.get(8..10)?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
+pub use kaibo_core::calendar::days_from_civil;
 
 /// Queries a WHOIS server (`host:port`) and parses the answer.
 pub async fn whois(server: &str, domain: &str, timeout: Duration) -> Result<Registration, String> {

@@ -6,10 +6,23 @@
 //! (`hxxps://`, `[.]`) so that a copied report cannot be clicked by mistake; JSON keeps them raw.
 
 pub mod defang;
+pub mod dissection;
+pub mod html;
+pub mod ids;
+pub mod indicators;
 pub mod map;
+pub mod markdown;
+pub mod misp;
+pub mod stix;
 pub mod text;
 
+pub use dissection::{ReportOptions, dissect};
+pub use html::render_html;
+pub use indicators::render_iocs;
 pub use map::render_map_svg;
+pub use markdown::render_markdown;
+pub use misp::{ExportOptions, render_misp};
+pub use stix::render_stix;
 pub use text::{Lang, TextOptions, render_text, render_text_with, render_visit_text};
 
 /// The analysis as pretty-printed JSON (raw indicators, not defanged).

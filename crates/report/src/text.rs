@@ -638,7 +638,7 @@ pub fn render_visit_text(v: &kaibo_visit::Visit, opts: &TextOptions) -> String {
 }
 
 /// A field the page asks for, in words.
-fn ask_word(id: &str, ja: bool) -> String {
+pub(crate) fn ask_word(id: &str, ja: bool) -> String {
     let (en, jp) = match id {
         "password" => ("password", "パスワード"),
         "email_or_user_id" => ("mail address or user ID", "メールアドレス/ユーザーID"),

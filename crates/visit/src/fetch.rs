@@ -459,7 +459,7 @@ fn cert_facts(der: &[u8], verified: bool, error: Option<String>) -> Option<TlsCe
     let day = |t: &x509_parser::time::ASN1Time| {
         let secs = t.timestamp();
         let days = secs.div_euclid(86_400);
-        civil_from_days(days)
+        kaibo_core::calendar::civil_from_days(days)
     };
     Some(TlsCert {
         subject: cert.subject().to_string(),
@@ -470,20 +470,6 @@ fn cert_facts(der: &[u8], verified: bool, error: Option<String>) -> Option<TlsCe
         verified,
         error,
     })
-}
-
-/// `YYYY-MM-DD` of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> String {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{m:02}-{d:02}", if m <= 2 { y + 1 } else { y })
 }
 
 /// Decodes an HTML body: the charset of the Content-Type, else of a `<meta>` in the first
@@ -528,12 +514,6 @@ mod tests {
         meta.extend_from_slice(&sjis);
         assert!(decode(&meta, Some("text/html")).contains("ログイン"));
         assert!(decode("<p>パスワード</p>".as_bytes(), None).contains("パスワード"));
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), "1970-01-01");
-        assert_eq!(civil_from_days(19_663), "2023-11-02");
     }
 
     #[test]

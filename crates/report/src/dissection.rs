@@ -1,0 +1,823 @@
+//! The published dissection: the write-up a security blogger or an office admin would post, in
+//! the order an analyst tells it (what arrived, who really sent it, the lure, the links, where
+//! they lead, the landing page, the conclusion and the advice), as a [`Doc`] that the Markdown
+//! and HTML renderers turn into files.
+//!
+//! Safe to publish by construction: every indicator goes through [`Dissector::ioc`] (defanged,
+//! `@` → `[at]`), every text through the recipient redaction, and the mail's HTML is never
+//! included: only its visible text, quoted. Intents and the advice for people who already
+//! clicked are data (`data/report.toml`).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use kaibo_core::{Analysis, Finding, Verdict};
+use kaibo_enrich::Enrichment;
+use serde::Deserialize;
+
+use crate::indicators::{Indicators, Recipient, defang_ioc};
+use crate::text::Lang;
+
+/// A piece of running text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    Text(String),
+    /// An indicator or a header value, shown as code.
+    Code(String),
+    Strong(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Para(Vec<Inline>),
+    Quote(Vec<String>),
+    List(Vec<Vec<Inline>>),
+    Table {
+        head: Vec<String>,
+        rows: Vec<Vec<Vec<Inline>>>,
+    },
+    /// A finding: weight, id, explanation, evidence.
+    Finding {
+        weight: String,
+        id: String,
+        text: String,
+        evidence: Vec<String>,
+    },
+    /// An image: PNG or SVG bytes (inlined in HTML; Markdown links `path`).
+    Image {
+        alt: String,
+        path: Option<String>,
+        mime: &'static str,
+        bytes: Vec<u8>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub heading: String,
+    pub blocks: Vec<Block>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    pub lang: Lang,
+    pub title: String,
+    pub verdict: Verdict,
+    pub verdict_label: String,
+    pub summary: Vec<Inline>,
+    pub sections: Vec<Section>,
+    pub footer: String,
+}
+
+/// Options of the published report.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub lang: Lang,
+    /// Keep the recipient's address and name (off: they are replaced by "[recipient]").
+    pub keep_recipient: bool,
+    /// Where relative screenshot paths are read from (default: the current directory).
+    pub asset_dir: Option<PathBuf>,
+    /// The date the report says it was written (`YYYY-MM-DD`).
+    pub written_on: String,
+}
+
+#[derive(Deserialize)]
+struct IntentDef {
+    id: String,
+    #[serde(default)]
+    when_any: Vec<String>,
+    en: String,
+    ja: String,
+    clicked_en: Vec<String>,
+    clicked_ja: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ReportTo {
+    name_en: String,
+    name_ja: String,
+    email: String,
+    url: String,
+    japan_only: bool,
+}
+
+#[derive(Deserialize)]
+struct ReportData {
+    version: u32,
+    intent: Vec<IntentDef>,
+    fallback: IntentDef,
+    report_to: Vec<ReportTo>,
+}
+
+fn data() -> &'static ReportData {
+    static DATA: OnceLock<ReportData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let mut text = include_str!("../../../data/report.toml").to_string();
+        // The fallback has no id or findings in the file.
+        text = text.replace("[fallback]\n", "[fallback]\nid = \"fallback\"\n");
+        let d: ReportData = toml::from_str(&text).expect("data/report.toml is valid");
+        assert_eq!(d.version, 1, "data/report.toml: unknown version");
+        d
+    })
+}
+
+/// Where to report phishing: `(name, email, url)` in the language, for a Japanese context.
+pub fn reporting_points(lang: Lang, japanese_context: bool) -> Vec<(String, String, String)> {
+    data()
+        .report_to
+        .iter()
+        .filter(|r| japanese_context || !r.japan_only)
+        .map(|r| {
+            let name = if lang == Lang::Ja { &r.name_ja } else { &r.name_en };
+            (name.clone(), r.email.clone(), r.url.clone())
+        })
+        .collect()
+}
+
+/// The intent sentence and the advice for someone who clicked, with `{brand}` filled in.
+pub fn intent(a: &Analysis, e: Option<&Enrichment>, lang: Lang) -> (String, String, Vec<String>) {
+    let d = data();
+    let ids: Vec<&str> =
+        a.findings.iter().filter(|f| f.scored && f.weight > 0).map(|f| f.id.as_str()).collect();
+    let def =
+        d.intent.iter().find(|i| i.when_any.iter().any(|w| ids.contains(&w.as_str()))).unwrap_or(&d.fallback);
+    let brand = imitated_brand(a, e)
+        .unwrap_or_else(|| if lang == Lang::Ja { "サービス".into() } else { "the service".into() });
+    let fill = |s: &str| s.replace("{brand}", &brand);
+    let (sentence, clicked) = match lang {
+        Lang::En => (fill(&def.en), def.clicked_en.iter().map(|s| fill(s)).collect()),
+        Lang::Ja => (fill(&def.ja), def.clicked_ja.iter().map(|s| fill(s)).collect()),
+    };
+    (def.id.clone(), sentence, clicked)
+}
+
+/// The brand the mail or its landing page pretends to be.
+fn imitated_brand(a: &Analysis, e: Option<&Enrichment>) -> Option<String> {
+    let k = kaibo_core::knowledge::knowledge();
+    if let Some(b) = e
+        .and_then(|e| e.visit.as_ref())
+        .and_then(|v| v.final_pages().flat_map(|(_, p)| &p.brands).find(|b| !b.owned).cloned())
+    {
+        return Some(b.name);
+    }
+    let text = format!(
+        "{}\n{}",
+        a.message.subject.as_deref().unwrap_or(""),
+        a.text_excerpt.as_deref().unwrap_or("")
+    );
+    let sender = a.message.from.domain.as_deref().unwrap_or("");
+    k.brand_mentions(&text)
+        .into_iter()
+        .find(|(bi, _)| !k.brands[*bi].owns(sender))
+        .map(|(_, name)| name.to_string())
+}
+
+struct Dissector<'a> {
+    a: &'a Analysis,
+    opts: &'a ReportOptions,
+    recipient: Recipient,
+    ja: bool,
+}
+
+impl Dissector<'_> {
+    fn t<'s>(&self, en: &'s str, ja: &'s str) -> &'s str {
+        if self.ja { ja } else { en }
+    }
+
+    fn redact(&self, s: &str) -> String {
+        if self.opts.keep_recipient {
+            s.to_string()
+        } else {
+            self.recipient.redact(s, self.t("[recipient]", "[受信者]"))
+        }
+    }
+
+    /// An indicator for people: redacted, defanged.
+    fn ioc(&self, s: &str) -> String {
+        defang_ioc(&self.redact(s))
+    }
+
+    fn code(&self, s: &str) -> Inline {
+        Inline::Code(self.ioc(s))
+    }
+
+    fn text(&self, s: impl AsRef<str>) -> Inline {
+        Inline::Text(self.redact(s.as_ref()))
+    }
+
+    fn findings(&self, categories: &[&str]) -> Vec<Block> {
+        self.a
+            .findings
+            .iter()
+            .filter(|f| categories.contains(&f.category.as_str()))
+            .map(|f| self.finding(f))
+            .collect()
+    }
+
+    fn finding(&self, f: &Finding) -> Block {
+        let weight = if f.scored {
+            format!("{:+}", f.weight)
+        } else {
+            self.t("not scored", "スコア対象外").to_string()
+        };
+        let text = if self.ja { &f.explanation.ja } else { &f.explanation.en };
+        Block::Finding {
+            weight,
+            id: f.id.clone(),
+            text: text.clone(),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|ev| format!("{}: {}", self.ioc(&ev.source), self.ioc(&ev.value)))
+                .collect(),
+        }
+    }
+
+    fn date(&self) -> Option<String> {
+        let d = self.a.message.date.as_deref()?;
+        // The date as the sender's clock wrote it, with its offset: what the reader saw.
+        kaibo_core::calendar::unix_from_rfc3339(d)?;
+        Some(if self.ja {
+            let (y, m, day) = (&d[0..4], d[5..7].trim_start_matches('0'), d[8..10].trim_start_matches('0'));
+            format!("{y}年{m}月{day}日 {}", &d[11..16])
+        } else {
+            format!("{} {} ({})", &d[0..10], &d[11..16], &d[19..])
+        })
+    }
+}
+
+/// Builds the dissection of an analysed mail.
+pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Doc {
+    let ja = opts.lang == Lang::Ja;
+    let d = Dissector { a, opts, recipient: Recipient::of(a), ja };
+    let m = &a.message;
+    let subject = d.redact(m.subject.as_deref().unwrap_or(d.t("(no subject)", "(件名なし)")));
+    let kind = match (a.verdict, ja) {
+        (Verdict::Phishing, false) => "phishing mail",
+        (Verdict::Suspicious, false) => "suspicious mail",
+        (Verdict::Clean, false) => "mail",
+        (Verdict::Phishing, true) => "フィッシングメール",
+        (Verdict::Suspicious, true) => "不審なメール",
+        (Verdict::Clean, true) => "メール",
+    };
+    let title = if ja {
+        format!("「{subject}」という{kind}の解剖")
+    } else {
+        format!("Dissecting a {kind}: “{subject}”")
+    };
+    let verdict_label = match (a.verdict, ja) {
+        (Verdict::Phishing, false) => "PHISHING",
+        (Verdict::Suspicious, false) => "SUSPICIOUS",
+        (Verdict::Clean, false) => "CLEAN",
+        (Verdict::Phishing, true) => "フィッシング",
+        (Verdict::Suspicious, true) => "要注意",
+        (Verdict::Clean, true) => "問題なし",
+    }
+    .to_string();
+    let (_, intent_sentence, clicked) = intent(a, e, opts.lang);
+    let summary = vec![
+        Inline::Strong(format!("{verdict_label} ({} {})", d.t("score", "スコア"), a.score)),
+        Inline::Text(if a.verdict == Verdict::Clean {
+            d.t(" — kaibo found no sign of phishing.", " — フィッシングの兆候は見つかりませんでした。")
+                .to_string()
+        } else {
+            format!(" — {intent_sentence}")
+        }),
+    ];
+    let mut sections = Vec::new();
+
+    // 1. What arrived.
+    let mut blocks = Vec::new();
+    let display = m.from.name.clone().unwrap_or_default();
+    let address = m.from.address.clone().unwrap_or_default();
+    let when = d.date();
+    let mut p = Vec::new();
+    match (ja, &when) {
+        (false, Some(w)) => p.push(d.text(format!("On {w}, a mail titled “{subject}” arrived. "))),
+        (false, None) => p.push(d.text(format!("A mail titled “{subject}” arrived. "))),
+        (true, Some(w)) => p.push(d.text(format!("{w}に「{subject}」という件名のメールが届きました。"))),
+        (true, None) => p.push(d.text(format!("「{subject}」という件名のメールが届きました。"))),
+    }
+    if !display.is_empty() && !address.is_empty() {
+        if ja {
+            p.push(d.text(format!("差出人の表示名は「{}」ですが、実際のアドレスは ", d.ioc(&display))));
+            p.push(d.code(&address));
+            p.push(d.text(" です。表示名は送り手が自由に書ける欄で、信用できません。"));
+        } else {
+            p.push(d.text(format!(
+                "The sender calls itself “{}”, but the address it really came from is ",
+                d.ioc(&display)
+            )));
+            p.push(d.code(&address));
+            p.push(d.text(". A display name is whatever the sender types; it proves nothing."));
+        }
+    } else if !address.is_empty() {
+        p.push(d.text(d.t("It came from ", "差出人のアドレスは ")));
+        p.push(d.code(&address));
+        p.push(d.text(d.t(".", " です。")));
+    }
+    blocks.push(Block::Para(p));
+    // The servers' verdicts, one sentence per server that added them.
+    let mut by_server: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for u in &a.upstream_verdicts {
+        let by = u.added_by.as_deref().map(|b| d.ioc(b));
+        let what = format!("{} {}", u.kind, d.redact(&u.value));
+        match by_server.iter_mut().find(|(b, _)| *b == by) {
+            Some((_, list)) => list.push(what),
+            None => by_server.push((by, vec![what])),
+        }
+    }
+    for (by, verdicts) in by_server {
+        let mut p = vec![match (ja, by) {
+            (false, Some(b)) => {
+                d.text(format!("Before it reached the inbox, the server {b} had already marked it: "))
+            }
+            (false, None) => d.text("A server on the way had already marked it: "),
+            (true, Some(b)) => {
+                d.text(format!("受信箱に届く前に、経路上のサーバー {b} がすでに迷惑メールと判定しています: "))
+            }
+            (true, None) => d.text("経路上のサーバーがすでに迷惑メールと判定しています: "),
+        }];
+        for (i, v) in verdicts.into_iter().enumerate() {
+            if i > 0 {
+                p.push(Inline::Text(", ".into()));
+            }
+            p.push(Inline::Code(v));
+        }
+        p.push(Inline::Text(d.t(".", "。").into()));
+        blocks.push(Block::Para(p));
+    }
+    let mut rows: Vec<Vec<Vec<Inline>>> = Vec::new();
+    let mut row = |k: &str, v: Vec<Inline>| rows.push(vec![vec![Inline::Text(k.to_string())], v]);
+    row(d.t("Subject", "件名"), vec![d.text(m.subject.as_deref().unwrap_or("—"))]);
+    row(
+        d.t("From (shown)", "差出人(表示名)"),
+        vec![d.text(d.ioc(if display.is_empty() { "—" } else { &display }))],
+    );
+    row(
+        d.t("From (address)", "差出人(アドレス)"),
+        vec![d.code(if address.is_empty() { "—" } else { &address })],
+    );
+    if let Some(rp) = &m.return_path {
+        row("Return-Path", vec![d.code(if rp.is_empty() { "<>" } else { rp })]);
+    }
+    for r in &m.reply_to {
+        row("Reply-To", vec![d.code(r.address.as_deref().unwrap_or(""))]);
+    }
+    let to: Vec<String> = m.to.iter().filter_map(|t| t.address.clone()).collect();
+    if !to.is_empty() {
+        row(d.t("To", "宛先"), vec![d.code(&to.join(", "))]);
+    }
+    if let Some(w) = &when {
+        row(d.t("Date", "日時"), vec![d.text(w)]);
+    }
+    if let Some(id) = &m.message_id {
+        row("Message-ID", vec![d.code(id)]);
+    }
+    blocks
+        .push(Block::Table {
+            head: vec![d.t("Header", "ヘッダー").into(), d.t("Value", "値").into()], rows
+        });
+    blocks.extend(d.findings(&["upstream", "structure"]));
+    sections.push(Section { heading: d.t("What arrived", "届いたメール").into(), blocks });
+
+    // 2. Who really sent it.
+    let mut blocks = Vec::new();
+    let auth = &a.authentication;
+    if auth.authserv_id.is_some() {
+        let dkim = if auth.dkim.is_empty() { "none".to_string() } else { auth.dkim.join(", ") };
+        let mut p = vec![d.text(d.t(
+            "The receiving server checked whether the sender's domain vouches for this mail: ",
+            "受信サーバーは、差出人のドメインがこのメールを保証しているかを確認しています: ",
+        ))];
+        p.push(Inline::Code(format!(
+            "SPF={} DKIM={} DMARC={}",
+            auth.spf.as_deref().unwrap_or("none"),
+            dkim,
+            auth.dmarc.as_deref().unwrap_or("none")
+        )));
+        if auth.dmarc.as_deref() == Some("fail") {
+            p.push(d.text(d.t(
+                ". DMARC failed: the domain in From did not send this mail.",
+                "。DMARC が fail なので、From のドメインはこのメールを送っていません。",
+            )));
+        } else {
+            p.push(d.text(d.t(".", "。")));
+        }
+        blocks.push(Block::Para(p));
+    } else {
+        blocks.push(Block::Para(vec![d.text(d.t(
+            "The mail carries no authentication result of the receiving server.",
+            "受信サーバーによる送信元認証の結果はメールに記録されていません。",
+        ))]));
+    }
+    if let Some(p) = e.and_then(|e| e.sender_policy.as_ref())
+        && let Some(policy) = &p.dmarc_policy
+    {
+        let mut para = vec![d.text(d.t("The domain ", "ドメイン "))];
+        para.push(d.code(&p.domain));
+        para.push(d.text(if ja {
+            format!(
+                " は DMARC ポリシー p={policy} を公開しています(送信元として認めないメールの扱いを指定)。"
+            )
+        } else {
+            format!(
+                " publishes the DMARC policy p={policy} (what receivers should do with mail it did not send)."
+            )
+        }));
+        blocks.push(Block::Para(para));
+    }
+    // The server that handed the mail over, located when enrichment ran.
+    if let Some(hop) = a.hops.iter().rev().find(|h| {
+        h.from_ip.as_deref().and_then(|ip| ip.parse().ok()).is_some_and(kaibo_core::analyze::is_public_ip)
+    }) && let Some(ip) = &hop.from_ip
+    {
+        let mut para = vec![d.text(d.t("The mail entered the recipient's network from ", "メールは "))];
+        para.push(d.code(ip));
+        if let Some(info) = e.and_then(|e| e.ips.iter().find(|i| &i.ip == ip)) {
+            para.push(d.text(format!(" ({})", place(info, ja))));
+        }
+        para.push(d.text(d.t(".", " から受信者側のネットワークに入っています。")));
+        blocks.push(Block::Para(para));
+    }
+    blocks.extend(d.findings(&["auth", "sender"]));
+    sections.push(Section { heading: d.t("Who really sent it", "差出人の正体").into(), blocks });
+
+    // 3. The lure.
+    let mut blocks = Vec::new();
+    if let Some(ex) = &a.text_excerpt {
+        blocks.push(Block::Para(vec![d.text(d.t("The mail says:", "本文にはこう書かれています。"))]));
+        let lines: Vec<String> =
+            ex.lines().map(str::trim).filter(|l| !l.is_empty()).take(10).map(|l| d.ioc(l)).collect();
+        blocks.push(Block::Quote(lines));
+    }
+    let lure = d.findings(&["lure", "content", "attachment"]);
+    if !lure.is_empty() {
+        blocks.push(Block::Para(vec![d.text(
+            d.t("Why it works, and what gives it away:", "この文面が狙っていることと、見破るポイント:"),
+        )]));
+        blocks.extend(lure);
+    }
+    sections.push(Section { heading: d.t("The lure", "本文の手口").into(), blocks });
+
+    // 4. The links.
+    let mut blocks = Vec::new();
+    let links: Vec<_> =
+        a.observables.urls.iter().filter(|u| u.source != "img" && u.source != "iframe").take(20).collect();
+    if links.is_empty() {
+        blocks.push(Block::Para(vec![d.text(d.t("The mail has no links.", "リンクはありません。"))]));
+    } else {
+        let k = kaibo_core::knowledge::knowledge();
+        let rows = links
+            .iter()
+            .map(|u| {
+                let country = u
+                    .facts
+                    .country
+                    .as_deref()
+                    .map(|c| match k.country(c) {
+                        Some(cn) if ja => format!("{} ({c})", cn.ja.clone().unwrap_or(cn.en.clone())),
+                        Some(cn) => format!("{} ({c})", cn.en),
+                        None => c.to_string(),
+                    })
+                    .unwrap_or_else(|| "—".into());
+                vec![
+                    vec![d.text(u.display_text.as_deref().unwrap_or("—"))],
+                    vec![d.code(&u.facts.url)],
+                    vec![d.code(u.facts.registrable_domain.as_deref().unwrap_or("—"))],
+                    vec![Inline::Text(country)],
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table {
+            head: vec![
+                d.t("Shown as", "表示").into(),
+                d.t("Real destination", "実際のリンク先").into(),
+                d.t("Domain", "ドメイン").into(),
+                d.t("Country (TLD)", "国(TLD)").into(),
+            ],
+            rows,
+        });
+    }
+    blocks.extend(d.findings(&["links"]));
+    sections.push(Section { heading: d.t("The links", "リンク").into(), blocks });
+
+    // 5. Where the links lead (online lookups).
+    if let Some(en) = e.filter(|en| !en.rungs.is_empty()) {
+        let mut blocks = Vec::new();
+        let sent_day = a.message.date.as_deref().and_then(kaibo_core::calendar::days_from_civil);
+        let mut items = Vec::new();
+        for r in en.registrations.iter().filter(|r| r.found && r.query.parse::<std::net::IpAddr>().is_err()) {
+            let mut item = vec![d.code(&r.query), d.text(": ")];
+            let mut parts = Vec::new();
+            if let Some(reg) = &r.registrar {
+                parts.push(format!("{} {reg}", d.t("registrar", "レジストラ")));
+            }
+            if let Some(c) = &r.created {
+                let age = sent_day.zip(kaibo_core::calendar::days_from_civil(c)).map(|(s, c)| s - c);
+                parts.push(match (age, ja) {
+                    (Some(n), false) => format!("created {c}, {n} days before the mail"),
+                    (Some(n), true) => format!("登録日 {c}(メールの {n} 日前)"),
+                    (None, false) => format!("created {c}"),
+                    (None, true) => format!("登録日 {c}"),
+                });
+            }
+            if let Some(ab) = &r.abuse_email {
+                parts.push(format!("abuse {}", d.ioc(ab)));
+            }
+            parts.push(format!("({} {})", r.source.to_uppercase(), d.ioc(&r.server)));
+            item.push(d.text(parts.join(if ja { "、" } else { ", " })));
+            items.push(item);
+        }
+        for ip in en
+            .ips
+            .iter()
+            .filter(|i| i.seen_as.iter().any(|s| s.starts_with("link") || s.starts_with("landing")))
+        {
+            items.push(vec![d.code(&ip.ip), d.text(format!(": {}", place(ip, ja)))]);
+        }
+        for h in &en.feed_hits {
+            let when = h.listed_at.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+            let status = en
+                .feeds
+                .iter()
+                .find(|f| f.feed == h.feed)
+                .and_then(|f| f.updated.clone())
+                .unwrap_or_default();
+            let what = if h.matched == "url" {
+                d.t("this URL", "この URL")
+            } else {
+                d.t("its host", "同じホスト")
+            };
+            items.push(vec![d.text(if ja {
+                format!("{} に{what}が掲載されています{when}(リスト更新 {status})", h.feed)
+            } else {
+                format!("Listed on {} ({what}){when}; list updated {status}", h.feed)
+            })]);
+        }
+        for r in &en.reputation {
+            items.push(vec![
+                d.text(format!("{}: ", r.service.replace('_', " "))),
+                d.code(&r.subject),
+                d.text(format!(" → {} {} [{}]", r.verdict.replace('_', " "), r.detail, r.checked_at)),
+            ]);
+        }
+        if !items.is_empty() {
+            blocks.push(Block::List(items));
+        }
+        if let Some(svg) = crate::map::render_map_svg(en) {
+            blocks.push(Block::Image {
+                alt: d.t("Where the addresses are", "アドレスの所在地").into(),
+                path: None,
+                mime: "image/svg+xml",
+                bytes: svg.into_bytes(),
+            });
+        }
+        blocks.extend(d.findings(&["enrich"]));
+        sections
+            .push(Section { heading: d.t("Where the links lead", "リンク先の調査").into(), blocks });
+    }
+
+    // 6. The landing page.
+    if let Some(v) = e.and_then(|e| e.visit.as_ref()) {
+        let mut blocks = Vec::new();
+        for pv in &v.pages {
+            let chain: Vec<Vec<Inline>> = pv
+                .chain
+                .iter()
+                .map(|h| {
+                    let mut item = vec![d.code(&h.url)];
+                    let mut facts = Vec::new();
+                    if let Some(s) = h.status {
+                        facts.push(format!("HTTP {s}"));
+                    }
+                    if h.via != "start" && h.via != "http" {
+                        facts.push(h.via.clone());
+                    }
+                    if let Some(tls) = &h.tls {
+                        facts.push(if ja {
+                            format!("証明書 {} 発行 {}({} 日前)", tls.issuer, tls.not_before, tls.age_days)
+                        } else {
+                            format!(
+                                "certificate by {} issued {} ({} days before)",
+                                tls.issuer, tls.not_before, tls.age_days
+                            )
+                        });
+                    }
+                    if let Some(r) = &h.refused {
+                        facts.push(format!("{}: {r}", d.t("refused", "接続拒否")));
+                    }
+                    if !facts.is_empty() {
+                        item.push(d.text(format!(" — {}", facts.join(", "))));
+                    }
+                    item
+                })
+                .collect();
+            blocks.push(Block::Para(vec![d.text(d.t(
+                "kaibo followed the link itself, request by request, without running the page's scripts or sending anything:",
+                "kaibo はページのスクリプトを実行せず、何も送信せずに、リンクを1段ずつたどりました。",
+            ))]));
+            blocks.push(Block::List(chain));
+            if let Some(shot) = &pv.screenshot {
+                let path = PathBuf::from(&shot.path);
+                let full = if path.is_absolute() {
+                    path
+                } else {
+                    opts.asset_dir.clone().unwrap_or_default().join(path)
+                };
+                if let Ok(bytes) = std::fs::read(&full) {
+                    blocks.push(Block::Image {
+                        alt: d
+                            .t("Screenshot of the landing page", "リンク先ページのスクリーンショット")
+                            .into(),
+                        path: Some(shot.path.clone()),
+                        mime: "image/png",
+                        bytes,
+                    });
+                }
+            }
+            let Some(page) = &pv.page else { continue };
+            let mut items = Vec::new();
+            if let Some(t) = &page.title {
+                items.push(vec![d.text(d.t("Title: ", "タイトル: ")), d.text(t)]);
+            }
+            if !page.asks_for.is_empty() {
+                let asks: Vec<String> = page.asks_for.iter().map(|x| crate::text::ask_word(x, ja)).collect();
+                items.push(vec![
+                    d.text(d.t("Asks for: ", "入力を求める情報: ")),
+                    Inline::Strong(asks.join(if ja { "、" } else { ", " })),
+                ]);
+            }
+            for f in page.forms.iter().filter(|f| f.has_password) {
+                if let Some(act) = &f.action {
+                    items.push(vec![d.text(d.t("Sends it to: ", "送信先: ")), d.code(act)]);
+                }
+            }
+            for x in &page.exfiltration {
+                items.push(vec![d.text(d.t("Also sends to: ", "ほかの送信先: ")), d.code(x)]);
+            }
+            for b in page.brands.iter().filter(|b| !b.owned) {
+                items.push(vec![
+                    d.text(d.t("Imitates: ", "なりすましている対象: ")),
+                    Inline::Strong(b.name.clone()),
+                    d.text(d.t(" (on a host that is not the brand's)", "(本物のサイトではありません)")),
+                ]);
+            }
+            if !items.is_empty() {
+                blocks.push(Block::List(items));
+            }
+        }
+        blocks.extend(d.findings(&["visit"]));
+        sections
+            .push(Section { heading: d.t("The landing page", "リンク先のページ").into(), blocks });
+    }
+
+    // 7. Conclusion.
+    let mut blocks = Vec::new();
+    let mut p = vec![Inline::Strong(format!("{verdict_label} ({} {})", d.t("score", "スコア"), a.score))];
+    if a.verdict != Verdict::Clean {
+        p.push(Inline::Text(format!(" — {intent_sentence}")));
+    }
+    blocks.push(Block::Para(p));
+    let mut top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
+    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
+    let reasons: Vec<Vec<Inline>> = top
+        .iter()
+        .take(6)
+        .map(|f| {
+            let text = if ja { &f.explanation.ja } else { &f.explanation.en };
+            let first = if ja {
+                text.split('。').next().unwrap_or("").to_string()
+            } else {
+                text.split(". ").next().unwrap_or("").trim_end_matches('.').to_string()
+            };
+            vec![Inline::Code(format!("{:+} {}", f.weight, f.id)), Inline::Text(format!(" {first}"))]
+        })
+        .collect();
+    if !reasons.is_empty() {
+        blocks.push(Block::List(reasons));
+    }
+    sections.push(Section { heading: d.t("Conclusion", "結論").into(), blocks });
+
+    // 8. Advice.
+    if a.verdict != Verdict::Clean {
+        let got = if ja {
+            vec![
+                "本文のリンクは開かず、添付ファイルも開かず、返信もしないでください。",
+                "確認したいときは、メールではなく、ブックマークや公式アプリからサービスを開いてください。",
+                "メールは削除するか、会社のメールであれば管理者に報告してください。",
+            ]
+        } else {
+            vec![
+                "Do not open the links or attachments, and do not reply.",
+                "To check your account, open the service from your own bookmark or its official app, never from the mail.",
+                "Delete the mail, or report it to your administrator if it came to a work address.",
+            ]
+        };
+        sections.push(Section {
+            heading: d.t("If you received this mail", "このメールを受け取った方へ").into(),
+            blocks: vec![Block::List(got.into_iter().map(|s| vec![Inline::Text(s.into())]).collect())],
+        });
+        let mut items: Vec<Vec<Inline>> = clicked.into_iter().map(|s| vec![Inline::Text(s)]).collect();
+        let japanese = a.message.language.as_deref() == Some("ja");
+        for (name, email, url) in reporting_points(opts.lang, japanese) {
+            items.push(vec![
+                d.text(d.t("Report it to ", "報告先: ")),
+                Inline::Strong(name),
+                d.text(" "),
+                Inline::Code(defang_ioc(&email)),
+                d.text(" "),
+                Inline::Code(defang_ioc(&url)),
+            ]);
+        }
+        sections.push(Section {
+            heading: d
+                .t(
+                    "If you clicked, or entered a password",
+                    "リンクを開いた、またはパスワードを入力してしまった方へ",
+                )
+                .into(),
+            blocks: vec![Block::List(items)],
+        });
+    }
+
+    // 9. Indicators.
+    let ind = Indicators::of(a, e);
+    let rows: Vec<Vec<Vec<Inline>>> = ind
+        .all()
+        .into_iter()
+        .map(|(kind, v)| vec![vec![Inline::Text(kind.into())], vec![d.code(&v)]])
+        .collect();
+    if !rows.is_empty() {
+        sections.push(Section {
+            heading: d.t("Indicators (defanged)", "IOC 一覧(無害化済み)").into(),
+            blocks: vec![Block::Table {
+                head: vec![d.t("Type", "種別").into(), d.t("Value", "値").into()],
+                rows,
+            }],
+        });
+    }
+
+    let footer = if ja {
+        format!(
+            "kaibo {} が {} に作成。URL・ドメイン・アドレスは無害化(hxxps://、[.]、[at])しています。{}",
+            a.kaibo_version,
+            opts.written_on,
+            if opts.keep_recipient {
+                ""
+            } else {
+                "受信者のアドレスと名前は伏せています。"
+            }
+        )
+    } else {
+        format!(
+            "Written by kaibo {} on {}. URLs, domains and addresses are defanged (hxxps://, [.], [at]).{}",
+            a.kaibo_version,
+            opts.written_on,
+            if opts.keep_recipient { "" } else { " The recipient's address and name are redacted." }
+        )
+    };
+    Doc { lang: opts.lang, title, verdict: a.verdict, verdict_label, summary, sections, footer }
+}
+
+/// "Moscow, Russia, AS197695 REG.RU Ltd".
+fn place(ip: &kaibo_enrich::geo::IpInfo, ja: bool) -> String {
+    let k = kaibo_core::knowledge::knowledge();
+    let country = ip.country.as_deref().map(|c| match k.country(c) {
+        Some(cn) if ja => cn.ja.clone().unwrap_or(cn.en.clone()),
+        Some(cn) => cn.en.clone(),
+        None => ip.country_name.clone().unwrap_or(c.to_string()),
+    });
+    let mut parts: Vec<String> = ip.city.iter().cloned().chain(country).collect();
+    if let Some(asn) = ip.asn {
+        parts.push(format!("AS{asn} {}", ip.as_org.as_deref().unwrap_or("")).trim_end().to_string());
+    }
+    if parts.is_empty() {
+        return if ja { "所在地不明".into() } else { "location unknown".into() };
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_data_loads_and_names_known_findings() {
+        let k = kaibo_core::knowledge::knowledge();
+        for i in &data().intent {
+            for id in &i.when_any {
+                assert!(k.finding(id).is_some(), "intent {} names unknown finding {id}", i.id);
+            }
+            assert_eq!(
+                i.clicked_en.len(),
+                i.clicked_ja.len(),
+                "intent {}: en and ja advice differ in length",
+                i.id
+            );
+        }
+        assert!(reporting_points(Lang::Ja, true).iter().any(|(_, e, _)| e == "info@antiphishing.jp"));
+        assert!(reporting_points(Lang::En, false).is_empty());
+    }
+}

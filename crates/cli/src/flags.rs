@@ -26,6 +26,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// Measure detection and false positives on a labelled corpus.
     Eval(EvalArgs),
+    /// Draft abuse reports (registrar, hosting network, sender's provider, national reporting
+    /// points) for a phishing mail. Prints them, or writes one file per contact with -o. Never
+    /// sends anything.
+    Abuse(AbuseArgs),
     /// Visit URLs safely (defanged ones too): the redirect chain, the final page, what it asks
     /// for and which brand it imitates; a screenshot with --render. Online.
     Visit(VisitArgs),
@@ -254,6 +258,23 @@ pub struct AnalyzeArgs {
     /// With --format iocs: print indicators as they are, not defanged.
     #[arg(long)]
     pub raw: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AbuseArgs {
+    /// The mail (.eml); `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write one file per contact into DIR instead of printing.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Keep the recipient's address in the drafts and the attached headers.
+    #[arg(long)]
+    pub no_redact: bool,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    #[command(flatten)]
+    pub online: OnlineArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -45,6 +45,13 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_ERROR)
             }
         },
+        Command::Abuse(args) => match run_abuse(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(msg) => {
+                eprintln!("kaibo: error: {msg}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        },
         Command::Visit(args) => match run_visit(&args) {
             Ok(code) => ExitCode::from(code),
             Err(msg) => {
@@ -133,6 +140,49 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
     })
 }
 
+/// `kaibo abuse FILE`: abuse-report drafts, printed or written one per file.
+fn run_abuse(args: &flags::AbuseArgs) -> Result<u8, String> {
+    let (name, raw) = read_mail(args.file.as_deref(), args.judge.max_size)?;
+    let mut analysis =
+        kaibo_core::analyze(&raw, &args.judge.options()).map_err(|e| format!("{name}: {e}"))?;
+    let enrichment = match args.online.enricher()? {
+        Some((enricher, cfg)) => {
+            let e = enricher.enrich(&analysis);
+            kaibo_enrich::apply(&mut analysis, &e, &cfg);
+            Some(e)
+        }
+        None => None,
+    };
+    let drafts = kaibo_report::abuse_drafts(
+        &analysis,
+        enrichment.as_ref(),
+        &kaibo_report::header_block(&raw),
+        args.no_redact,
+    );
+    if drafts.is_empty() {
+        eprintln!("kaibo: no abuse contact found (online lookups find registrars and networks: --online)");
+    }
+    match &args.output {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            for d in &drafts {
+                let path = dir.join(&d.file_name);
+                std::fs::write(&path, &d.text).map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("{}\t{}\t{}", path.display(), d.to, d.role);
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            for (i, d) in drafts.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "\n========================================\n\n" };
+                let _ = write!(out, "{sep}{}", d.text);
+            }
+            let _ = out.flush();
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
 /// `kaibo visit URL…`: the landing-page rungs alone, on URLs given by the user.
 fn run_visit(args: &flags::VisitArgs) -> Result<u8, String> {
     let mut online = args.online.clone();
@@ -168,14 +218,19 @@ fn read_input(args: &AnalyzeArgs) -> Result<(String, Vec<u8>), String> {
     if args.sample {
         return Ok(("sample".into(), SAMPLE.to_vec()));
     }
-    let limit = args.judge.max_size as u64 + 1;
+    read_mail(args.file.as_deref(), args.judge.max_size)
+}
+
+/// Reads a mail from a file or standard input (`-` or none).
+fn read_mail(file: Option<&std::path::Path>, max_size: usize) -> Result<(String, Vec<u8>), String> {
+    let limit = max_size as u64 + 1;
     let mut raw = Vec::new();
-    let name = match args.file.as_deref() {
+    let name = match file {
         None => "stdin".to_string(),
         Some(p) if p.as_os_str() == "-" => "stdin".to_string(),
         Some(p) => p.display().to_string(),
     };
-    let result = match args.file.as_deref() {
+    let result = match file {
         Some(p) if p.as_os_str() != "-" => {
             let meta = std::fs::metadata(p).map_err(|e| format!("{name}: {e}"))?;
             if meta.is_dir() {

@@ -54,6 +54,18 @@ impl Recipient {
     }
 }
 
+/// A URL for tools: as it is, or, when it carries the recipient's address and that is to be
+/// kept out, cut before its query and fragment (a blocklist entry or a `LIKE` pattern on that
+/// prefix still matches it; `[recipient]` in a URL would match nothing). The flag says it was
+/// cut.
+pub fn export_url(url: &str, recipient: &Recipient, keep_recipient: bool) -> (String, bool) {
+    if keep_recipient || recipient.redact(url, "\u{0}") == url {
+        return (url.to_string(), false);
+    }
+    let cut = url.find(['?', '#']).map_or(url, |i| &url[..i]);
+    (recipient.redact(cut, "[recipient]"), true)
+}
+
 fn replace_ignore_case(hay: &str, needle: &str, with: &str) -> String {
     if needle.is_empty() {
         return hay.to_string();
@@ -207,8 +219,14 @@ pub fn render_iocs(
 ) -> String {
     let recipient = Recipient::of(a);
     let mut out = String::new();
-    for (_, v) in Indicators::of(a, e).all() {
-        let v = if keep_recipient { v } else { recipient.redact(&v, "[recipient]") };
+    for (kind, v) in Indicators::of(a, e).all() {
+        let v = if kind == "url" {
+            export_url(&v, &recipient, keep_recipient).0
+        } else if keep_recipient {
+            v
+        } else {
+            recipient.redact(&v, "[recipient]")
+        };
         out.push_str(&if raw { v } else { defang_ioc(&v) });
         out.push('\n');
     }

@@ -5,6 +5,7 @@
 //! machines (JSON, the schema in `docs/json-schema.json`). Human formats defang indicators
 //! (`hxxps://`, `[.]`) so that a copied report cannot be clicked by mistake; JSON keeps them raw.
 
+pub mod abuse;
 pub mod defang;
 pub mod dissection;
 pub mod html;
@@ -16,6 +17,7 @@ pub mod misp;
 pub mod stix;
 pub mod text;
 
+pub use abuse::{AbuseDraft, abuse_drafts, header_block};
 pub use dissection::{ReportOptions, dissect};
 pub use html::render_html;
 pub use indicators::render_iocs;

@@ -135,8 +135,11 @@ pub fn misp_event(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &Exp
 
     // Links.
     for l in &ind.links {
-        let url = redact(&l.url);
+        let (url, cut) = crate::indicators::export_url(&l.url, &recipient, opts.keep_recipient);
         let mut attrs = vec![b.attr("url", "url", "Network activity", &url, ids)];
+        if cut {
+            attrs[0]["comment"] = json!("query removed: it carried the recipient's address");
+        }
         if let Some(h) = &l.host {
             attrs.push(b.attr("host", "hostname", "Network activity", h, false));
         }

@@ -159,7 +159,7 @@ pub fn stix_bundle(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &Ex
         {
             add_name(&mut objects, &mut refs, h, l.addresses.iter().collect());
         }
-        let url = redact(&l.url);
+        let (url, _) = crate::indicators::export_url(&l.url, &recipient, opts.keep_recipient);
         push(
             &mut objects,
             &mut refs,
@@ -173,7 +173,15 @@ pub fn stix_bundle(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &Ex
     // Indicators: one per malicious URL.
     if ind.actionable {
         for l in &ind.links {
-            let url = redact(&l.url);
+            // A URL cut before the recipient's address is matched as a prefix.
+            let (url, cut) = crate::indicators::export_url(&l.url, &recipient, opts.keep_recipient);
+            let pattern = if cut {
+                // STIX's LIKE has no escape: a `_` in the path matches any one character, which
+                // only widens the match by a little.
+                format!("[url:value LIKE '{}%']", pattern_literal(&url))
+            } else {
+                format!("[url:value = '{}']", pattern_literal(&url))
+            };
             let id = format!("indicator--{}", uuid5(&KAIBO_NAMESPACE, &format!("indicator/{url}")));
             push(
                 &mut objects,
@@ -188,7 +196,7 @@ pub fn stix_bundle(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &Ex
                     "name": format!("Phishing link in \"{}\"", redact(a.message.subject.as_deref().unwrap_or(""))),
                     "description": format!("A link of a mail kaibo judged {} (score {}).", a.verdict.as_str(), a.score),
                     "indicator_types": ["malicious-activity"],
-                    "pattern": format!("[url:value = '{}']", pattern_literal(&url)),
+                    "pattern": pattern,
                     "pattern_type": "stix",
                     "pattern_version": "2.1",
                     "valid_from": stix_time(sent.unwrap_or(opts.created)),

@@ -73,10 +73,8 @@ fn stix_bundle_follows_the_stix_2_1_schemas() {
     }
     // The indicator's pattern names the URL, with the recipient redacted.
     let ind = bundle["objects"].as_array().unwrap().iter().find(|o| o["type"] == "indicator").unwrap();
-    assert_eq!(
-        ind["pattern"],
-        "[url:value = 'https://mail-sync.aorz.ru/webmail/index.php?email=[recipient]']"
-    );
+    // The URL carried the recipient's address: it is cut before the query and matched as a prefix.
+    assert_eq!(ind["pattern"], "[url:value LIKE 'https://mail-sync.aorz.ru/webmail/index.php%']");
     // The report refers to every other object, and only to objects in the bundle.
     let report = bundle["objects"].as_array().unwrap().iter().find(|o| o["type"] == "report").unwrap();
     let ids: Vec<&str> =
@@ -193,10 +191,36 @@ fn ioc_list() {
     let (a, e) = reference();
     assert_eq!(
         kaibo_report::render_iocs(&a, Some(&e), false, false),
-        "hxxps://mail-sync[.]aorz[.]ru/webmail/index.php?email=[recipient]\naorz[.]ru\n31.31.198.183\n185.220.101.47\naxh33983[at]biglobe[.]ne[.]jp\n"
+        "hxxps://mail-sync[.]aorz[.]ru/webmail/index.php\naorz[.]ru\n31.31.198.183\n185.220.101.47\naxh33983[at]biglobe[.]ne[.]jp\n"
     );
     let raw = kaibo_report::render_iocs(&a, Some(&e), true, true);
     assert!(
         raw.starts_with("https://mail-sync.aorz.ru/webmail/index.php?email=user@example.co.jp\naorz.ru\n")
     );
+}
+
+#[test]
+fn abuse_drafts_for_each_contact() {
+    let (a, e) = reference();
+    let raw = std::fs::read(fixtures().join("phish_seed_utf8.eml")).unwrap();
+    let drafts = kaibo_report::abuse_drafts(&a, Some(&e), &kaibo_report::header_block(&raw), false);
+    let to: Vec<&str> = drafts.iter().map(|d| d.to.as_str()).collect();
+    // REG.RU is both registrar and host: one draft. Then the sender's provider (RFC 2142 guess)
+    // and the two Japanese reporting points.
+    assert_eq!(to, ["abuse@reg.ru", "abuse@biglobe.ne.jp", "info@antiphishing.jp", "info@jpcert.or.jp"]);
+    let reg = &drafts[0];
+    assert!(reg.role.starts_with("registrar of aorz.ru"));
+    assert!(reg.text.contains("please take it down"));
+    assert!(!reg.text.contains("フィッシング報告"), "English only for a .ru contact");
+    assert!(reg.text.contains("URL: hxxps://mail-sync[.]aorz[.]ru/webmail/index.php?email=[recipient]"));
+    assert!(reg.text.contains("Landing page: hxxps://mail-sync[.]aorz[.]ru/am_bin/amlogin"));
+    assert!(reg.text.contains("----- Original headers -----\nReturn-Path: <axh33983@biglobe.ne.jp>"));
+    assert!(!reg.text.contains("user@example.co.jp"), "the recipient is redacted, headers included");
+    let provider = &drafts[1];
+    assert!(provider.text.contains("RFC 2142"));
+    assert!(provider.text.starts_with("To: abuse@biglobe.ne.jp\nSubject: フィッシング報告"));
+    assert!(provider.text.contains("利用停止"));
+    assert_eq!(drafts[2].file_name, "abuse-03-antiphishing.jp.txt");
+    let kept = kaibo_report::abuse_drafts(&a, Some(&e), &kaibo_report::header_block(&raw), true);
+    assert!(kept[0].text.contains("for <user@example.co.jp>"));
 }

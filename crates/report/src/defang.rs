@@ -1,7 +1,8 @@
 //! Defanging: making indicators unclickable in human-readable output.
 //!
 //! `https://evil.example/x` → `hxxps://evil[.]example/x`, `user@evil.example` →
-//! `user@evil[.]example`. Only scheme and host are changed; paths stay readable.
+//! `user@evil[.]example`. Only scheme and host are changed; paths stay readable. The reports
+//! then write `@` as `[at]` (`defang_ioc` in the indicators module).
 
 use kaibo_core::urls::find_urls_in_text;
 

@@ -151,12 +151,13 @@ impl Out<'_> {
     }
 
     /// Indicators are defanged unless the user asked for raw output.
+    /// Indicators in text: defanged, `@` as `[at]` (unless `--no-defang`).
     fn ioc(&self, s: &str) -> String {
-        if self.opts.defang { defang_text(s) } else { s.to_string() }
+        if self.opts.defang { defang_text(s).replace('@', "[at]") } else { s.to_string() }
     }
 
     fn url(&self, s: &str) -> String {
-        if self.opts.defang { defang_url(s) } else { s.to_string() }
+        if self.opts.defang { defang_url(s).replace('@', "[at]") } else { s.to_string() }
     }
 
     fn finding(&mut self, f: &Finding) {
@@ -501,8 +502,8 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
     if let Some(p) = &e.sender_policy {
         let dmarc = p.dmarc.as_deref().unwrap_or(t("(none published)", "(公開なし)"));
         let spf = p.spf.as_deref().unwrap_or(t("(none published)", "(公開なし)"));
-        o.field("DMARC", &format!("{}: {dmarc}", o.ioc(&p.domain)));
-        o.field("SPF", &format!("{}: {spf}", o.ioc(&p.domain)));
+        o.field("DMARC", &format!("{}: {}", o.ioc(&p.domain), o.ioc(dmarc)));
+        o.field("SPF", &format!("{}: {}", o.ioc(&p.domain), o.ioc(spf)));
     }
     for r in &e.registrations {
         if !r.found {

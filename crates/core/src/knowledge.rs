@@ -107,9 +107,19 @@ struct WordList {
 struct LuresFile {
     version: u32,
     lure: Vec<LureGroupDef>,
+    #[serde(default)]
+    combination: Vec<Combination>,
     roles: NameList,
     signatures: PhraseList,
     organisation_words: WordList,
+}
+
+/// Findings that together are a scam's script (`[[combination]]` in lures.toml).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Combination {
+    pub id: String,
+    /// Every group must have one of its findings present.
+    pub all: Vec<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +249,7 @@ pub struct Knowledge {
     /// Pattern index → (lure group index, phrase).
     lure_patterns: Vec<(usize, String)>,
     pub roles: Vec<String>,
+    pub combinations: Vec<Combination>,
     signature_matcher: AhoCorasick,
     signature_phrases: Vec<String>,
     free_mail: HashSet<String>,
@@ -374,6 +385,7 @@ impl Knowledge {
             lure_matcher,
             lure_patterns,
             roles: lures.roles.names.iter().map(|s| s.to_lowercase()).collect(),
+            combinations: lures.combination.clone(),
             signature_matcher: automaton(&lures.signatures.phrases),
             signature_phrases: lures.signatures.phrases,
             free_mail: lower_set(&senders.consumer_domains.free_mail),

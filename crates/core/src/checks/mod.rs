@@ -121,7 +121,25 @@ pub fn run_all(ctx: &Context<'_>) -> Collector {
     content::check(ctx, &mut out);
     links::check(ctx, &mut out);
     attachments::check(ctx, &mut out);
+    combinations(ctx, &mut out);
     out
+}
+
+/// Scam scripts told across findings (`[[combination]]` in lures.toml): found when every group
+/// has one of its findings, with the findings that made it as evidence.
+fn combinations(ctx: &Context<'_>, out: &mut Collector) {
+    for c in &ctx.k.combinations {
+        let mut made_of = Vec::new();
+        for group in &c.all {
+            match group.iter().find(|id| out.has(id)) {
+                Some(id) => made_of.push(id.clone()),
+                None => break,
+            }
+        }
+        if made_of.len() == c.all.len() {
+            out.add(ctx.k, &c.id, vec![Evidence::new("findings", made_of.join(" + "))]);
+        }
+    }
 }
 
 /// Shortens text for evidence, on a character boundary.

@@ -1,0 +1,41 @@
+//! Scam scripts told across findings (`[[combination]]` in data/lures.toml), on mails written
+//! for this test.
+
+fn ids(mail: &str) -> Vec<String> {
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    a.findings.into_iter().map(|f| f.id).collect()
+}
+
+#[test]
+fn money_story_answered_elsewhere() {
+    let mail = "From: Mrs Grace <grace.w@example.org>\r\nReply-To: grace.private@gmail.com\r\nTo: you@example.com\r\nSubject: Donation\r\n\r\nDear beloved, I am a widow and I wish to make a donation of my inheritance to you. Kindly respond with your details.\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "lure.advance_fee"), "{found:?}");
+    assert!(found.iter().any(|i| i == "lure.money_reply_elsewhere"), "{found:?}");
+    // The same story with answers to the sender is not the combination.
+    let plain = mail.replace("Reply-To: grace.private@gmail.com\r\n", "");
+    assert!(!ids(&plain).iter().any(|i| i == "lure.money_reply_elsewhere"));
+}
+
+#[test]
+fn wallet_compliance_notice() {
+    let mail = "From: Wallet Support <support@example-wallet.net>\r\nTo: you@example.com\r\nSubject: Compliance Alert\r\n\r\nYour wallet must be verified. Please verify your account to avoid an asset freeze of your bitcoin.\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "lure.wallet_verification"), "{found:?}");
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "lure.wallet_verification").unwrap();
+    assert_eq!(f.evidence[0].source, "findings");
+    assert!(f.evidence[0].value.starts_with("lure.crypto + "));
+}
+
+#[test]
+fn combinations_name_known_findings() {
+    let k = kaibo_core::knowledge::knowledge();
+    assert!(!k.combinations.is_empty());
+    for c in &k.combinations {
+        assert!(k.finding(&c.id).is_some(), "{} is not in findings.toml", c.id);
+        for id in c.all.iter().flatten() {
+            assert!(k.finding(id).is_some(), "{}: {id} is not in findings.toml", c.id);
+        }
+    }
+}

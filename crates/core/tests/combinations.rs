@@ -39,3 +39,14 @@ fn combinations_name_known_findings() {
         }
     }
 }
+
+#[test]
+fn throwaway_sender_with_a_shortened_link() {
+    let mail = "From: Offers <mq6gu0m76dmeoqu2beqq@example-mailer.com>\r\nTo: you@example.com\r\nSubject: hello\r\nContent-Type: text/html\r\n\r\n<p>See <a href=\"https://bit.ly/3xYz9Ab\">this</a>.</p>\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "sender.random_looking_address"), "{found:?}");
+    assert!(found.iter().any(|i| i == "links.shortener"), "{found:?}");
+    assert!(found.iter().any(|i| i == "sender.throwaway_with_hidden_link"), "{found:?}");
+    let named = mail.replace("mq6gu0m76dmeoqu2beqq@", "offers@");
+    assert!(!ids(&named).iter().any(|i| i == "sender.throwaway_with_hidden_link"));
+}

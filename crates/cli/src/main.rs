@@ -38,42 +38,33 @@ fn main() -> ExitCode {
         Command::Db(flags::DbCommand::Update(args)) => update::run(&args.online, update::What::Databases),
         Command::Feeds(flags::FeedsCommand::Update(args)) => update::run(&args.online, update::What::Feeds),
         Command::Scan(args) => ExitCode::from(bulk::run_scan(&args)),
-        Command::Eval(args) => match bulk::run_eval(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(msg) => {
-                eprintln!("kaibo: error: {msg}");
-                ExitCode::from(EXIT_ERROR)
-            }
-        },
-        Command::Abuse(args) => match run_abuse(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(msg) => {
-                eprintln!("kaibo: error: {msg}");
-                ExitCode::from(EXIT_ERROR)
-            }
-        },
-        Command::Visit(args) => match run_visit(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(msg) => {
-                eprintln!("kaibo: error: {msg}");
-                ExitCode::from(EXIT_ERROR)
-            }
-        },
-        Command::Analyze(args) => match run_analyze(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(msg) => {
-                eprintln!("kaibo: error: {msg}");
-                ExitCode::from(EXIT_ERROR)
-            }
-        },
+        Command::Eval(args) => finish(bulk::run_eval(&args)),
+        Command::Abuse(args) => finish(run_abuse(&args)),
+        Command::Visit(args) => finish(run_visit(&args)),
+        Command::Analyze(args) => finish(run_analyze(&args)),
     }
 }
 
-fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
-    let (name, raw) = read_input(args)?;
-    let opts = args.judge.options();
-    let mut analysis = kaibo_core::analyze(&raw, &opts).map_err(|e| format!("{name}: {e}"))?;
-    let enrichment = match args.online.enricher()? {
+/// The exit code of a command, with its error on stderr.
+fn finish(result: Result<u8, String>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("kaibo: error: {msg}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Analyses one mail offline, then with the online rungs the flags asked for.
+fn analyze_with_rungs(
+    name: &str,
+    raw: &[u8],
+    judge: &flags::JudgeArgs,
+    online: &flags::OnlineArgs,
+) -> Result<(kaibo_core::Analysis, Option<kaibo_enrich::Enrichment>), String> {
+    let mut analysis = kaibo_core::analyze(raw, &judge.options()).map_err(|e| format!("{name}: {e}"))?;
+    let enrichment = match online.enricher()? {
         Some((enricher, cfg)) => {
             let e = enricher.enrich(&analysis);
             kaibo_enrich::apply(&mut analysis, &e, &cfg);
@@ -81,6 +72,12 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         }
         None => None,
     };
+    Ok((analysis, enrichment))
+}
+
+fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
+    let (name, raw) = read_input(args)?;
+    let (analysis, enrichment) = analyze_with_rungs(&name, &raw, &args.judge, &args.online)?;
     if let (Some(path), Some(e)) = (&args.map, &enrichment) {
         match kaibo_report::render_map_svg(e) {
             Some(svg) => std::fs::write(path, svg).map_err(|err| format!("{}: {err}", path.display()))?,
@@ -92,24 +89,19 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     let exports = kaibo_report::ExportOptions { created: now, keep_recipient: args.no_redact };
-    let report = |lang| kaibo_report::ReportOptions {
-        lang,
-        keep_recipient: args.no_redact,
-        asset_dir: None,
-        written_on: kaibo_core::calendar::civil_from_days(now.div_euclid(86_400)),
+    let dissection = || {
+        let opts = kaibo_report::ReportOptions {
+            lang: pick_lang(args.lang),
+            keep_recipient: args.no_redact,
+            asset_dir: None,
+            written_on: kaibo_core::calendar::civil_from_days(now.div_euclid(86_400)),
+        };
+        kaibo_report::dissect(&analysis, enrichment.as_ref(), &opts)
     };
     let rendered = match args.format {
         Format::Json => kaibo_report::render_json_with(&analysis, enrichment.as_ref()) + "\n",
-        Format::Md => kaibo_report::render_markdown(&kaibo_report::dissect(
-            &analysis,
-            enrichment.as_ref(),
-            &report(pick_lang(args.lang)),
-        )),
-        Format::Html => kaibo_report::render_html(&kaibo_report::dissect(
-            &analysis,
-            enrichment.as_ref(),
-            &report(pick_lang(args.lang)),
-        )),
+        Format::Md => kaibo_report::render_markdown(&dissection()),
+        Format::Html => kaibo_report::render_html(&dissection()),
         Format::Misp => kaibo_report::render_misp(&analysis, enrichment.as_ref(), &exports),
         Format::Stix => kaibo_report::render_stix(&analysis, enrichment.as_ref(), &exports),
         Format::Iocs => kaibo_report::render_iocs(&analysis, enrichment.as_ref(), args.raw, args.no_redact),
@@ -143,16 +135,7 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
 /// `kaibo abuse FILE`: abuse-report drafts, printed or written one per file.
 fn run_abuse(args: &flags::AbuseArgs) -> Result<u8, String> {
     let (name, raw) = read_mail(args.file.as_deref(), args.judge.max_size)?;
-    let mut analysis =
-        kaibo_core::analyze(&raw, &args.judge.options()).map_err(|e| format!("{name}: {e}"))?;
-    let enrichment = match args.online.enricher()? {
-        Some((enricher, cfg)) => {
-            let e = enricher.enrich(&analysis);
-            kaibo_enrich::apply(&mut analysis, &e, &cfg);
-            Some(e)
-        }
-        None => None,
-    };
+    let (analysis, enrichment) = analyze_with_rungs(&name, &raw, &args.judge, &args.online)?;
     let drafts = kaibo_report::abuse_drafts(
         &analysis,
         enrichment.as_ref(),

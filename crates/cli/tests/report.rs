@@ -88,11 +88,6 @@ fn recording_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, log)
 }
 
-fn chromium() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("chromium")).find(|p| p.is_file())
-}
-
 /// Renders `url` and returns the hosts the browser asked the proxy for.
 fn render(
     browser: &std::path::Path,
@@ -134,7 +129,7 @@ fn render(
 
 #[test]
 fn html_report_renders_offline_and_requests_nothing() {
-    let Some(browser) = chromium() else {
+    let Some(browser) = common::chromium() else {
         assert!(std::env::var_os("CI").is_none(), "CI must install chromium (.ci/run does)");
         eprintln!("chromium is not installed: the HTML render test did not run");
         return;

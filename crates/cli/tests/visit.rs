@@ -374,14 +374,9 @@ fn limits_bound_big_and_slow_answers() {
     assert_eq!(v["pages"][0]["outcome"], "nxdomain");
 }
 
-fn chromium() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("chromium")).find(|p| p.is_file())
-}
-
 #[test]
 fn screenshot_of_the_landing_page() {
-    if chromium().is_none() {
+    if common::chromium().is_none() {
         assert!(std::env::var_os("CI").is_none(), "CI must install chromium (.ci/run does)");
         eprintln!("chromium is not installed: the render test did not run");
         return;

@@ -146,6 +146,83 @@ fn contacts(a: &Analysis, e: Option<&Enrichment>, ind: &Indicators) -> Vec<Conta
     out
 }
 
+/// What every draft tells, whatever its language.
+struct Facts {
+    urls: Vec<String>,
+    sender: String,
+    subject: String,
+    sent: String,
+    /// Final landing URL, and what the page is (title, kit).
+    landing: Vec<(String, Vec<String>)>,
+}
+
+/// The words of a draft's body in one language.
+struct Words {
+    take_down: &'static str,
+    suspend: &'static str,
+    for_information: &'static str,
+    from: &'static str,
+    subject: &'static str,
+    received: &'static str,
+    landing: &'static str,
+    list_sep: &'static str,
+    open: &'static str,
+    close: &'static str,
+    evidence: &'static str,
+    defanged: &'static str,
+}
+
+const EN: Words = Words {
+    take_down: "We received a phishing mail. The URL below is a page made to steal account credentials; please take it down.",
+    suspend: "We received a phishing mail sent from an account of yours (below); please investigate and suspend it.",
+    for_information: "We received a phishing mail and report it for your information.",
+    from: "From",
+    subject: "Subject",
+    received: "Received",
+    landing: "Landing page",
+    list_sep: ", ",
+    open: " (",
+    close: ")",
+    evidence: "Evidence (analysed by kaibo):",
+    defanged: "URLs are defanged to prevent accidental clicks (hxxps → https, [.] → .).",
+};
+
+const JA: Words = Words {
+    take_down: "フィッシングメールを受信しましたので報告します。以下の URL はアカウント情報を盗むためのページと判断しました。停止などのご対応をお願いいたします。",
+    suspend: "貴社のアカウントから送信されたフィッシングメールを受信しましたので報告します。アカウントの調査と利用停止などのご対応をお願いいたします。",
+    for_information: "フィッシングメールを受信しましたので、情報提供として報告します。",
+    from: "差出人",
+    subject: "件名",
+    received: "受信日時",
+    landing: "リンク先",
+    list_sep: "、",
+    open: "(",
+    close: ")",
+    evidence: "根拠(kaibo による解析):",
+    defanged: "URL は誤クリック防止のため無害化しています(hxxps → https、[.] → .)。",
+};
+
+/// The request, the facts and the evidence, in the words of one language.
+fn body(text: &mut String, w: &Words, kind: Kind, f: &Facts, evidence: &str) {
+    let request = match kind {
+        Kind::Registrar | Kind::Hosting => w.take_down,
+        Kind::Provider => w.suspend,
+        Kind::National => w.for_information,
+    };
+    text.push_str(&format!("{request}\n\n"));
+    for u in &f.urls {
+        text.push_str(&format!("  URL: {u}\n"));
+    }
+    text.push_str(&format!(
+        "  {}: {}\n  {}: {}\n  {}: {}\n\n",
+        w.from, f.sender, w.subject, f.subject, w.received, f.sent
+    ));
+    for (url, what) in &f.landing {
+        text.push_str(&format!("  {}: {url}{}{}{}\n", w.landing, w.open, what.join(w.list_sep), w.close));
+    }
+    text.push_str(&format!("{}\n{evidence}\n\n{}\n", w.evidence, w.defanged));
+}
+
 /// The drafts for an analysed mail. `raw_headers` is the mail's header block.
 pub fn abuse_drafts(
     a: &Analysis,
@@ -160,24 +237,13 @@ pub fn abuse_drafts(
     let sent = a.message.date.clone().unwrap_or_else(|| "(no Date header)".into());
     let sender = ind.sender.as_deref().map(defang_ioc).unwrap_or_default();
     let subject = redact(a.message.subject.as_deref().unwrap_or(""));
-    let mut top: Vec<&kaibo_core::Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
-    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
-    let evidence_en: Vec<String> = top
-        .iter()
-        .take(6)
-        .map(|f| {
-            format!(
-                "- {} ({})",
-                f.explanation.en.split(". ").next().unwrap_or("").trim_end_matches('.'),
-                f.id
-            )
-        })
-        .collect();
-    let evidence_ja: Vec<String> = top
-        .iter()
-        .take(6)
-        .map(|f| format!("- {}({})", f.explanation.ja.split('。').next().unwrap_or(""), f.id))
-        .collect();
+    let evidence = |lang: Lang, w: &Words| -> String {
+        crate::strongest(a, 6)
+            .into_iter()
+            .map(|f| format!("- {}{}{}{}", crate::first_sentence(f, lang), w.open, f.id, w.close))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let landing: Vec<(String, Vec<String>)> = e
         .and_then(|e| e.visit.as_ref())
         .map(|v| {
@@ -194,33 +260,19 @@ pub fn abuse_drafts(
         })
         .unwrap_or_default();
     let headers = redact(raw_headers);
+    let facts = Facts { urls, sender, subject, sent, landing };
     let mut drafts = Vec::new();
     for (i, c) in contacts(a, e, &ind).into_iter().enumerate() {
         let mut text = String::new();
         text.push_str(&format!("To: {}\n", c.to));
-        let subj_en = format!("Phishing report: {}", urls.first().cloned().unwrap_or_else(|| sender.clone()));
+        let subj_en = format!(
+            "Phishing report: {}",
+            facts.urls.first().cloned().unwrap_or_else(|| facts.sender.clone())
+        );
         if c.japanese {
             text.push_str(&format!("Subject: フィッシング報告 / {subj_en}\n\n"));
             text.push_str(&format!("{} ご担当者様\n\n", c.role_ja));
-            text.push_str(match c.kind {
-                Kind::Registrar | Kind::Hosting => {
-                    "フィッシングメールを受信しましたので報告します。以下の URL はアカウント情報を盗むためのページと判断しました。停止などのご対応をお願いいたします。\n\n"
-                }
-                Kind::Provider => {
-                    "貴社のアカウントから送信されたフィッシングメールを受信しましたので報告します。アカウントの調査と利用停止などのご対応をお願いいたします。\n\n"
-                }
-                Kind::National => "フィッシングメールを受信しましたので、情報提供として報告します。\n\n",
-            });
-            for u in &urls {
-                text.push_str(&format!("  URL: {u}\n"));
-            }
-            text.push_str(&format!("  差出人: {sender}\n  件名: {subject}\n  受信日時: {sent}\n\n"));
-            for (url, what) in &landing {
-                text.push_str(&format!("  リンク先: {url}({})\n", what.join("、")));
-            }
-            text.push_str("根拠(kaibo による解析):\n");
-            text.push_str(&evidence_ja.join("\n"));
-            text.push_str("\n\nURL は誤クリック防止のため無害化しています(hxxps → https、[.] → .)。\n");
+            body(&mut text, &JA, c.kind, &facts, &evidence(Lang::Ja, &JA));
             text.push_str("元のメールのヘッダーを末尾に添付します。\n\n---- English ----\n\n");
         } else {
             text.push_str(&format!("Subject: {subj_en}\n\n"));
@@ -229,25 +281,7 @@ pub fn abuse_drafts(
         if let Some(n) = c.note {
             text.push_str(&format!("(This address is a guess: {n}.)\n\n"));
         }
-        text.push_str(match c.kind {
-            Kind::Registrar | Kind::Hosting => {
-                "We received a phishing mail. The URL below is a page made to steal account credentials; please take it down.\n\n"
-            }
-            Kind::Provider => {
-                "We received a phishing mail sent from an account of yours (below); please investigate and suspend it.\n\n"
-            }
-            Kind::National => "We received a phishing mail and report it for your information.\n\n",
-        });
-        for u in &urls {
-            text.push_str(&format!("  URL: {u}\n"));
-        }
-        text.push_str(&format!("  From: {sender}\n  Subject: {subject}\n  Received: {sent}\n\n"));
-        for (url, what) in &landing {
-            text.push_str(&format!("  Landing page: {url} ({})\n", what.join(", ")));
-        }
-        text.push_str("Evidence (analysed by kaibo):\n");
-        text.push_str(&evidence_en.join("\n"));
-        text.push_str("\n\nURLs are defanged to prevent accidental clicks (hxxps → https, [.] → .).\n");
+        body(&mut text, &EN, c.kind, &facts, &evidence(Lang::En, &EN));
         text.push_str("The original headers follow.\n\n----- Original headers -----\n");
         text.push_str(&headers);
         if !headers.ends_with('\n') {

@@ -103,8 +103,15 @@ struct ReportTo {
 }
 
 #[derive(Deserialize)]
+struct Received {
+    en: Vec<String>,
+    ja: Vec<String>,
+}
+
+#[derive(Deserialize)]
 struct ReportData {
     version: u32,
+    received: Received,
     intent: Vec<IntentDef>,
     fallback: IntentDef,
     report_to: Vec<ReportTo>,
@@ -680,18 +687,10 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
         p.push(Inline::Text(format!(" — {intent_sentence}")));
     }
     blocks.push(Block::Para(p));
-    let mut top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
-    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
-    let reasons: Vec<Vec<Inline>> = top
-        .iter()
-        .take(6)
+    let reasons: Vec<Vec<Inline>> = crate::strongest(a, 6)
+        .into_iter()
         .map(|f| {
-            let text = if ja { &f.explanation.ja } else { &f.explanation.en };
-            let first = if ja {
-                text.split('。').next().unwrap_or("").to_string()
-            } else {
-                text.split(". ").next().unwrap_or("").trim_end_matches('.').to_string()
-            };
+            let first = crate::first_sentence(f, opts.lang);
             vec![Inline::Code(format!("{:+} {}", f.weight, f.id)), Inline::Text(format!(" {first}"))]
         })
         .collect();
@@ -702,22 +701,10 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
 
     // 8. Advice.
     if a.verdict != Verdict::Clean {
-        let got = if ja {
-            vec![
-                "本文のリンクは開かず、添付ファイルも開かず、返信もしないでください。",
-                "確認したいときは、メールではなく、ブックマークや公式アプリからサービスを開いてください。",
-                "メールは削除するか、会社のメールであれば管理者に報告してください。",
-            ]
-        } else {
-            vec![
-                "Do not open the links or attachments, and do not reply.",
-                "To check your account, open the service from your own bookmark or its official app, never from the mail.",
-                "Delete the mail, or report it to your administrator if it came to a work address.",
-            ]
-        };
+        let got = if ja { &data().received.ja } else { &data().received.en };
         sections.push(Section {
             heading: d.t("If you received this mail", "このメールを受け取った方へ").into(),
-            blocks: vec![Block::List(got.into_iter().map(|s| vec![Inline::Text(s.into())]).collect())],
+            blocks: vec![Block::List(got.iter().map(|s| vec![Inline::Text(s.clone())]).collect())],
         });
         let mut items: Vec<Vec<Inline>> = clicked.into_iter().map(|s| vec![Inline::Text(s)]).collect();
         let japanese = a.message.language.as_deref() == Some("ja");
@@ -817,6 +804,7 @@ mod tests {
                 i.id
             );
         }
+        assert_eq!(data().received.en.len(), data().received.ja.len());
         assert!(reporting_points(Lang::Ja, true).iter().any(|(_, e, _)| e == "info@antiphishing.jp"));
         assert!(reporting_points(Lang::En, false).is_empty());
     }

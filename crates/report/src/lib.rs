@@ -27,6 +27,23 @@ pub use misp::{ExportOptions, render_misp};
 pub use stix::render_stix;
 pub use text::{Lang, TextOptions, render_text, render_text_with, render_visit_text};
 
+/// The `n` strongest scored findings, heaviest first. Online findings are appended after the
+/// offline ones, so the analysis' own order is not enough.
+pub fn strongest(a: &kaibo_core::Analysis, n: usize) -> Vec<&kaibo_core::Finding> {
+    let mut top: Vec<&kaibo_core::Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
+    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
+    top.truncate(n);
+    top
+}
+
+/// The first sentence of a finding's explanation, without its full stop.
+pub fn first_sentence(f: &kaibo_core::Finding, lang: Lang) -> &str {
+    match lang {
+        Lang::En => f.explanation.en.split(". ").next().unwrap_or("").trim_end_matches('.'),
+        Lang::Ja => f.explanation.ja.split('。').next().unwrap_or(""),
+    }
+}
+
 /// The analysis as pretty-printed JSON (raw indicators, not defanged).
 pub fn render_json(analysis: &kaibo_core::Analysis) -> String {
     serde_json::to_string_pretty(analysis).expect("the analysis model serialises")

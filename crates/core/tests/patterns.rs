@@ -1,0 +1,43 @@
+//! Sender and content patterns on mails written for this test: each pattern fires on the mail
+//! that shows it and stays quiet on the same mail without it.
+
+fn ids(mail: &str) -> Vec<String> {
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    a.findings.into_iter().map(|f| f.id).collect()
+}
+
+fn has(found: &[String], id: &str) -> bool {
+    found.iter().any(|i| i == id)
+}
+
+#[test]
+fn reply_to_another_mailbox_at_the_same_free_mail_provider() {
+    let mail = "From: Jean Smith <jeansmith2028@gmail.com>\r\nReply-To: jeansmith2059@gmail.com\r\nTo: you@example.com\r\nSubject: Project\r\n\r\nGood day, would you be able to handle a project for us?\r\n";
+    assert!(has(&ids(mail), "sender.reply_to_divergent"));
+    // The same mailbox, or the same mailbox with a sub-address tag, is the sender itself.
+    for same in ["JeanSmith2028@gmail.com", "jeansmith2028+replies@gmail.com"] {
+        let m = mail.replace("jeansmith2059@gmail.com", same);
+        assert!(!has(&ids(&m), "sender.reply_to_divergent"), "{same}");
+    }
+}
+
+#[test]
+fn pictures_from_a_free_image_host() {
+    let mail = "From: Deals <news@shop-example.com>\r\nTo: you@example.com\r\nSubject: Today\r\nContent-Type: text/html\r\n\r\n<p><a href=\"https://shop-example.com/x\"><img src=\"https://i.imgur.com/AbCdEf1.png\"></a> Our offer for you this week.</p>\r\n";
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "content.free_image_host").expect("free image host");
+    assert!(
+        f.evidence.iter().any(|e| e.source == "image host" && e.value == "imgur.com"),
+        "{:?}",
+        f.evidence
+    );
+    // The business's own pictures, or a member's upload on a mailing list, are not the pattern.
+    let own = mail.replace("i.imgur.com/AbCdEf1.png", "shop-example.com/banner.png");
+    assert!(!has(&ids(&own), "content.free_image_host"));
+    let list = mail.replace("Subject: Today\r\n", "Subject: Today\r\nList-Id: <users.lists.example.org>\r\n");
+    assert!(!has(&ids(&list), "content.free_image_host"));
+    // A link to the host is not a picture loaded from it.
+    let linked =
+        mail.replace("<img src=\"https://i.imgur.com/AbCdEf1.png\">", "see https://imgur.com/gallery/x");
+    assert!(!has(&ids(&linked), "content.free_image_host"));
+}

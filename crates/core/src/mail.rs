@@ -386,6 +386,17 @@ fn mailbox(a: &Addr<'_>) -> Mailbox {
     Mailbox { name: a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()), address, domain }
 }
 
+/// One `@`, something on each side, and a domain of letters, digits, dots and hyphens (or an
+/// address literal). "reward@victim@host!" is not an address a server would deliver from.
+fn plausible_address(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else { return false };
+    !local.is_empty()
+        && !local.contains('@')
+        && !domain.is_empty()
+        && (domain.starts_with('[')
+            || domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-' || c == '_'))
+}
+
 /// The sender from a From header. A name split off by a stray comma (`Brand team ,<x@y>`) parses
 /// as two mailboxes, one without an address: the name still belongs to the sender, and the
 /// shape is recorded as a defect.
@@ -395,6 +406,11 @@ fn from_mailbox(a: &Address<'_>, defects: &mut Vec<String>) -> Mailbox {
         return all.first().map(|x| mailbox(x)).unwrap_or_default();
     };
     let mut m = mailbox(all[pos]);
+    if let Some(address) = m.address.as_deref()
+        && !plausible_address(address)
+    {
+        defects.push(format!("From address {address:?} is not a valid address"));
+    }
     if all.len() > 1 {
         defects.push(format!("From header holds {} mailboxes", all.len()));
         let names: Vec<String> = all[..=pos]

@@ -41,3 +41,21 @@ fn pictures_from_a_free_image_host() {
         mail.replace("<img src=\"https://i.imgur.com/AbCdEf1.png\">", "see https://imgur.com/gallery/x");
     assert!(!has(&ids(&linked), "content.free_image_host"));
 }
+
+#[test]
+fn an_address_no_server_sends_from_is_a_malformed_sender() {
+    let mail = "From: \"Wholesale Stores\" <reward@victim.example@host!>\r\nTo: you@example.com\r\nSubject: You have won\r\n\r\nAnswer and win.\r\n";
+    assert!(has(&ids(mail), "sender.malformed_from"), "{:?}", ids(mail));
+    let fine = mail.replace("reward@victim.example@host!", "reward@stores.example");
+    assert!(!has(&ids(&fine), "sender.malformed_from"));
+}
+
+#[test]
+fn a_free_mail_sender_does_not_own_its_providers_hosting() {
+    // gmail.com belongs to Google, but a gmail.com user is not Google: a Google Docs link from
+    // them is a page anyone could publish.
+    let mail = "From: someone <someone1234@gmail.com>\r\nTo: you@example.com\r\nSubject: hello\r\nContent-Type: text/html\r\n\r\n<p><a href=\"https://docs.google.com/forms/d/e/1FAIpQLSx/viewform\">Open</a></p>\r\n";
+    assert!(has(&ids(mail), "links.cloud_hosted_page"), "{:?}", ids(mail));
+    let google = mail.replace("someone1234@gmail.com", "forms-receipts@google.com");
+    assert!(!has(&ids(&google), "links.cloud_hosted_page"));
+}

@@ -15,7 +15,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     } else {
         let from_header = ctx.mail.header("From").unwrap_or("").to_string();
         judge_mailbox(ctx, out, from, "header:From", &from_header, true);
-        if ctx.mail.defects.iter().any(|d| d.starts_with("From header holds")) {
+        if ctx
+            .mail
+            .defects
+            .iter()
+            .any(|d| d.starts_with("From header holds") || d.starts_with("From address"))
+        {
             out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
         }
         reply_to(ctx, out);

@@ -110,6 +110,7 @@ struct LuresFile {
     #[serde(default)]
     combination: Vec<Combination>,
     roles: NameList,
+    celebrities: NameList,
     signatures: PhraseList,
     organisation_words: WordList,
 }
@@ -250,6 +251,7 @@ pub struct Knowledge {
     /// Pattern index → (lure group index, phrase).
     lure_patterns: Vec<(usize, String)>,
     pub roles: Vec<String>,
+    pub celebrities: Vec<String>,
     pub combinations: Vec<Combination>,
     signature_matcher: AhoCorasick,
     signature_phrases: Vec<String>,
@@ -387,6 +389,7 @@ impl Knowledge {
             lure_matcher,
             lure_patterns,
             roles: lures.roles.names.iter().map(|s| s.to_lowercase()).collect(),
+            celebrities: lures.celebrities.names.iter().map(|s| s.to_lowercase()).collect(),
             combinations: lures.combination.clone(),
             signature_matcher: automaton(&lures.signatures.phrases),
             signature_phrases: lures.signatures.phrases,
@@ -483,21 +486,13 @@ impl Knowledge {
     /// Is `name` (a display name or local part) a system role name? Latin role names must be
     /// whole words of the name; Japanese ones may stand anywhere in it.
     pub fn role_in(&self, name: &str) -> Option<&str> {
-        let lower = name.trim().to_lowercase();
-        let words: Vec<&str> =
-            lower.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-        self.roles
-            .iter()
-            .find(|r| {
-                if !r.is_ascii() {
-                    lower.contains(r.as_str())
-                } else if r.contains(' ') {
-                    lower.find(r.as_str()).is_some_and(|i| is_word_bounded(&lower, i, i + r.len()))
-                } else {
-                    words.contains(&r.as_str())
-                }
-            })
-            .map(String::as_str)
+        name_in(&self.roles, name)
+    }
+
+    /// A famous person's name in a display name ("Advanced Energy by Elon Musk"), from the
+    /// `[celebrities]` list of lures.toml.
+    pub fn celebrity_in(&self, name: &str) -> Option<&str> {
+        name_in(&self.celebrities, name)
     }
 
     /// Country of a top-level domain, when it is a country code.
@@ -625,6 +620,26 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     } else {
         short[prefix..] == long[prefix + 1..]
     }
+}
+
+/// The first of `names` (lower case) in `text`: non-Latin names anywhere, Latin ones as whole
+/// words.
+fn name_in<'a>(names: &'a [String], text: &str) -> Option<&'a str> {
+    let lower = text.trim().to_lowercase();
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    names
+        .iter()
+        .find(|r| {
+            if !r.is_ascii() {
+                lower.contains(r.as_str())
+            } else if r.contains(' ') {
+                lower.find(r.as_str()).is_some_and(|i| is_word_bounded(&lower, i, i + r.len()))
+            } else {
+                words.contains(&r.as_str())
+            }
+        })
+        .map(String::as_str)
 }
 
 /// The entry of `set` that is the host or one of its parent domains.
@@ -787,6 +802,8 @@ mod tests {
         let k = knowledge();
         assert_eq!(k.organisation_word_in("PayPal Billing Department").as_deref(), Some("billing"));
         assert!(k.organisation_word_in("Taro Yamada").is_none());
+        assert_eq!(k.celebrity_in("Advanced Energy by Elon Musk"), Some("elon musk"));
+        assert!(k.celebrity_in("Muskoka Lodge").is_none());
         assert!(k.organisation_word_in("カスタマーサポート").is_some());
         assert_eq!(k.hosting_service("bucket.storage.googleapis.com"), Some("storage.googleapis.com"));
         assert_eq!(k.hosting_service("x.y.r2.dev"), Some("r2.dev"));

@@ -59,3 +59,35 @@ fn a_free_mail_sender_does_not_own_its_providers_hosting() {
     let google = mail.replace("someone1234@gmail.com", "forms-receipts@google.com");
     assert!(!has(&ids(&google), "links.cloud_hosted_page"));
 }
+
+#[test]
+fn a_celebrity_in_the_senders_name() {
+    let mail = "From: Advanced Energy by Elon Musk <promo@example-energy.com>\r\nTo: you@example.com\r\nSubject: The future\r\n\r\nRead about it.\r\n";
+    assert!(has(&ids(mail), "sender.celebrity_name"));
+    let plain = mail.replace(" by Elon Musk", "");
+    assert!(!has(&ids(&plain), "sender.celebrity_name"));
+}
+
+#[test]
+fn a_platform_notice_carrying_a_lure() {
+    let mail = "From: Typeform Notifications <notifications@typeform.com>\r\nTo: you@example.com\r\nSubject: New response\r\n\r\nYou have earned a bonus: your balance is ready, withdraw your funds today.\r\n";
+    let found = ids(mail);
+    assert!(has(&found, "sender.relay_platform") && has(&found, "sender.relayed_lure"), "{found:?}");
+    // An ordinary notice from the platform is only named as one.
+    let plain = mail.replace(
+        "You have earned a bonus: your balance is ready, withdraw your funds today.",
+        "Someone answered your form.",
+    );
+    let found = ids(&plain);
+    assert!(has(&found, "sender.relay_platform") && !has(&found, "sender.relayed_lure"), "{found:?}");
+}
+
+#[test]
+fn a_disguised_brand_name_is_still_a_claim() {
+    let mail = "From: \"_ U P S._\" <info@example-parcel.pro>\r\nTo: you@example.com\r\nSubject: Your parcel\r\n\r\nThe driver could not deliver your parcel.\r\n";
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "sender.brand_impersonation").expect("brand claim");
+    assert!(f.evidence.iter().any(|e| e.value.starts_with("UPS (written")), "{:?}", f.evidence);
+    let plain = mail.replace("_ U P S._", "Parcel desk");
+    assert!(!has(&ids(&plain), "sender.brand_impersonation"));
+}

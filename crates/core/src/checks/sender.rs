@@ -31,7 +31,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         judge_mailbox(ctx, out, &fwd.from, "forwarded From", &fwd.from_line, false);
     }
     // A sharing platform's notice names the person who shared: that is the real sender.
-    if from.address.as_deref().is_some_and(|a| ctx.k.is_relay_sender(a))
+    let relay = from.address.as_deref().filter(|a| ctx.k.is_relay_sender(a));
+    if let Some(platform) = relay {
+        out.add(ctx.k, "sender.relay_platform", vec![Evidence::new("header:From", platform)]);
+    }
+    if relay.is_some()
         && let Some(sharer) = first_address_in(&ctx.content.visible_text)
     {
         let mb =
@@ -127,6 +131,10 @@ fn judge_mailbox(
         );
     }
 
+    if let Some(celebrity) = ctx.k.celebrity_in(name) {
+        out.add(ctx.k, "sender.celebrity_name", vec![shown_ev(), Evidence::new("name used", celebrity)]);
+    }
+
     // A system role in the display name over a personal account. The provider's own system
     // address (MAILER-DAEMON@provider) is not a person posing as a system.
     let consumer = ctx.k.is_consumer_domain(&from_domain);
@@ -163,6 +171,17 @@ fn judge_mailbox(
     } else {
         ctx.k.brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
     };
+    // A brand name disguised against filters ("U P S", "D'isney", "WaIIet") is still a claim.
+    if !list_rewrite {
+        let unmasked = unmask_name(&name_words);
+        if unmasked != name_words {
+            for (i, n) in ctx.k.brand_mentions(&unmasked) {
+                if !claimed.iter().any(|(b, _)| *b == i) {
+                    claimed.push((i, format!("{n} (written \"{}\")", name_words.trim())));
+                }
+            }
+        }
+    }
     if outer {
         for (i, n) in super::content::subject_brands(ctx) {
             if !claimed.iter().any(|(b, _)| *b == i) {
@@ -240,6 +259,50 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
             );
         }
     }
+}
+
+/// A display name with the usual disguises of a brand name undone: letters spaced out
+/// ("U P S" → "UPS"), punctuation inside a word ("D'isney" → "Disney", "Trust-Wallet" →
+/// "TrustWallet"), and look-alike characters inside a word (capital I, digit 1 or | for l,
+/// digit 0 for o: "WaIIet" → "Wallet").
+pub(crate) fn unmask_name(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut spelled = String::new();
+    for raw in name.split_whitespace() {
+        let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        if w.chars().count() == 1 && w.chars().all(char::is_alphabetic) {
+            spelled.push_str(w);
+            continue;
+        }
+        if !spelled.is_empty() {
+            words.push(std::mem::take(&mut spelled));
+        }
+        words.push(unmask_word(raw));
+    }
+    if !spelled.is_empty() {
+        words.push(spelled);
+    }
+    words.join(" ")
+}
+
+fn unmask_word(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let lower_letters = chars.iter().any(|c| c.is_lowercase());
+    let mut out = String::with_capacity(word.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let next = chars.get(i + 1).copied();
+        let between = prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric);
+        match c {
+            '\'' | '’' | '`' | '.' | '_' | '-' | '*' if between => {}
+            'I' | '1' | '|' if i > 0 && lower_letters && prev.is_some_and(char::is_alphabetic) => {
+                out.push('l')
+            }
+            '0' if between && prev.is_some_and(char::is_alphabetic) => out.push('o'),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// An address without its sub-address tag ("name+news@x" is name@x's mailbox), lower case.
@@ -371,6 +434,16 @@ mod tests {
         ] {
             assert!(!looks_random(n), "{n}");
         }
+    }
+
+    #[test]
+    fn unmasked_names() {
+        use super::unmask_name as u;
+        assert_eq!(u("_✔️ U P S._"), "_✔️ UPS");
+        assert_eq!(u("D'isney Plus"), "Disney Plus");
+        assert_eq!(u("Trust-WaIIet LTD"), "TrustWallet LTD");
+        assert_eq!(u("PayPa1 Service"), "PayPal Service");
+        assert_eq!(u("Taro Yamada"), "Taro Yamada");
     }
 
     #[test]

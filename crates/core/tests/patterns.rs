@@ -91,3 +91,29 @@ fn a_disguised_brand_name_is_still_a_claim() {
     let plain = mail.replace("_ U P S._", "Parcel desk");
     assert!(!has(&ids(&plain), "sender.brand_impersonation"));
 }
+
+#[test]
+fn a_legal_threat() {
+    let mail = "From: Court Notice <notice@example-court.com>\r\nTo: you@example.com\r\nSubject: Urgente\r\n\r\nSegue abaixo uma carta de demanda: convocação para o tribunal e inclusão na lista negra.\r\n";
+    assert!(has(&ids(mail), "lure.legal_threat"), "{:?}", ids(mail));
+    let plain = mail.replace(
+        "Segue abaixo uma carta de demanda: convocação para o tribunal e inclusão na lista negra.",
+        "Segue abaixo a pauta da reunião.",
+    );
+    assert!(!has(&ids(&plain), "lure.legal_threat"));
+}
+
+#[test]
+fn a_brand_notice_answering_to_another_domain_by_mailto() {
+    let mail = "From: Account team <alerts@example-notice.com>\r\nTo: you@example.com\r\nSubject: Microsoft account unusual sign-in activity\r\nContent-Type: text/html\r\n\r\n<p>Microsoft account</p><p>Unusual sign-in activity. If this wasn't you, <a href=\"mailto:account_confirmation@example-report.online?subject=Report\">report the user</a>.</p>\r\n";
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "content.brand_mismatch").expect("mailto mismatch");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.source == "mailto" && e.value == "account_confirmation@example-report.online")
+    );
+    // A mailto: to the brand's own domain is not a mismatch.
+    let own = mail.replace("account_confirmation@example-report.online", "account-security@microsoft.com");
+    assert!(!has(&ids(&own), "content.brand_mismatch"));
+}

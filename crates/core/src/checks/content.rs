@@ -546,7 +546,14 @@ fn brands_in(ctx: &Context<'_>, places: &[String], out: &mut Vec<(usize, String)
 
 fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
     let clickable: Vec<_> = ctx.content.links.iter().filter(|l| l.is_clickable() && !l.hidden).collect();
-    if clickable.is_empty() {
+    // A mailto: button ("Report the user") answers to its domain as much as a link goes to one.
+    let mailto: Vec<(&str, String)> = ctx
+        .content
+        .mailto
+        .iter()
+        .filter_map(|a| crate::mail::domain_of(a).map(|d| (a.as_str(), d)))
+        .collect();
+    if clickable.is_empty() && mailto.is_empty() {
         return;
     }
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
@@ -556,11 +563,20 @@ fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
         if brand.is_webmail() || brand.owns(from_domain) {
             continue;
         }
-        let owned = clickable.iter().any(|l| l.facts.host.as_deref().is_some_and(|h| brand.owns(h)));
+        // Web links decide when there are any: a mailto: to the brand's real address beside
+        // them is decoration.
+        let owned = if clickable.is_empty() {
+            mailto.iter().any(|(_, d)| brand.owns(d))
+        } else {
+            clickable.iter().any(|l| l.facts.host.as_deref().is_some_and(|h| brand.owns(h)))
+        };
         if owned {
             continue;
         }
         let mut ev = vec![Evidence::new("brand named", name)];
+        for (address, _) in mailto.iter().filter(|(_, d)| !brand.owns(d)).take(2) {
+            ev.push(Evidence::new("mailto", *address));
+        }
         let mut seen = Vec::new();
         for l in &clickable {
             if let Some(rd) = l.facts.registrable_domain.clone().or_else(|| l.facts.host.clone())

@@ -47,6 +47,8 @@ pub struct Content {
     pub visible_text: String,
     pub hidden_text: Vec<String>,
     pub links: Vec<Link>,
+    /// Addresses of `mailto:` links, in order, without their query.
+    pub mailto: Vec<String>,
     pub forms: Vec<HtmlForm>,
     pub emails: Vec<String>,
     /// `ja` or `en`, when clear.

@@ -32,7 +32,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     }
     // A sharing platform's notice names the person who shared: that is the real sender.
     let relay = from.address.as_deref().filter(|a| ctx.k.is_relay_sender(a));
-    if let Some(platform) = relay {
+    if let Some(platform) = relay.filter(|_| ctx.machine_report.is_none()) {
         out.add(ctx.k, "sender.relay_platform", vec![Evidence::new("header:From", platform)]);
     }
     if relay.is_some()

@@ -153,3 +153,23 @@ fn archive_with_a_program_and_a_password() {
     assert!(cut.encrypted);
     assert!(kaibo_core::files::inspect_zip(b"PK\x03\x04").entries.is_empty());
 }
+
+#[test]
+fn pdf_wrapping_a_link_to_free_hosting() {
+    let pdf = |uri: &str| {
+        format!(
+            "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n2 0 obj << /Type /Annot /Subtype /Link /A << /S /URI /URI ({uri}) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        )
+        .into_bytes()
+    };
+    let hosted = pdf("https://cartoes.z13.web.core.windows.net/liberar");
+    let a = analyse(&mail(
+        "Veja como efetuar a liberação no PDF em anexo.",
+        Some(("aviso.pdf", "application/pdf", &hosted)),
+    ));
+    assert!(has(&a, "attachment.pdf_link") && has(&a, "links.cloud_hosted_page"));
+    assert!(has(&a, "attachment.pdf_hidden_link"));
+    let plain = pdf("https://www.example.com/terms");
+    let a = analyse(&mail("Veja o PDF em anexo.", Some(("aviso.pdf", "application/pdf", &plain))));
+    assert!(has(&a, "attachment.pdf_link") && !has(&a, "attachment.pdf_hidden_link"));
+}

@@ -77,3 +77,12 @@ fn dating_pitch_behind_a_hidden_link_and_hidden_padding() {
     assert!(!found.iter().any(|i| i == "lure.romance_hidden_link"), "{found:?}");
     assert!(!found.iter().any(|i| i == "content.hidden_text_offer"), "{found:?}");
 }
+
+#[test]
+fn a_mail_that_is_one_anonymous_picture() {
+    let mail = "From: Deals <news@example-deals.com>\r\nTo: you@example.com\r\nSubject: For you\r\nContent-Type: text/html\r\n\r\n<a href=\"https://example-deals.com/go\"><img src=\"https://i.imgur.com/Zz9Yy8X.jpg\"></a>\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "content.anonymous_picture"), "{found:?}");
+    let own = mail.replace("https://i.imgur.com/Zz9Yy8X.jpg", "https://example-deals.com/banner.jpg");
+    assert!(!ids(&own).iter().any(|i| i == "content.anonymous_picture"));
+}

@@ -117,3 +117,14 @@ fn a_brand_notice_answering_to_another_domain_by_mailto() {
     let own = mail.replace("account_confirmation@example-report.online", "account-security@microsoft.com");
     assert!(!has(&ids(&own), "content.brand_mismatch"));
 }
+
+#[test]
+fn a_fake_celebrity_news_story() {
+    let mail = "From: News <n@example-news.com>\r\nTo: you@example.com\r\nSubject: Career over?\r\n\r\nHe had no idea the camera was still rolling. The scandalous interview that threatens his career.\r\n";
+    assert!(has(&ids(mail), "lure.fake_news"), "{:?}", ids(mail));
+    let plain = mail.replace(
+        "He had no idea the camera was still rolling. The scandalous interview that threatens his career.",
+        "The interview is online.",
+    );
+    assert!(!has(&ids(&plain), "lure.fake_news"));
+}

@@ -210,6 +210,7 @@ fn judge_mailbox(
     let tag = local.split_once('+').map(|(_, t)| t).unwrap_or("");
     if looks_random(local.split('+').next().unwrap_or(local))
         || from_rd.split('.').next().is_some_and(looks_random)
+        || random_case(address.rsplit('@').next().unwrap_or(""))
         || super::content::random_token(tag).is_some()
         || spelled_out_host(&from_domain)
         || (generated_local_part(local) && !consumer)
@@ -328,6 +329,30 @@ fn generated_local_part(local: &str) -> bool {
         && parts.iter().filter(|p| p.chars().any(|c| c.is_ascii_alphabetic())).count() >= 2
 }
 
+/// Letters of random case in a domain ("rKEhoIySW.com", "zUkbxEQej.com"): bulk tools generate
+/// them; people write domains in lower case, and CamelCase ("PayPal", "BankOfAmerica") has
+/// single capitals that start words, never two capitals running into small letters.
+fn random_case(domain: &str) -> bool {
+    domain.split(['.', '-']).any(|label| {
+        let mut switches = 0;
+        let mut upper_run = 0;
+        let mut caps_into_small = false;
+        let mut prev: Option<bool> = None;
+        for c in label.chars().filter(char::is_ascii_alphabetic) {
+            let upper = c.is_ascii_uppercase();
+            if prev.is_some_and(|p| p != upper) {
+                switches += 1;
+            }
+            if !upper && upper_run >= 2 {
+                caps_into_small = true;
+            }
+            upper_run = if upper { upper_run + 1 } else { 0 };
+            prev = Some(upper);
+        }
+        switches >= 4 && caps_into_small
+    })
+}
+
 /// A host name spelled out in one-letter labels ("a.c.h.h.a.d.o.a.n.a.m.e.d61.example.click"),
 /// which bulk senders generate to get fresh names under one domain.
 fn spelled_out_host(host: &str) -> bool {
@@ -433,6 +458,23 @@ mod tests {
             "usrp-users",
         ] {
             assert!(!looks_random(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn random_case_domains() {
+        use super::random_case as r;
+        assert!(r("rKEhoIySW.com") && r("zUkbxEQej.com"));
+        for d in [
+            "PayPal.com",
+            "BankOfAmerica.com",
+            "DeepEddy.Com",
+            "NYTimes.com",
+            "LinkedIn.com",
+            "example.com",
+            "ISCPVVUW.fr",
+        ] {
+            assert!(!r(d), "{d}");
         }
     }
 

@@ -349,7 +349,15 @@ impl Knowledge {
                 lure_patterns.push((i, p.clone()));
             }
         }
-        let lure_matcher = automaton(&lure_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+        // Each story is matched on its own: "verify your wallet" is a verification request and
+        // a crypto story at once, so the automaton reports overlapping matches (sorted out per
+        // story in `lure_hits`).
+        let lure_matcher = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(lure_patterns.iter().map(|(_, p)| p.as_str()))
+            .expect("lure phrases build an automaton");
 
         let mut brand_patterns = Vec::new();
         for (i, b) in brands.brand.iter().enumerate() {
@@ -427,17 +435,30 @@ impl Knowledge {
         self.findings.get(id)
     }
 
-    /// Every lure phrase in `text`, leftmost-longest, non-overlapping. Latin phrases match
-    /// whole words only ("dating" is not in "updating").
+    /// Every lure phrase in `text`: within one story leftmost-longest and non-overlapping,
+    /// across stories overlapping ("verify your wallet" counts for verification and for crypto's
+    /// "your wallet"). Latin phrases match whole words only ("dating" is not in "updating").
     pub fn lure_hits<'k>(&'k self, text: &str) -> Vec<PhraseHit<'k>> {
-        self.lure_matcher
-            .find_iter(text)
+        let mut hits: Vec<PhraseHit<'k>> = self
+            .lure_matcher
+            .find_overlapping_iter(text)
             .filter(|m| is_word_bounded(text, m.start(), m.end()))
             .map(|m| {
                 let (group, phrase) = &self.lure_patterns[m.pattern().as_usize()];
                 PhraseHit { group: *group, phrase, start: m.start(), end: m.end() }
             })
-            .collect()
+            .collect();
+        // Per story, leftmost first and the longest of those starting together.
+        hits.sort_by(|a, b| (a.group, a.start, b.end).cmp(&(b.group, b.start, a.end)));
+        let mut kept: Vec<PhraseHit<'k>> = Vec::with_capacity(hits.len());
+        for h in hits {
+            if kept.last().is_some_and(|k| k.group == h.group && h.start < k.end) {
+                continue;
+            }
+            kept.push(h);
+        }
+        kept.sort_by_key(|h| (h.start, h.group));
+        kept
     }
 
     /// Signature phrases in `text`.

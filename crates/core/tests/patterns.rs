@@ -128,3 +128,20 @@ fn a_fake_celebrity_news_story() {
     );
     assert!(!has(&ids(&plain), "lure.fake_news"));
 }
+
+#[test]
+fn one_phrase_can_tell_two_stories() {
+    // "verify your wallet" is a verification request and a crypto story at once.
+    let mail = "From: Meta Service <noreply@example-isp.es>\r\nTo: you@example.com\r\nSubject: New important update!\r\n\r\nPlease make sure to verify your wallet as soon as possible.\r\n";
+    let found = ids(mail);
+    for id in ["lure.account_verification", "lure.crypto", "lure.wallet_verification"] {
+        assert!(has(&found, id), "{id}: {found:?}");
+    }
+}
+
+#[test]
+fn a_reservation_to_confirm_on_a_form() {
+    let mail = "From: support <j.rodriguez@example-univ.ac.cr>\r\nTo: you@example.com\r\nSubject: Finish the process\r\n\r\nDear guest! Please confirm your reservation on https://forms.gle/swApmnQazhy2iu3y9 otherwise your reservation will be canceled.\r\n";
+    let found = ids(mail);
+    assert!(has(&found, "lure.account_verification") && has(&found, "links.cloud_hosted_page"), "{found:?}");
+}

@@ -144,4 +144,16 @@ fn a_reservation_to_confirm_on_a_form() {
     let mail = "From: support <j.rodriguez@example-univ.ac.cr>\r\nTo: you@example.com\r\nSubject: Finish the process\r\n\r\nDear guest! Please confirm your reservation on https://forms.gle/swApmnQazhy2iu3y9 otherwise your reservation will be canceled.\r\n";
     let found = ids(mail);
     assert!(has(&found, "lure.account_verification") && has(&found, "links.cloud_hosted_page"), "{found:?}");
+    assert!(has(&found, "lure.account_on_hosted_page"), "{found:?}");
+    let own = mail.replace("https://forms.gle/swApmnQazhy2iu3y9", "https://example-univ.ac.cr/booking");
+    assert!(!has(&ids(&own), "lure.account_on_hosted_page"));
+}
+
+#[test]
+fn a_threat_behind_a_hidden_link() {
+    let mail = "From: Tribunal <notice@example-court.com>\r\nTo: you@example.com\r\nSubject: Intimação\r\nContent-Type: text/html\r\n\r\n<p>INTIMAÇÃO ELETRÔNICA: processo em seu nome. <a href=\"https://docs.example-files.xyz/p\">Ver processo</a></p>\r\n";
+    let found = ids(mail);
+    assert!(has(&found, "lure.legal_threat") && has(&found, "lure.threat_hidden_link"), "{found:?}");
+    let own = mail.replace("https://docs.example-files.xyz/p", "https://example-court.com/p");
+    assert!(!has(&ids(&own), "lure.threat_hidden_link"));
 }

@@ -157,3 +157,12 @@ fn a_threat_behind_a_hidden_link() {
     let own = mail.replace("https://docs.example-files.xyz/p", "https://example-court.com/p");
     assert!(!has(&ids(&own), "lure.threat_hidden_link"));
 }
+
+#[test]
+fn words_joined_by_underscores_in_the_subject_are_still_words() {
+    let mail = "From: Louann <louann1234@gmail.com>\r\nTo: you@example.com\r\nSubject: Your_transaction_0.7495_Bitcoin_\r\n\r\nWhen you get your money.\r\n";
+    assert!(has(&ids(mail), "lure.crypto"), "{:?}", ids(mail));
+    // One underscore is an identifier, not a disguise.
+    let one = mail.replace("Your_transaction_0.7495_Bitcoin_", "report_Bitcoin");
+    assert!(!has(&ids(&one), "lure.crypto"));
+}

@@ -60,7 +60,15 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     let mut groups: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
     // group index → distinct catalogue phrases matched
     let mut phrases: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
-    let subject = ctx.content.subject.as_str();
+    // Words joined by underscores ("Your_transaction_0.7495_Bitcoin_") are still words: bulk
+    // tools join them so that filters matching whole words miss them. One underscore may be an
+    // identifier; two or more between words are a disguise.
+    let subject: std::borrow::Cow<'_, str> = if ctx.content.subject.matches('_').count() >= 2 {
+        ctx.content.subject.replace('_', " ").into()
+    } else {
+        ctx.content.subject.as_str().into()
+    };
+    let subject = subject.as_ref();
     // The sender's name is text the reader sees first ("Casino deal", "Sex Dating").
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
     // Quoted lines of a reply are someone else's words.

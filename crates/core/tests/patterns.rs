@@ -166,3 +166,15 @@ fn words_joined_by_underscores_in_the_subject_are_still_words() {
     let one = mail.replace("Your_transaction_0.7495_Bitcoin_", "report_Bitcoin");
     assert!(!has(&ids(&one), "lure.crypto"));
 }
+
+#[test]
+fn a_mail_that_vouches_for_itself() {
+    let mail = "From: Pakket <info@example-parcel.nl>\r\nTo: you@example.com\r\nSubject: Levering\r\n\r\nThis message is from a trusted sender.\r\nUw pakket wacht op bezorging.\r\n";
+    assert!(has(&ids(mail), "lure.fake_safety_banner"), "{:?}", ids(mail));
+    // Asking to be added to the reader's trusted senders is ordinary newsletter furniture.
+    let newsletter = mail.replace(
+        "This message is from a trusted sender.",
+        "Add us as a trusted sender to keep receiving our news.",
+    );
+    assert!(!has(&ids(&newsletter), "lure.fake_safety_banner"));
+}

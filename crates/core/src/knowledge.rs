@@ -193,6 +193,10 @@ pub struct Brand {
     #[serde(default)]
     pub kind: Option<String>,
     pub names: Vec<String>,
+    /// Names that are also ordinary words ("Correos" is Spanish for mail, "Stellar" an
+    /// adjective): recognised only as the sender's display name claims them.
+    #[serde(default)]
+    pub sender_names: Vec<String>,
     pub domains: Vec<String>,
 }
 
@@ -261,6 +265,8 @@ pub struct Knowledge {
     pub subject_stamps: Vec<String>,
     pub brands: Vec<Brand>,
     brand_matcher: AhoCorasick,
+    sender_brand_matcher: AhoCorasick,
+    sender_brand_patterns: Vec<(usize, String)>,
     /// Pattern index → (brand index, name).
     brand_patterns: Vec<(usize, String)>,
     countries: HashMap<String, Country>,
@@ -366,6 +372,14 @@ impl Knowledge {
             }
         }
         let brand_matcher = automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+        let sender_brand_patterns: Vec<(usize, String)> = brands
+            .brand
+            .iter()
+            .enumerate()
+            .flat_map(|(i, b)| b.sender_names.iter().map(move |n| (i, n.clone())))
+            .collect();
+        let sender_brand_matcher =
+            automaton(&sender_brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
 
         let mut countries = HashMap::new();
         for line in COUNTRIES_TSV.lines() {
@@ -408,6 +422,8 @@ impl Knowledge {
             brands: brands.brand,
             brand_matcher,
             brand_patterns,
+            sender_brand_matcher,
+            sender_brand_patterns,
             countries,
             cctld_exceptions: cctld.exceptions,
             not_countries: cctld.not_countries.tlds.into_iter().collect(),
@@ -471,22 +487,16 @@ impl Knowledge {
     /// Brands named in `text`: (brand index, the name as written in the data). Short Latin
     /// names must stand as whole words, so "au" does not match inside "audit".
     pub fn brand_mentions(&self, text: &str) -> Vec<(usize, &str)> {
-        let mut out: Vec<(usize, &str)> = Vec::new();
-        for m in self.brand_matcher.find_iter(text) {
-            let (brand, name) = &self.brand_patterns[m.pattern().as_usize()];
-            if !is_word_bounded(text, m.start(), m.end()) {
-                continue;
-            }
-            // Names in capitals (UPS, JCB, IRS) are acronyms: "follow-ups" is not UPS.
-            let capitals =
-                name.chars().any(|c| c.is_ascii_uppercase()) && name.chars().all(|c| !c.is_ascii_lowercase());
-            if capitals && &text[m.start()..m.end()] != name.as_str() {
-                continue;
-            }
-            if !out.iter().any(|(b, _)| b == brand) {
-                out.push((*brand, name.as_str()));
-            }
-        }
+        let mut out = Vec::new();
+        mentions_in(&self.brand_matcher, &self.brand_patterns, text, &mut out);
+        out
+    }
+
+    /// Brands a sender's display name claims: [`Knowledge::brand_mentions`] and the names that
+    /// count only there (`sender_names`).
+    pub fn sender_brand_mentions(&self, name: &str) -> Vec<(usize, &str)> {
+        let mut out = self.brand_mentions(name);
+        mentions_in(&self.sender_brand_matcher, &self.sender_brand_patterns, name, &mut out);
         out
     }
 
@@ -640,6 +650,30 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
         short[prefix + 1..] == long[prefix + 1..]
     } else {
         short[prefix..] == long[prefix + 1..]
+    }
+}
+
+/// Word-bounded brand names of `patterns` in `text`, one per brand, appended to `out`.
+fn mentions_in<'k>(
+    matcher: &AhoCorasick,
+    patterns: &'k [(usize, String)],
+    text: &str,
+    out: &mut Vec<(usize, &'k str)>,
+) {
+    for m in matcher.find_iter(text) {
+        let (brand, name) = &patterns[m.pattern().as_usize()];
+        if !is_word_bounded(text, m.start(), m.end()) {
+            continue;
+        }
+        // Names in capitals (UPS, JCB, IRS) are acronyms: "follow-ups" is not UPS.
+        let capitals =
+            name.chars().any(|c| c.is_ascii_uppercase()) && name.chars().all(|c| !c.is_ascii_lowercase());
+        if capitals && &text[m.start()..m.end()] != name.as_str() {
+            continue;
+        }
+        if !out.iter().any(|(b, _)| b == brand) {
+            out.push((*brand, name.as_str()));
+        }
     }
 }
 
@@ -841,6 +875,19 @@ mod tests {
         let k = knowledge();
         assert!(k.brand_mentions("Re: follow-ups on the release").is_empty());
         assert_eq!(k.brands[k.brand_mentions("UPS: your parcel")[0].0].id, "ups");
+    }
+
+    #[test]
+    fn brand_ids_are_unique_and_sender_names_count_only_for_senders() {
+        let k = knowledge();
+        let mut ids: Vec<&str> = k.brands.iter().map(|b| b.id.as_str()).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "a brand id appears twice in brands.toml");
+        // "Correos" is Spanish for mail: in text it is a word, as a sender's name a brand.
+        assert!(k.brand_mentions("Le enviamos los correos de la semana").is_empty());
+        assert_eq!(k.brands[k.sender_brand_mentions("Correos")[0].0].id, "correos");
     }
 
     #[test]

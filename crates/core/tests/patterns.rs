@@ -178,3 +178,15 @@ fn a_mail_that_vouches_for_itself() {
     );
     assert!(!has(&ids(&newsletter), "lure.fake_safety_banner"));
 }
+
+#[test]
+fn a_brand_name_that_is_also_a_word_counts_in_the_senders_name() {
+    let mail = "From: Correos <alert@example-univ.edu>\r\nTo: you@example.com\r\nSubject: Tercer intento fallido\r\n\r\nSu paquete no pudo ser entregado.\r\n";
+    assert!(has(&ids(mail), "sender.brand_impersonation"), "{:?}", ids(mail));
+    // In the text the same word is only a word.
+    let text = mail
+        .replace("From: Correos <", "From: Soporte <")
+        .replace("Su paquete", "Le enviamos correos: su paquete");
+    assert!(!has(&ids(&text), "sender.brand_impersonation"));
+    assert!(!has(&ids(&text), "content.brand_mismatch"));
+}

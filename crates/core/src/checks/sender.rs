@@ -169,13 +169,13 @@ fn judge_mailbox(
     let mut claimed: Vec<(usize, String)> = if list_rewrite {
         Vec::new()
     } else {
-        ctx.k.brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
+        ctx.k.sender_brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
     };
     // A brand name disguised against filters ("U P S", "D'isney", "WaIIet") is still a claim.
     if !list_rewrite {
         let unmasked = unmask_name(&name_words);
         if unmasked != name_words {
-            for (i, n) in ctx.k.brand_mentions(&unmasked) {
+            for (i, n) in ctx.k.sender_brand_mentions(&unmasked) {
                 if !claimed.iter().any(|(b, _)| *b == i) {
                     claimed.push((i, format!("{n} (written \"{}\")", name_words.trim())));
                 }

@@ -354,11 +354,13 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
         if let Some(addr) = url.trim().strip_prefix("mailto:").or_else(|| url.trim().strip_prefix("MAILTO:"))
         {
             let addr = addr.split('?').next().unwrap_or("").trim().to_string();
-            if addr.contains('@') && !c.mailto.contains(&addr) && c.mailto.len() < 50 {
-                c.mailto.push(addr.clone());
-            }
-            if addr.contains('@') && !c.emails.contains(&addr) {
-                c.emails.push(addr);
+            if addr.contains('@') {
+                if !c.mailto.contains(&addr) && c.mailto.len() < 50 {
+                    c.mailto.push(addr.clone());
+                }
+                if !c.emails.contains(&addr) {
+                    c.emails.push(addr);
+                }
             }
             continue;
         }

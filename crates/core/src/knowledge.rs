@@ -590,6 +590,15 @@ impl Knowledge {
                 .is_some_and(|(_, d)| d.contains('.') && suffix_in_set(d, &self.relay_domains))
     }
 
+    /// The brand whose own domain a sender's domain is. A free-mail or consumer ISP domain is
+    /// nobody's: an account at gmail.com is a person, not Google.
+    pub fn sender_domain_brand(&self, domain: &str) -> Option<&Brand> {
+        if self.is_consumer_domain(domain) {
+            return None;
+        }
+        self.brands.iter().find(|b| b.owns(domain))
+    }
+
     /// The abused public suffix a host ends in, if any.
     pub fn abused_suffix(&self, host: &str) -> Option<&str> {
         let suffix = psl::suffix_str(host)?;
@@ -709,16 +718,7 @@ fn domain_in<'a>(set: &'a HashSet<String>, host: &str) -> Option<&'a str> {
 }
 
 fn suffix_in_set(domain: &str, set: &HashSet<String>) -> bool {
-    let mut d = domain;
-    loop {
-        if set.contains(d) {
-            return true;
-        }
-        match d.find('.') {
-            Some(i) => d = &d[i + 1..],
-            None => return false,
-        }
-    }
+    domain_in(set, domain).is_some()
 }
 
 /// A match of an ASCII word must not be glued to other ASCII letters or digits.

@@ -80,6 +80,12 @@ impl MailFacts {
             .map(|(i, h)| (i, h.value.as_str()))
     }
 
+    /// Mail distributed by a mailing list (List-Id or List-Post, RFC 2919 / 2369): its From,
+    /// Reply-To and pictures are the members'.
+    pub fn is_list_mail(&self) -> bool {
+        self.header("List-Id").is_some() || self.header("List-Post").is_some()
+    }
+
     pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
         self.header_values(name).next().map(|(_, v)| v)
     }

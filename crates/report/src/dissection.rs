@@ -273,15 +273,7 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
     } else {
         format!("Dissecting a {kind}: “{subject}”")
     };
-    let verdict_label = match (a.verdict, ja) {
-        (Verdict::Phishing, false) => "PHISHING",
-        (Verdict::Suspicious, false) => "SUSPICIOUS",
-        (Verdict::Clean, false) => "CLEAN",
-        (Verdict::Phishing, true) => "フィッシング",
-        (Verdict::Suspicious, true) => "要注意",
-        (Verdict::Clean, true) => "問題なし",
-    }
-    .to_string();
+    let verdict_label = crate::text::verdict_word(a.verdict, opts.lang).to_string();
     let (_, intent_sentence, clicked) = intent(a, e, opts.lang);
     let summary = vec![
         Inline::Strong(format!("{verdict_label} ({} {})", d.t("score", "スコア"), a.score)),

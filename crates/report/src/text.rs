@@ -411,7 +411,7 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
     o.buf
 }
 
-fn verdict_word(v: Verdict, lang: Lang) -> &'static str {
+pub(crate) fn verdict_word(v: Verdict, lang: Lang) -> &'static str {
     match (v, lang) {
         (Verdict::Phishing, Lang::En) => "PHISHING",
         (Verdict::Suspicious, Lang::En) => "SUSPICIOUS",

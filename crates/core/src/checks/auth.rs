@@ -118,8 +118,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if let Some(domain) = mail.from.domain.as_deref()
         && authenticated
         && !relay
-        && !ctx.k.is_consumer_domain(domain)
-        && let Some(brand) = ctx.k.brands.iter().find(|b| b.owns(domain))
+        && let Some(brand) = ctx.k.sender_domain_brand(domain)
     {
         out.add(
             ctx.k,

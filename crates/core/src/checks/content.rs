@@ -180,7 +180,7 @@ fn image_only(ctx: &Context<'_>, out: &mut Collector) {
 /// pictures; an anonymous upload leads back to nobody. On a mailing list or a forum digest the
 /// pictures are members' uploads, so those are left out.
 fn free_image_host(ctx: &Context<'_>, out: &mut Collector) {
-    if ctx.mail.header("List-Id").is_some() || ctx.mail.header("List-Post").is_some() {
+    if ctx.mail.is_list_mail() {
         return;
     }
     let mut ev: Vec<Evidence> = Vec::new();

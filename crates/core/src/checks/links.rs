@@ -7,12 +7,7 @@ use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain};
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let recipients = recipient_needles(ctx);
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
-    // A free-mail account is a person, not the provider: gmail.com does not make it Google.
-    let from_brand = if ctx.k.is_consumer_domain(from_domain) {
-        None
-    } else {
-        ctx.k.brands.iter().find(|b| b.owns(from_domain))
-    };
+    let from_brand = ctx.k.sender_domain_brand(from_domain);
     let home = home_country(ctx);
     for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
         let f = &link.facts;

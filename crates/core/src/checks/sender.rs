@@ -242,7 +242,7 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
     let Some(address) = ctx.mail.from.address.as_deref() else { return };
     let from_domain = ctx.mail.from.domain.clone().unwrap_or_default();
     let from_rd = registrable_domain(&from_domain).unwrap_or(from_domain);
-    let mailing_list = ctx.mail.header("List-Id").is_some() || ctx.mail.header("List-Post").is_some();
+    let mailing_list = ctx.mail.is_list_mail();
     for rt in ctx.mail.reply_to.iter().filter(|_| !mailing_list) {
         let Some(rt_domain) = rt.domain.as_deref() else { continue };
         let rt_rd = registrable_domain(rt_domain).unwrap_or_else(|| rt_domain.to_string());
@@ -266,7 +266,7 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
 /// ("U P S" → "UPS"), punctuation inside a word ("D'isney" → "Disney", "Trust-Wallet" →
 /// "TrustWallet"), and look-alike characters inside a word (capital I, digit 1 or | for l,
 /// digit 0 for o: "WaIIet" → "Wallet").
-pub(crate) fn unmask_name(name: &str) -> String {
+fn unmask_name(name: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut spelled = String::new();
     for raw in name.split_whitespace() {

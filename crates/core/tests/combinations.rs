@@ -86,3 +86,13 @@ fn a_mail_that_is_one_anonymous_picture() {
     let own = mail.replace("https://i.imgur.com/Zz9Yy8X.jpg", "https://example-deals.com/banner.jpg");
     assert!(!ids(&own).iter().any(|i| i == "content.anonymous_picture"));
 }
+
+#[test]
+fn coins_waiting_behind_a_page_anyone_can_publish() {
+    let mail = "From: Robert <robert.e1234@gmail.com>\r\nTo: you@example.com\r\nSubject: Confirm the receipt of virtual assets\r\n\r\nThe coin has been transmitted, have you received it?\r\nhttps://docs.google.com/drawings/d/1E-AgFS17Wy/preview\r\n";
+    let found = ids(mail);
+    assert!(found.iter().any(|i| i == "lure.crypto"), "{found:?}");
+    assert!(found.iter().any(|i| i == "lure.money_hidden_link"), "{found:?}");
+    let own_site = mail.replace("https://docs.google.com/drawings/d/1E-AgFS17Wy/preview", "");
+    assert!(!ids(&own_site).iter().any(|i| i == "lure.money_hidden_link"));
+}

@@ -190,3 +190,50 @@ fn a_brand_name_that_is_also_a_word_counts_in_the_senders_name() {
     assert!(!has(&ids(&text), "sender.brand_impersonation"));
     assert!(!has(&ids(&text), "content.brand_mismatch"));
 }
+
+#[test]
+fn a_lure_story_in_the_display_name_is_a_pitch() {
+    let mail = "From: Oekraïense Meisjes <info@mail.dating-example.com>\r\nTo: you@example.com\r\nSubject: Vandaag\r\n\r\nHallo, er is nieuws voor je.\r\n";
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "sender.pitch_name").expect("pitch in the name");
+    assert_eq!(f.evidence[0].value, "Oekraïense Meisjes");
+    assert!(f.evidence.iter().any(|e| e.source == "stories" && e.value == "romance"), "{:?}", f.evidence);
+    // A person's or a company's name is not a pitch; nor is a push alone ("Act now" is the
+    // exclaiming-name check's business).
+    for name in ["Anna de Vries", "Acme Logistics", "Act now"] {
+        let m = mail.replace("Oekraïense Meisjes", name);
+        assert!(!has(&ids(&m), "sender.pitch_name"), "{name}");
+    }
+}
+
+#[test]
+fn a_sensational_story_about_a_famous_name_is_a_celebrity_scam() {
+    let mail = "From: Nieuws <info@news-example.com>\r\nTo: you@example.com\r\nSubject: The interview that shocked the nation\r\n\r\nGünther Jauch did not know the camera was still on when he revealed where his money comes from.\r\n";
+    let found = ids(mail);
+    assert!(has(&found, "lure.fake_news"), "{found:?}");
+    assert!(has(&found, "lure.celebrity_story"), "{found:?}");
+    // The same story about nobody in particular is only the story.
+    let anonymous = mail.replace("Günther Jauch", "A presenter");
+    let found = ids(&anonymous);
+    assert!(has(&found, "lure.fake_news") && !has(&found, "lure.celebrity_story"), "{found:?}");
+    // A famous name in ordinary news is not the scam.
+    let news = mail
+        .replace("The interview that shocked the nation", "Saturday's show")
+        .replace("did not know the camera was still on when he revealed", "explained");
+    assert!(!has(&ids(&news), "lure.celebrity_story"));
+}
+
+#[test]
+fn a_forwards_subject_claims_a_brand_for_the_original_sender() {
+    let mail = "From: Reporter <reporter@corp.example>\r\nTo: abuse@corp.example\r\nSubject: Fw: Microsoft_unusual signin activity\r\n\r\nDe: Security-Notice. <newsletters@magazine-example.com>\r\nEnviado: terça-feira, 14 de fevereiro de 2023 12:49\r\nPara: reporter@corp.example\r\nAssunto: Microsoft_unusual signin activity\r\n\r\nReport User\r\n";
+    let a = kaibo_core::analyze(mail.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "sender.brand_impersonation").expect("brand claim");
+    assert!(f.evidence.iter().any(|e| e.source == "forwarded From"), "{:?}", f.evidence);
+    assert!(!f.evidence.iter().any(|e| e.source == "header:From"), "{:?}", f.evidence);
+    // Microsoft's own mail, forwarded, claims nothing false.
+    let own = mail.replace(
+        "newsletters@magazine-example.com",
+        "account-security-noreply@accountprotection.microsoft.com",
+    );
+    assert!(!has(&ids(&own), "sender.brand_impersonation"));
+}

@@ -101,6 +101,7 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     let mut stories = Vec::new();
     let mut push = false;
     let mut told_at_length = false;
+    let mut pitch_in_name = Vec::new();
     for (group, evidence) in groups {
         let id = &ctx.k.lure_groups[group];
         let name = id.split_once('.').map_or(id.as_str(), |(_, n)| n);
@@ -109,8 +110,29 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
         } else {
             stories.push(name.to_string());
             told_at_length |= phrases.get(&group).map_or(0, Vec::len) >= 4;
+            if evidence.iter().any(|e| e.source == "header:From") {
+                pitch_in_name.push(name.to_string());
+            }
         }
         out.add(ctx.k, id, evidence);
+    }
+    // A "leaked interview" about a famous presenter or billionaire is the celebrity-endorsement
+    // scam's opening: the name is what makes readers click through to the investment page.
+    if stories.iter().any(|s| s == "fake_news") {
+        let head: String = own_words.chars().take(3000).collect();
+        if let Some(celebrity) = ctx.k.celebrity_in(subject).or_else(|| ctx.k.celebrity_in(&head)) {
+            out.add(ctx.k, "lure.celebrity_story", vec![Evidence::new("name used", celebrity)]);
+        }
+    }
+    // Senders name themselves ("Anna Schmidt", "Acme Bank"); a story where the name should be
+    // ("Ukrainian Girls", "Your parcel", "Casino bonus") is bulk mail written to be read in
+    // the inbox list. Pushes ("Act now") are left to the exclaiming-name check.
+    if !pitch_in_name.is_empty() {
+        out.add(
+            ctx.k,
+            "sender.pitch_name",
+            vec![Evidence::new("header:From", name), Evidence::new("stories", pitch_in_name.join(", "))],
+        );
     }
     if (stories.len() >= 2 && push) || told_at_length {
         out.add(ctx.k, "lure.combined", vec![Evidence::new("stories", stories.join(", "))]);
@@ -378,11 +400,15 @@ pub fn large_sum(text: &str, vocab: &crate::knowledge::Vocabulary) -> Option<Str
         let before = &lower[lower[..start].char_indices().rev().nth(5).map_or(0, |(k, _)| k)..start];
         let after_end = lower[i..].char_indices().nth(14).map_or(lower.len(), |(k, _)| i + k);
         let after = &lower[i..after_end];
-        let currency = vocab
-            .currencies
-            .iter()
-            .any(|c| before.contains(c.as_str()) || after.trim_start().starts_with(c.as_str()));
-        let million = vocab.millions.iter().any(|m| after.trim_start().starts_with(m.as_str()));
+        // "23.5 M USD": an abbreviated million before the currency.
+        let unit = after.trim_start();
+        let abbreviated = ["m ", "mn ", "mio "].iter().find_map(|m| unit.strip_prefix(m));
+        let currency = vocab.currencies.iter().any(|c| {
+            before.contains(c.as_str())
+                || unit.starts_with(c.as_str())
+                || abbreviated.is_some_and(|rest| rest.starts_with(c.as_str()))
+        });
+        let million = abbreviated.is_some() || vocab.millions.iter().any(|m| unit.starts_with(m.as_str()));
         let big = digits.len() >= 6;
         if currency && (big || million) {
             let from = lower[..start].char_indices().rev().nth(4).map_or(0, |(k, _)| k);
@@ -485,7 +511,7 @@ pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
     {
         places.push(n.split_whitespace().filter(|w| !w.contains('@')).collect::<Vec<_>>().join(" "));
     }
-    out.extend(subject_brands(ctx));
+    out.extend(subject_brands(ctx, &ctx.content.subject));
     // Letterhead and signature; on a mailing list those lines are list furniture and quotes.
     let mailing_list = ctx.mail.header("List-Id").is_some();
     let lines: Vec<&str> = ctx
@@ -506,9 +532,9 @@ pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
 /// Brands the subject claims as its sender: a bracketed name (「【Amazon】…」, "[PayPal] …")
 /// or a name that opens the subject before a separator ("Amazon: your order", "PayPal - …").
 /// A subject that merely talks about a brand ("Apple Sauced again") claims nothing.
-pub fn subject_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
+pub fn subject_brands(ctx: &Context<'_>, subject: &str) -> Vec<(usize, String)> {
     let mut places: Vec<String> = Vec::new();
-    let s = ctx.content.subject.trim();
+    let s = subject.trim();
     for (open, close) in [('【', '】'), ('[', ']'), ('「', '」'), ('<', '>'), ('(', ')')] {
         let mut rest = s;
         while let Some(i) = rest.find(open) {
@@ -522,7 +548,7 @@ pub fn subject_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
         }
     }
     let unprefixed = s.trim_start_matches(|c: char| c.is_whitespace() || "!*#".contains(c));
-    if let Some(i) = unprefixed.find([':', '|', '-', '：', '｜', '—']) {
+    if let Some(i) = unprefixed.find([':', '|', '-', '：', '｜', '—', '_']) {
         let head = &unprefixed[..i];
         // "Re: …" and "Fwd: …" open replies and forwards, not a sender's name ("Rewards: …" may).
         let lower = head.trim().to_lowercase();
@@ -633,6 +659,7 @@ mod tests {
             "US$18.5 million",
             "€4,000,000",
             "R$ 1.200.000,00",
+            "her asset funds, 23.5 M USD overseas",
         ] {
             assert!(large_sum(s).is_some(), "{s}");
         }
@@ -642,6 +669,7 @@ mod tests {
             "version 4.000.000 of the code",
             "in 2024 we had 5000 users",
             "12,000 km",
+            "walk 500 m to the station, tickets $5",
         ] {
             assert!(large_sum(s).is_none(), "{s}");
         }

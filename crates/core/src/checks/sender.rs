@@ -14,7 +14,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
     } else {
         let from_header = ctx.mail.header("From").unwrap_or("").to_string();
-        judge_mailbox(ctx, out, from, "header:From", &from_header, true);
+        // A forward's subject is the original's, and claims what the original sender claimed.
+        let subject = ctx.content.inline_forward.is_none().then_some(ctx.content.subject.as_str());
+        judge_mailbox(ctx, out, from, "header:From", &from_header, subject);
         if ctx
             .mail
             .defects
@@ -28,7 +30,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         recipient_in_sender(ctx, out, &from_header);
     }
     if let Some(fwd) = &ctx.content.inline_forward {
-        judge_mailbox(ctx, out, &fwd.from, "forwarded From", &fwd.from_line, false);
+        judge_mailbox(ctx, out, &fwd.from, "forwarded From", &fwd.from_line, fwd.subject.as_deref());
     }
     // A sharing platform's notice names the person who shared: that is the real sender.
     let relay = from.address.as_deref().filter(|a| ctx.k.is_relay_sender(a));
@@ -40,7 +42,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     {
         let mb =
             Mailbox { name: None, domain: crate::mail::domain_of(&sharer), address: Some(sharer.clone()) };
-        judge_mailbox(ctx, out, &mb, "shared by", &sharer, false);
+        judge_mailbox(ctx, out, &mb, "shared by", &sharer, None);
     }
 }
 
@@ -103,14 +105,14 @@ fn first_address_in(text: &str) -> Option<String> {
 }
 
 /// The checks that apply to any sender mailbox: the From header, or the original sender quoted
-/// in an inline forward. `outer` adds the subject's brand claims, which belong to the mail.
+/// in an inline forward. `subject`, the subject this sender wrote, adds its brand claims.
 fn judge_mailbox(
     ctx: &Context<'_>,
     out: &mut Collector,
     from: &Mailbox,
     source: &str,
     shown: &str,
-    outer: bool,
+    subject: Option<&str>,
 ) {
     let Some(address) = from.address.as_deref() else { return };
     let from_domain = from.domain.clone().unwrap_or_default();
@@ -182,8 +184,8 @@ fn judge_mailbox(
             }
         }
     }
-    if outer {
-        for (i, n) in super::content::subject_brands(ctx) {
+    if let Some(subject) = subject {
+        for (i, n) in super::content::subject_brands(ctx, subject) {
             if !claimed.iter().any(|(b, _)| *b == i) {
                 claimed.push((i, n));
             }

@@ -304,11 +304,14 @@ pub struct PhraseHit<'k> {
 
 /// A phrase automaton. A DFA costs memory once at start-up (a few MB for all phrase lists) and
 /// makes every search in the hot path a single table walk.
+/// Phrase lists are matched with a contiguous NFA, not a DFA: with a thousand case-insensitive
+/// phrases (Japanese among them) the DFA took 14 MB and most of the start-up time, the NFA takes
+/// 0.4 MB and a few milliseconds, and the texts it searches are short.
 fn automaton(patterns: &[String]) -> AhoCorasick {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .build(patterns)
         .expect("knowledge phrases build an automaton")
 }
@@ -361,7 +364,7 @@ impl Knowledge {
         let lure_matcher = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(lure_patterns.iter().map(|(_, p)| p.as_str()))
             .expect("lure phrases build an automaton");
 

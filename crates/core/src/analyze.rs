@@ -223,7 +223,7 @@ fn wants_qr_scan(
         return true;
     }
     let lower_subject = c.subject.to_lowercase();
-    let head: String = c.visible_text.chars().take(4000).collect::<String>().to_lowercase();
+    let head = crate::text::head(&c.visible_text, 4000).to_lowercase();
     k.vocab.qr_words.iter().any(|w| {
         [&lower_subject, &head].iter().any(|t| {
             // "qr" alone must stand as a word, not inside one.
@@ -319,8 +319,8 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
     let (visible, mut invisible) = crate::text::strip_invisible(&texts.join("\n\n"));
     c.visible_text = visible;
     // A subject is a line; checks read at most its first 1,000 characters.
-    let raw_subject: String = mail.subject.as_deref().unwrap_or("").chars().take(1000).collect();
-    let (subject, in_subject) = crate::text::strip_invisible(&raw_subject);
+    let raw_subject = crate::text::head(mail.subject.as_deref().unwrap_or(""), 1000);
+    let (subject, in_subject) = crate::text::strip_invisible(raw_subject);
     c.subject = subject;
     if in_subject.count > 0 {
         invisible.count += in_subject.count;

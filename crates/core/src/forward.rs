@@ -19,7 +19,7 @@ pub struct InlineForward {
 /// Finds the quoted header block near the top of `text`, when the subject or a marker says the
 /// mail is a forward.
 pub fn find(subject: &str, text: &str, vocab: &ForwardVocabulary) -> Option<InlineForward> {
-    let head: String = text.chars().take(1500).collect();
+    let head = crate::text::head(text, 1500);
     let lower = head.to_lowercase();
     let subj = subject.trim_start().to_lowercase();
     let fw_subject = vocab.subject_prefixes.iter().any(|p| subj.starts_with(p.as_str()));

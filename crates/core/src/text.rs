@@ -7,6 +7,12 @@
 
 /// The mail addresses written in a text, in order, without the punctuation around them
 /// (`<x@y>`, `(x@y)`, `mailto:x@y`).
+/// The first `max_chars` characters of `text`, borrowed: checks read the head of long texts
+/// without copying it.
+pub fn head(text: &str, max_chars: usize) -> &str {
+    text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
+}
+
 pub fn addresses_in(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| {
         c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';' | ':')
@@ -93,5 +99,12 @@ mod tests {
             strip_invisible("I \u{2764}\u{fe0f} it \u{1f468}\u{200d}\u{1f469} Zusammen\u{ad}arbeit");
         assert_eq!(inv.count, 0);
         assert_eq!(strip_invisible("plain").0, "plain");
+    }
+
+    #[test]
+    fn head_cuts_on_a_character_boundary() {
+        assert_eq!(head("未配信メッセージ", 3), "未配信");
+        assert_eq!(head("short", 10), "short");
+        assert_eq!(head("", 3), "");
     }
 }

@@ -15,10 +15,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let personal = |d: Option<&str>| d.is_some_and(|d| ctx.k.is_free_mail(d));
     let from_person = personal(ctx.mail.from.domain.as_deref())
         || ctx.mail.reply_to.iter().any(|r| personal(r.domain.as_deref()));
-    let head: String = ctx.content.visible_text.chars().take(3000).collect();
+    let head = crate::text::head(&ctx.content.visible_text, 3000);
     if from_person
         && let Some(sum) =
-            large_sum(&ctx.content.subject, &ctx.k.vocab).or_else(|| large_sum(&head, &ctx.k.vocab))
+            large_sum(&ctx.content.subject, &ctx.k.vocab).or_else(|| large_sum(head, &ctx.k.vocab))
     {
         out.add(ctx.k, "lure.large_sum", vec![Evidence::new("amount", sum)]);
     }
@@ -26,10 +26,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     styled_letters(ctx, out);
     obfuscated_words(ctx, out);
     image_only(ctx, out);
-    let head: String = ctx.content.visible_text.chars().take(2000).collect();
+    let head = crate::text::head(&ctx.content.visible_text, 2000);
     let mut mixed = mixed_script_words(&ctx.content.subject);
     mixed.extend(mixed_script_words(ctx.mail.from.name.as_deref().unwrap_or("")));
-    mixed.extend(mixed_script_words(&head));
+    mixed.extend(mixed_script_words(head));
     if !mixed.is_empty() {
         mixed.truncate(5);
         out.add(ctx.k, "content.mixed_script_words", vec![Evidence::new("words", mixed.join(" "))]);
@@ -119,8 +119,8 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // A "leaked interview" about a famous presenter or billionaire is the celebrity-endorsement
     // scam's opening: the name is what makes readers click through to the investment page.
     if stories.iter().any(|s| s == "fake_news") {
-        let head: String = own_words.chars().take(3000).collect();
-        if let Some(celebrity) = ctx.k.celebrity_in(subject).or_else(|| ctx.k.celebrity_in(&head)) {
+        let head = crate::text::head(&own_words, 3000);
+        if let Some(celebrity) = ctx.k.celebrity_in(subject).or_else(|| ctx.k.celebrity_in(head)) {
             out.add(ctx.k, "lure.celebrity_story", vec![Evidence::new("name used", celebrity)]);
         }
     }
@@ -223,10 +223,10 @@ fn free_image_host(ctx: &Context<'_>, out: &mut Collector) {
 /// Words disguised against filters in the subject, the sender's name or the start of the text.
 fn obfuscated_words(ctx: &Context<'_>, out: &mut Collector) {
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
-    let head: String = ctx.content.visible_text.chars().take(400).collect();
+    let head = crate::text::head(&ctx.content.visible_text, 400);
     let mut ev = Vec::new();
     for (source, text) in
-        [("header:Subject", ctx.content.subject.as_str()), ("header:From", name), ("body", head.as_str())]
+        [("header:Subject", ctx.content.subject.as_str()), ("header:From", name), ("body", head)]
     {
         let mut found = disguised_tokens(text, &ctx.k.vocab.disguise_targets);
         // Underscores and tildes in running text are code and paths, not disguise.

@@ -62,8 +62,8 @@ fn reply_elsewhere(ctx: &Context<'_>, out: &mut Collector) {
         .chain(ctx.mail.reply_to.iter())
         .filter_map(|m| m.address.as_deref().map(str::to_lowercase))
         .collect();
-    let head: String = ctx.content.visible_text.chars().take(3000).collect();
-    let found = crate::text::addresses_in(&head).map(str::to_lowercase).find(|t| {
+    let head = crate::text::head(&ctx.content.visible_text, 3000);
+    let found = crate::text::addresses_in(head).map(str::to_lowercase).find(|t| {
         *t != from
             && !known.contains(t)
             && crate::mail::domain_of(t).is_some_and(|d| ctx.k.is_free_mail(&d))
@@ -100,8 +100,8 @@ fn recipient_in_sender(ctx: &Context<'_>, out: &mut Collector, from_header: &str
 
 /// The first mail address in the first lines of a text.
 fn first_address_in(text: &str) -> Option<String> {
-    let head: String = text.chars().take(400).collect();
-    crate::text::addresses_in(&head).next().map(str::to_string)
+    let head = crate::text::head(text, 400);
+    crate::text::addresses_in(head).next().map(str::to_string)
 }
 
 /// The checks that apply to any sender mailbox: the From header, or the original sender quoted

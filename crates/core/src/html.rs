@@ -87,8 +87,9 @@ struct Rgb(u8, u8, u8);
 const WHITE: Rgb = Rgb(255, 255, 255);
 
 #[derive(Debug, Clone)]
-struct Open {
-    name: String,
+struct Open<'a> {
+    /// Lower case; borrowed from the document when it is written in lower case already.
+    name: Cow<'a, str>,
     hidden: bool,
     fg: Option<Rgb>,
     bg: Rgb,
@@ -103,7 +104,7 @@ struct Attr<'a> {
 pub fn analyze_html(html: &str) -> HtmlDoc {
     let mut s = Scanner { src: html, pos: 0 };
     let mut doc = HtmlDoc::default();
-    let mut stack: Vec<Open> = Vec::new();
+    let mut stack: Vec<Open<'_>> = Vec::new();
     let mut hidden_buf = String::new();
     // Index of the link whose anchor text is being collected, and that text.
     let mut anchor: Option<(usize, String, usize)> = None;
@@ -125,24 +126,19 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                 }
             }
             Token::Start { name, attrs, self_closing } => {
-                let name = name.to_ascii_lowercase();
-                if BLOCK.contains(&name.as_str()) {
+                let name = lowercase(name);
+                if BLOCK.contains(&name.as_ref()) {
                     newline(&mut doc.visible_text);
                 }
-                if SELF_CLOSING_SIBLINGS.contains(&name.as_str())
+                if SELF_CLOSING_SIBLINGS.contains(&name.as_ref())
                     && stack.last().is_some_and(|o| o.name == name)
                 {
                     stack.pop();
                 }
-                let parent = stack.last().cloned().unwrap_or(Open {
-                    name: String::new(),
-                    hidden: false,
-                    fg: None,
-                    bg: WHITE,
-                });
-                let (hidden, fg, bg) = element_visibility(&name, &attrs, &parent);
+                let parent = stack.last().map_or((false, None, WHITE), |o| (o.hidden, o.fg, o.bg));
+                let (hidden, fg, bg) = element_visibility(&name, &attrs, parent);
                 let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| a.value.trim());
-                match name.as_str() {
+                match name.as_ref() {
                     "a" | "area" => {
                         if let Some(href) = attr("href").filter(|h| !h.is_empty()) {
                             close_anchor(&mut doc, &mut anchor);
@@ -233,7 +229,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                     }
                     _ => {}
                 }
-                if !self_closing && !VOID.contains(&name.as_str()) {
+                if !self_closing && !VOID.contains(&name.as_ref()) {
                     if stack.len() < MAX_DEPTH {
                         stack.push(Open { name, hidden, fg, bg });
                     } else {
@@ -242,8 +238,8 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                 }
             }
             Token::End(name) => {
-                let name = name.to_ascii_lowercase();
-                if BLOCK.contains(&name.as_str()) || name == "td" {
+                let name = lowercase(name);
+                if BLOCK.contains(&name.as_ref()) || name == "td" {
                     newline(&mut doc.visible_text);
                 }
                 if name == "form" {
@@ -267,6 +263,15 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
     let trimmed = doc.visible_text.trim().to_string();
     doc.visible_text = trimmed;
     doc
+}
+
+/// A tag name in lower case, copied only when the document wrote it otherwise.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 fn close_anchor(doc: &mut HtmlDoc, anchor: &mut Option<(usize, String, usize)>) {
@@ -344,10 +349,13 @@ fn newline(out: &mut String) {
 }
 
 /// Whether an element hides its content, and its text and background colours.
-fn element_visibility(name: &str, attrs: &[Attr<'_>], parent: &Open) -> (bool, Option<Rgb>, Rgb) {
-    let mut hidden = parent.hidden;
-    let mut fg = parent.fg;
-    let mut bg = parent.bg;
+/// `parent` is the parent element's (hidden, foreground, background).
+fn element_visibility(
+    name: &str,
+    attrs: &[Attr<'_>],
+    parent: (bool, Option<Rgb>, Rgb),
+) -> (bool, Option<Rgb>, Rgb) {
+    let (mut hidden, mut fg, mut bg) = parent;
     for a in attrs {
         match a.name.as_ref() {
             "hidden" => hidden = true,
@@ -366,9 +374,9 @@ fn element_visibility(name: &str, attrs: &[Attr<'_>], parent: &Open) -> (bool, O
                 let mut overflow_hidden = false;
                 for decl in a.value.split(';') {
                     let Some((prop, val)) = decl.split_once(':') else { continue };
-                    let prop = prop.trim().to_ascii_lowercase();
-                    let val = val.trim().trim_end_matches("!important").trim().to_ascii_lowercase();
-                    match prop.as_str() {
+                    let prop = lowercase(prop.trim());
+                    let val = lowercase(val.trim().trim_end_matches("!important").trim());
+                    match prop.as_ref() {
                         "display" if val == "none" => hidden = true,
                         "visibility" if val == "hidden" || val == "collapse" => hidden = true,
                         "opacity" if val.parse::<f32>().is_ok_and(|o| o < 0.05) => hidden = true,

@@ -204,6 +204,13 @@ fn a_lure_story_in_the_display_name_is_a_pitch() {
         let m = mail.replace("Oekraïense Meisjes", name);
         assert!(!has(&ids(&m), "sender.pitch_name"), "{name}");
     }
+    // A trade named in the sender's own domain is the sender naming itself.
+    let own = mail
+        .replace("Oekraïense Meisjes", "Casino Royal")
+        .replace("mail.dating-example.com", "casinoroyal.example");
+    assert!(!has(&ids(&own), "sender.pitch_name"));
+    let elsewhere = own.replace("casinoroyal.example", "mail.offers-example.com");
+    assert!(has(&ids(&elsewhere), "sender.pitch_name"));
 }
 
 #[test]

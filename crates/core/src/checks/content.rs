@@ -78,8 +78,15 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     } else {
         text.as_str().into()
     };
+    // A trade named in the sender's own domain ("Diet Doctor" at dietdoctor.com) is the sender
+    // naming itself, not a pitch.
+    let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("").to_ascii_lowercase();
+    let mut pitch_groups: Vec<usize> = Vec::new();
     for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_ref())] {
         for hit in ctx.k.lure_hits(text) {
+            if source == "header:From" && !from_domain.contains(&hit.phrase.replace(' ', "").to_lowercase()) {
+                pitch_groups.push(hit.group);
+            }
             let seen_phrases = phrases.entry(hit.group).or_default();
             if !seen_phrases.contains(&hit.phrase) {
                 seen_phrases.push(hit.phrase);
@@ -110,7 +117,7 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
         } else {
             stories.push(name.to_string());
             told_at_length |= phrases.get(&group).map_or(0, Vec::len) >= 4;
-            if evidence.iter().any(|e| e.source == "header:From") {
+            if pitch_groups.contains(&group) {
                 pitch_in_name.push(name.to_string());
             }
         }

@@ -300,11 +300,8 @@ fn greyscale_on_white(img: image::DynamicImage) -> image::GrayImage {
         image::DynamicImage::ImageRgba8(rgba) => {
             rgba.as_raw().chunks_exact(4).map(|p| on_white(luma(p[0], p[1], p[2]), p[3])).collect()
         }
-        image::DynamicImage::ImageLumaA8(la) => {
-            la.as_raw().chunks_exact(2).map(|p| on_white(u32::from(p[0]), p[1])).collect()
-        }
         other => {
-            let la = other.to_luma_alpha8();
+            let la = other.into_luma_alpha8();
             la.as_raw().chunks_exact(2).map(|p| on_white(u32::from(p[0]), p[1])).collect()
         }
     };

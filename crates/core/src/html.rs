@@ -86,7 +86,7 @@ struct Rgb(u8, u8, u8);
 
 const WHITE: Rgb = Rgb(255, 255, 255);
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Open<'a> {
     /// Lower case; borrowed from the document when it is written in lower case already.
     name: Cow<'a, str>,

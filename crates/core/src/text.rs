@@ -5,14 +5,14 @@
 //! the ones slipped *between letters*, which ordinary text never needs (emoji sequences, Persian
 //! and Indic joiners and soft hyphens are left alone).
 
-/// The mail addresses written in a text, in order, without the punctuation around them
-/// (`<x@y>`, `(x@y)`, `mailto:x@y`).
 /// The first `max_chars` characters of `text`, borrowed: checks read the head of long texts
 /// without copying it.
 pub fn head(text: &str, max_chars: usize) -> &str {
     text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
 }
 
+/// The mail addresses written in a text, in order, without the punctuation around them
+/// (`<x@y>`, `(x@y)`, `mailto:x@y`).
 pub fn addresses_in(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| {
         c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']' | '"' | ',' | ';' | ':')

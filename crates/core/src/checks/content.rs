@@ -80,7 +80,7 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     };
     // A trade named in the sender's own domain ("Diet Doctor" at dietdoctor.com) is the sender
     // naming itself, not a pitch.
-    let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("").to_ascii_lowercase();
+    let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     let mut pitch_groups: Vec<usize> = Vec::new();
     for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_ref())] {
         for hit in ctx.k.lure_hits(text) {

@@ -44,42 +44,68 @@ const MAX_DEPTH: usize = 256;
 const MAX_HIDDEN_FRAGMENTS: usize = 20;
 const MAX_FRAGMENT_CHARS: usize = 200;
 
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
-    "wbr", "keygen",
-];
-const BLOCK: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "tr",
-    "li",
-    "ul",
-    "ol",
-    "table",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "center",
-    "hr",
-    "pre",
-    "form",
-    "dl",
-    "dt",
-    "dd",
-    "address",
-    "tbody",
-    "thead",
-];
-const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "td", "th", "tr", "option", "dt", "dd"];
+// Tag classes as `match`es: the compiler turns them into a switch on length and bytes, where a
+// slice of names would be compared one by one for every tag.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+            | "keygen"
+    )
+}
+
+/// Elements that start a new line of text.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "tr"
+            | "li"
+            | "ul"
+            | "ol"
+            | "table"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "center"
+            | "hr"
+            | "pre"
+            | "form"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "address"
+            | "tbody"
+            | "thead"
+    )
+}
+
+/// Elements a sibling of the same name closes (`<p>a<p>b`).
+fn closes_sibling(name: &str) -> bool {
+    matches!(name, "p" | "li" | "td" | "th" | "tr" | "option" | "dt" | "dd")
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Rgb(u8, u8, u8);
@@ -102,7 +128,7 @@ struct Attr<'a> {
 
 /// Analyses one HTML document.
 pub fn analyze_html(html: &str) -> HtmlDoc {
-    let mut s = Scanner { src: html, pos: 0 };
+    let mut s = Scanner { src: html, pos: 0, spare_attrs: Vec::new() };
     let mut doc = HtmlDoc::default();
     let mut stack: Vec<Open<'_>> = Vec::new();
     let mut hidden_buf = String::new();
@@ -127,12 +153,10 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
             }
             Token::Start { name, attrs, self_closing } => {
                 let name = lowercase(name);
-                if BLOCK.contains(&name.as_ref()) {
+                if is_block(&name) {
                     newline(&mut doc.visible_text);
                 }
-                if SELF_CLOSING_SIBLINGS.contains(&name.as_ref())
-                    && stack.last().is_some_and(|o| o.name == name)
-                {
+                if closes_sibling(&name) && stack.last().is_some_and(|o| o.name == name) {
                     stack.pop();
                 }
                 let parent = stack.last().map_or((false, None, WHITE), |o| (o.hidden, o.fg, o.bg));
@@ -229,17 +253,18 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                     }
                     _ => {}
                 }
-                if !self_closing && !VOID.contains(&name.as_ref()) {
+                if !self_closing && !is_void(&name) {
                     if stack.len() < MAX_DEPTH {
                         stack.push(Open { name, hidden, fg, bg });
                     } else {
                         doc.too_deep = true;
                     }
                 }
+                s.spare_attrs = attrs;
             }
             Token::End(name) => {
                 let name = lowercase(name);
-                if BLOCK.contains(&name.as_ref()) || name == "td" {
+                if is_block(&name) || name == "td" {
                     newline(&mut doc.visible_text);
                 }
                 if name == "form" {
@@ -375,7 +400,8 @@ fn element_visibility(
                 for decl in a.value.split(';') {
                     let Some((prop, val)) = decl.split_once(':') else { continue };
                     let prop = lowercase(prop.trim());
-                    let val = lowercase(val.trim().trim_end_matches("!important").trim());
+                    let val = val.trim();
+                    let val = lowercase(val.strip_suffix("!important").unwrap_or(val).trim());
                     match prop.as_ref() {
                         "display" if val == "none" => hidden = true,
                         "visibility" if val == "hidden" || val == "collapse" => hidden = true,
@@ -430,34 +456,48 @@ fn near(a: Rgb, b: Rgb) -> bool {
 }
 
 fn parse_color(v: &str) -> Option<Rgb> {
-    let v = v.trim().to_ascii_lowercase();
+    let v = v.trim();
     if let Some(hex) = v.strip_prefix('#') {
-        let h = |s: &str| u8::from_str_radix(s, 16).ok();
-        return match hex.len() {
-            3 => {
-                let c: Vec<u8> =
-                    hex.chars().filter_map(|c| u8::from_str_radix(&c.to_string(), 16).ok()).collect();
-                (c.len() == 3).then(|| Rgb(c[0] * 17, c[1] * 17, c[2] * 17))
-            }
-            6 => Some(Rgb(h(&hex[0..2])?, h(&hex[2..4])?, h(&hex[4..6])?)),
+        let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+        let h = hex.as_bytes();
+        return match h.len() {
+            3 => Some(Rgb(digit(h[0])? * 17, digit(h[1])? * 17, digit(h[2])? * 17)),
+            6 => Some(Rgb(
+                digit(h[0])? * 16 + digit(h[1])?,
+                digit(h[2])? * 16 + digit(h[3])?,
+                digit(h[4])? * 16 + digit(h[5])?,
+            )),
             _ => None,
         };
     }
-    if let Some(inner) = v.strip_prefix("rgb(").or_else(|| v.strip_prefix("rgba(")) {
-        let parts: Vec<u8> = inner
+    let starts = |p: &str| v.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+    let inner = if starts("rgb(") {
+        Some(&v[4..])
+    } else if starts("rgba(") {
+        Some(&v[5..])
+    } else {
+        None
+    };
+    if let Some(inner) = inner {
+        let mut parts = inner
             .trim_end_matches(')')
             .split(',')
             .take(3)
-            .filter_map(|p| p.trim().parse::<f32>().ok().map(|f| f.clamp(0.0, 255.0) as u8))
-            .collect();
-        return (parts.len() == 3).then(|| Rgb(parts[0], parts[1], parts[2]));
+            .filter_map(|p| p.trim().parse::<f32>().ok().map(|f| f.clamp(0.0, 255.0) as u8));
+        return match (parts.next(), parts.next(), parts.next()) {
+            (Some(r), Some(g), Some(b)) => Some(Rgb(r, g, b)),
+            _ => None,
+        };
     }
-    match v.as_str() {
-        "white" => Some(WHITE),
-        "black" => Some(Rgb(0, 0, 0)),
-        "snow" | "ivory" | "ghostwhite" | "whitesmoke" => Some(Rgb(250, 250, 250)),
-        _ => None,
-    }
+    const NAMED: [(&str, Rgb); 6] = [
+        ("white", WHITE),
+        ("black", Rgb(0, 0, 0)),
+        ("snow", Rgb(250, 250, 250)),
+        ("ivory", Rgb(250, 250, 250)),
+        ("ghostwhite", Rgb(250, 250, 250)),
+        ("whitesmoke", Rgb(250, 250, 250)),
+    ];
+    NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(v)).map(|&(_, c)| c)
 }
 
 enum Token<'a> {
@@ -469,6 +509,8 @@ enum Token<'a> {
 struct Scanner<'a> {
     src: &'a str,
     pos: usize,
+    /// The attribute list handed back after each start tag, so its allocation is reused.
+    spare_attrs: Vec<Attr<'a>>,
 }
 
 impl<'a> Scanner<'a> {
@@ -518,7 +560,8 @@ impl<'a> Scanner<'a> {
         let name_end = 1 + b[1..].iter().position(|c| !is_name_byte(*c)).unwrap_or(b.len() - 1);
         let name = &rest[1..name_end];
         let mut i = name_end;
-        let mut attrs = Vec::new();
+        let mut attrs = std::mem::take(&mut self.spare_attrs);
+        attrs.clear();
         let mut self_closing = false;
         while i < b.len() {
             while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {

@@ -488,9 +488,16 @@ fn hop_delays(hops: &mut [Hop], times: &[Option<i64>]) {
     }
 }
 
+/// Replacement characters and stray escapes (undecoded ISO-2022-JP): the marks of a wrong charset.
+/// Counted on bytes, as every body passes through here.
+fn undecodable_chars(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0x1b, bytes).count() + memchr::memmem::find_iter(bytes, "\u{fffd}".as_bytes()).count()
+}
+
 /// Re-decodes a text body from its raw bytes when the declared charset was evidently wrong.
 fn repair_text(decoded: &str, part: &MessagePart<'_>, raw: &[u8], defects: &mut Vec<String>) -> String {
-    let bad = decoded.chars().filter(|&c| c == '\u{fffd}' || c == '\u{1b}').count();
+    let bad = undecodable_chars(decoded);
     if bad == 0 {
         return decoded.to_string();
     }
@@ -504,7 +511,7 @@ fn repair_text(decoded: &str, part: &MessagePart<'_>, raw: &[u8], defects: &mut 
     };
     let Some(bytes) = bytes else { return decoded.to_string() };
     let guess = decode_guess(&bytes);
-    let guess_bad = guess.chars().filter(|&c| c == '\u{fffd}' || c == '\u{1b}').count();
+    let guess_bad = undecodable_chars(&guess);
     if guess_bad < bad {
         defects.push("text part in another charset than declared (re-decoded)".into());
         guess

@@ -105,7 +105,9 @@ pub fn extract(msg: &Message<'_>) -> MailFacts {
 }
 
 fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
-    let raw = msg.raw_message();
+    // The whole buffer the offsets point into: for a mail attached unencoded, the outer mail's
+    // bytes (`raw_message()` would be the attached mail's own slice, which the offsets miss).
+    let raw: &[u8] = &msg.raw_message;
     let mut f = MailFacts::default();
     let root_headers = msg.root_part().headers();
 
@@ -356,18 +358,46 @@ fn header_text(value: &HeaderValue<'_>, raw: &[u8]) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        _ => unfold(&String::from_utf8_lossy(raw)),
+        // Unstructured headers (left unparsed, see `analyze::parser`) and the rest: the raw text.
+        _ => match std::str::from_utf8(raw) {
+            Ok(text) => unfold(text),
+            Err(_) => unfold(&String::from_utf8_lossy(raw)),
+        },
     }
 }
 
+/// Header text with folding and runs of white space collapsed to single spaces.
 fn unfold(s: &str) -> String {
-    s.split(['\r', '\n'])
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        // Most header text: copy the runs between white space whole.
+        let is_space = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && !is_space(bytes[i]) {
+                i += 1;
+            }
+            if start < i {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&s[start..i]);
+            }
+        }
+        return out;
+    }
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Decodes bytes of an unknown charset: UTF-8 when valid, else the charset chardetng guesses.
@@ -523,10 +553,32 @@ fn repair_text(decoded: &str, part: &MessagePart<'_>, raw: &[u8], defects: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mail_parser::MessageParser;
 
     fn facts(raw: &[u8]) -> MailFacts {
-        extract(&MessageParser::default().parse(raw).unwrap())
+        extract(&crate::analyze::parser().parse(raw).unwrap())
+    }
+
+    #[test]
+    fn unstructured_headers_unfolded_in_the_mail_and_in_an_attached_one() {
+        let raw = b"From: a@example.com\r\nX-Spam-Status: Yes, score=9\r\n\ttests=A,\r\n B\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nReturn-Path: <x@example.org>\r\nAuthentication-Results: mx.example.net;\r\n spf=fail smtp.mailfrom=example.org\r\nDate: Tue, 14 Nov 2023 08:12:03 +0900\r\nFrom: x@example.org\r\nSubject: inner\r\n\r\nhi\r\n--b--\r\n";
+        let f = facts(raw);
+        assert_eq!(f.header("X-Spam-Status"), Some("Yes, score=9 tests=A, B"));
+        let inner = &f.attached[0];
+        // Offsets of an unencoded attached mail point into the outer mail's bytes.
+        assert_eq!(inner.return_path.as_deref(), Some("x@example.org"));
+        assert_eq!(
+            inner.header("Authentication-Results"),
+            Some("mx.example.net; spf=fail smtp.mailfrom=example.org")
+        );
+        assert_eq!(inner.auth_results.len(), 1);
+        assert_eq!(inner.header("Date"), Some("Tue, 14 Nov 2023 08:12:03 +0900"));
+    }
+
+    #[test]
+    fn unfold_collapses_white_space() {
+        assert_eq!(unfold("  a\r\n\t b  c "), "a b c");
+        assert_eq!(unfold("\u{3000}件名\u{3000} と\r\n 本文"), "件名 と 本文");
+        assert_eq!(unfold(" \r\n "), "");
     }
 
     #[test]

@@ -359,11 +359,12 @@ impl Knowledge {
         // Each story is matched on its own: "verify your wallet" is a verification request and
         // a crypto story at once, so the automaton reports overlapping matches (sorted out per
         // story in `lure_hits`).
+        // Built over lower-case phrases and run over lower-cased text: an ASCII case-insensitive
+        // automaton carries both cases on every transition, which makes each step slower.
         let lure_matcher = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .build(lure_patterns.iter().map(|(_, p)| p.as_str()))
+            .build(lure_patterns.iter().map(|(_, p)| p.to_ascii_lowercase()))
             .expect("lure phrases build an automaton");
 
         let mut brand_patterns = Vec::new();
@@ -456,9 +457,11 @@ impl Knowledge {
     /// across stories overlapping ("verify your wallet" counts for verification and for crypto's
     /// "your wallet"). Latin phrases match whole words only ("dating" is not in "updating").
     pub fn lure_hits<'k>(&'k self, text: &str) -> Vec<PhraseHit<'k>> {
+        // ASCII lower-casing keeps every byte offset.
+        let lower = text.to_ascii_lowercase();
         let mut hits: Vec<PhraseHit<'k>> = self
             .lure_matcher
-            .find_overlapping_iter(text)
+            .find_overlapping_iter(&lower)
             .filter(|m| is_word_bounded(text, m.start(), m.end()))
             .map(|m| {
                 let (group, phrase) = &self.lure_patterns[m.pattern().as_usize()];

@@ -94,8 +94,15 @@ fn walk(
     if !meta.is_file() {
         return true;
     }
+    // One open per file: the head tells an mbox from a single mail, and a single mail is then
+    // read on from there into a buffer of the file's size (`read_to_end` would grow its reads
+    // from 8 KB, three or four calls for a typical mail).
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return emit(loc(path), Err(ReadError::Io(e.to_string()))),
+    };
     let mut head = [0u8; 512];
-    let head_len = match File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)) {
+    let head_len = match read_up_to(&mut file, &mut head) {
         Ok(n) => n,
         Err(e) => return emit(loc(path), Err(ReadError::Io(e.to_string()))),
     };
@@ -105,8 +112,12 @@ fn walk(
     if meta.len() as usize > max_bytes {
         return emit(loc(path), Err(ReadError::TooLarge { size: meta.len() as usize, limit: max_bytes }));
     }
-    let mut raw = Vec::with_capacity(meta.len() as usize);
-    let result = File::open(path).and_then(|f| f.take(max_bytes as u64 + 1).read_to_end(&mut raw));
+    let mut raw = head[..head_len].to_vec();
+    let result = if head_len < head.len() {
+        Ok(()) // The head was the whole file.
+    } else {
+        read_rest(&mut file, &mut raw, meta.len() as usize, max_bytes + 1)
+    };
     match result {
         Ok(_) if raw.len() > max_bytes => {
             emit(loc(path), Err(ReadError::TooLarge { size: raw.len(), limit: max_bytes }))
@@ -114,6 +125,30 @@ fn walk(
         Ok(_) => emit(loc(path), Ok(raw)),
         Err(e) => emit(loc(path), Err(ReadError::Io(e.to_string()))),
     }
+}
+
+/// Reads the rest of `f` onto `raw`, expecting `size` bytes in all and stopping at `limit`.
+fn read_rest(f: &mut File, raw: &mut Vec<u8>, size: usize, limit: usize) -> io::Result<()> {
+    let mut filled = raw.len();
+    // One byte more than expected, so that the end is seen without growing the buffer.
+    raw.resize((size + 1).clamp(filled + 1, limit.max(filled + 1)), 0);
+    loop {
+        if filled == raw.len() {
+            if raw.len() >= limit {
+                break; // The caller reports it as too large.
+            }
+            // The file grew since it was measured.
+            raw.resize((raw.len() * 2).min(limit), 0);
+        }
+        match f.read(&mut raw[filled..]) {
+            Ok(0) => break,
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    raw.truncate(filled);
+    Ok(())
 }
 
 fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
@@ -179,5 +214,36 @@ fn read_mbox(
             }
             Err(e) => return emit(here, Err(ReadError::Io(e.to_string()))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(path: &Path, max_bytes: usize) -> Vec<Result<Vec<u8>, String>> {
+        let mut out = Vec::new();
+        for_each_message(&[path.to_path_buf()], max_bytes, true, &mut |_, r| {
+            out.push(r.map_err(|e| e.to_string()));
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn files_read_whole_around_the_head_size_and_bounded() {
+        let dir = std::env::temp_dir().join(format!("kaibo-sources-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for size in [0, 1, 511, 512, 513, 8_192, 100_000] {
+            let body: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+            let path = dir.join(format!("{size}.eml"));
+            std::fs::write(&path, &body).unwrap();
+            assert_eq!(read_all(&path, 1 << 20), vec![Ok(body.clone())], "{size} bytes");
+            if size > 600 {
+                let r = read_all(&path, 600);
+                assert!(matches!(&r[..], [Err(e)] if e.contains("larger than the limit")), "{size}: {r:?}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

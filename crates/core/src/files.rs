@@ -377,38 +377,29 @@ fn crosses_vertically(
 ) -> bool {
     let centre = dark(x, y);
     let limit = across * 2;
-    // Up from the centre: the rest of the centre run, then two more runs.
-    let mut up = [0usize; 3];
-    let (mut yy, mut k, mut shade) = (y, 0, centre);
-    while k < 3 && yy > 0 && y - yy < limit {
-        yy -= 1;
-        let d = dark(x, yy);
-        if d != shade {
-            k += 1;
-            shade = d;
-            if k == 3 {
-                break;
-            }
-        }
-        up[k] += 1;
-    }
-    let mut down = [0usize; 3];
-    let (mut yy, mut k, mut shade) = (y, 0, centre);
-    while k < 3 && yy + 1 < h && yy - y < limit {
-        yy += 1;
-        let d = dark(x, yy);
-        if d != shade {
-            k += 1;
-            shade = d;
-            if k == 3 {
-                break;
-            }
-        }
-        down[k] += 1;
-    }
+    let up = runs_from(centre, (0..y).rev().take(limit).map(|yy| dark(x, yy)));
+    let down = runs_from(centre, (y + 1..h).take(limit).map(|yy| dark(x, yy)));
     let runs = [up[2], up[1], up[0] + down[0] + 1, down[1], down[2]];
     let tall: usize = runs.iter().sum();
     runs[0] > 0 && runs[4] > 0 && finder_proportions(&runs) && tall * 2 >= across && tall <= across * 2
+}
+
+/// Walking away from a finder's centre (of shade `centre`) over `shades`: the length of the rest
+/// of the centre run, then of the next two runs.
+fn runs_from(centre: bool, shades: impl Iterator<Item = bool>) -> [usize; 3] {
+    let mut runs = [0usize; 3];
+    let (mut k, mut shade) = (0, centre);
+    for d in shades {
+        if d != shade {
+            k += 1;
+            shade = d;
+            if k == 3 {
+                break;
+            }
+        }
+        runs[k] += 1;
+    }
+    runs
 }
 
 /// Whether at least 45% of the pixels are dark.

@@ -369,33 +369,32 @@ fn header_text(value: &HeaderValue<'_>, raw: &[u8]) -> String {
 /// Header text with folding and runs of white space collapsed to single spaces.
 fn unfold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    if s.is_ascii() {
-        // Most header text: copy the runs between white space whole.
-        let is_space = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
-        let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            while i < bytes.len() && is_space(bytes[i]) {
-                i += 1;
-            }
-            let start = i;
-            while i < bytes.len() && !is_space(bytes[i]) {
-                i += 1;
-            }
-            if start < i {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&s[start..i]);
-            }
-        }
-        return out;
-    }
-    for word in s.split_whitespace() {
+    let mut push = |word: &str| {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
+    };
+    if !s.is_ascii() {
+        s.split_whitespace().for_each(push);
+        return out;
+    }
+    // Most header text: ASCII, split on bytes (faster than `split_ascii_whitespace`, and the
+    // vertical tab counts as white space as it does for `split_whitespace`).
+    let is_space = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && is_space(bytes[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !is_space(bytes[i]) {
+            i += 1;
+        }
+        if start < i {
+            push(&s[start..i]);
+        }
     }
     out
 }

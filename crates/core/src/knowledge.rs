@@ -41,6 +41,7 @@ pub struct Vocabulary {
     pub password_labels: Vec<String>,
     pub currencies: Vec<String>,
     pub millions: Vec<String>,
+    pub million_abbreviations: Vec<String>,
     pub unsubscribe_markers: Vec<String>,
     pub reply_prefixes: Vec<String>,
     pub qr_words: Vec<String>,

@@ -409,7 +409,10 @@ pub fn large_sum(text: &str, vocab: &crate::knowledge::Vocabulary) -> Option<Str
         let after = &lower[i..after_end];
         // "23.5 M USD": an abbreviated million before the currency.
         let unit = after.trim_start();
-        let abbreviated = ["m ", "mn ", "mio "].iter().find_map(|m| unit.strip_prefix(m));
+        let abbreviated = vocab
+            .million_abbreviations
+            .iter()
+            .find_map(|m| unit.strip_prefix(m.as_str()).and_then(|rest| rest.strip_prefix(' ')));
         let currency = vocab.currencies.iter().any(|c| {
             before.contains(c.as_str())
                 || unit.starts_with(c.as_str())

@@ -7,6 +7,7 @@ use mail_parser::{Message, MessageParser};
 use crate::checks::{self, Content, Context, Link, QrCode};
 use crate::html::analyze_html;
 use crate::knowledge::{Knowledge, domain_is_or_under, knowledge};
+use crate::limits::{MAX_LINKS, MAX_MAILTO, MAX_SUBJECT_CHARS, QR_MAX_IMAGES};
 use crate::mail::{MailFacts, extract};
 use crate::report_model::*;
 use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain, url_facts};
@@ -34,6 +35,8 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     if let Some(why) = not_a_mail(raw) {
         return Err(AnalyzeError::NotAMail(why));
     }
+    let without_nuls = blank_header_nuls(raw);
+    let raw = without_nuls.as_deref().unwrap_or(raw);
     let parsed = catch_unwind(AssertUnwindSafe(|| parser().parse(raw)))
         .map_err(|_| AnalyzeError::NotAMail("the MIME parser failed on this input".into()))?;
     let Some(msg) = parsed else {
@@ -46,6 +49,9 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     let mut outer = extract(&msg);
     if bare_cr {
         outer.defects.push("lines end in a bare CR (classic Mac OS), read as line breaks".into());
+    }
+    if without_nuls.is_some() {
+        outer.defects.push("NUL bytes in the header block (read as spaces)".into());
     }
     Ok(analyze_facts(outer, k, opts))
 }
@@ -98,18 +104,50 @@ fn skip_mbox_separator(raw: &[u8]) -> &[u8] {
     }
 }
 
-/// A mail starts with header fields. Binary files and prose do not.
+/// Whether the input is clearly not a mail, and why. A mail starts with a header field; a
+/// binary file shows itself in its first bytes (a file format's signature, or mostly control
+/// bytes). A stray NUL or control byte inside a mail does not make it binary: phishing with one
+/// must still be analysed, so only the shape of the start decides.
 fn not_a_mail(raw: &[u8]) -> Option<String> {
     let head = &raw[..raw.len().min(4096)];
-    if head.contains(&0) {
-        return Some("binary data (NUL bytes)".into());
+    if let Some(kind) =
+        crate::mail::detect_type(head).filter(|t| !t.starts_with("text/") && !t.contains("svg"))
+    {
+        return Some(format!("binary data ({kind})"));
     }
-    let first =
-        head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).find(|l| !l.is_empty())?;
+    // Control bytes other than white space and ESC (ISO-2022-JP): text has almost none.
+    let control =
+        head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)).count();
+    if control * 8 > head.len() {
+        return Some("binary data (mostly control bytes)".into());
+    }
+    let first = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .find(|l| !l.iter().all(|&b| b == 0 || b.is_ascii_whitespace()))?;
     let colon = first.iter().position(|&b| b == b':');
-    let valid =
-        colon.is_some_and(|c| c > 0 && first[..c].iter().all(|&b| (33..=126).contains(&b) && b != b':'));
+    let valid = colon.is_some_and(|c| {
+        c > 0 && first[..c].iter().all(|&b| ((33..=126).contains(&b) && b != b':') || b == 0)
+    });
     (!valid).then(|| "the first line is not a header field".into())
+}
+
+/// NUL bytes in the header block, read as spaces (same length, so the parser's offsets stay
+/// right). Mail parsers and clients differ on NULs; a mail must not escape analysis by one.
+/// Bodies keep their bytes: a NUL there is data (and attachments keep their hashes).
+fn blank_header_nuls(raw: &[u8]) -> Option<Vec<u8>> {
+    let end = memchr::memmem::find(raw, b"\n\r\n")
+        .or_else(|| memchr::memmem::find(raw, b"\n\n"))
+        .unwrap_or(raw.len());
+    let head = &raw[..end];
+    memchr::memchr(0, head)?;
+    let mut fixed = raw.to_vec();
+    for b in &mut fixed[..end] {
+        if *b == 0 {
+            *b = b' ';
+        }
+    }
+    Some(fixed)
 }
 
 fn has_mail_headers(msg: &Message<'_>) -> bool {
@@ -152,38 +190,45 @@ fn forwarded_subject(outer: &MailFacts, content: &Content, k: &Knowledge) -> Opt
 }
 
 fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
-    let outer_content = build_content(&outer, k);
-    let (mail, content, subject, wrapper) = match forwarded_subject(&outer, &outer_content, k) {
-        Some(i) => {
-            let inner = outer.attached[i].clone();
-            let content = build_content(&inner, k);
-            let subject = Subject {
-                kind: "attached_message".into(),
-                wrapper_subject: outer.subject.clone(),
-                wrapper_from: outer.from.address.clone(),
-            };
-            (inner, content, subject, Some(outer))
-        }
-        None => (
-            outer,
-            outer_content,
-            Subject { kind: "message".into(), wrapper_subject: None, wrapper_from: None },
-            None,
-        ),
+    // A forward of a forward (an abuse desk passing on a user's report) is unwrapped level by
+    // level: the innermost mail is the one to judge.
+    let mut content = build_content(&outer, k);
+    let mut mail = outer;
+    let mut wrappers: Vec<MailFacts> = Vec::new();
+    while wrappers.len() < crate::limits::MAX_ATTACHED_DEPTH
+        && let Some(i) = forwarded_subject(&mail, &content, k)
+    {
+        let inner = std::mem::take(&mut mail.attached[i]);
+        content = build_content(&inner, k);
+        wrappers.push(std::mem::replace(&mut mail, inner));
+    }
+    let subject = match wrappers.first() {
+        Some(outermost) => Subject {
+            kind: "attached_message".into(),
+            wrapper_subject: outermost.subject.clone(),
+            wrapper_from: outermost.from.address.clone(),
+            depth: wrappers.len(),
+        },
+        None => Subject { kind: "message".into(), wrapper_subject: None, wrapper_from: None, depth: 0 },
     };
 
     let machine_report = checks::structure::classify(&mail, &content, k);
     let ctx = Context { k, mail: &mail, content: &content, opts, machine_report };
     let mut collected = checks::run_all(&ctx);
-    if let Some(w) = &wrapper {
-        let mut ev = vec![Evidence::new(
-            "wrapper",
-            format!(
-                "{} <{}>",
-                w.subject.clone().unwrap_or_default(),
-                w.from.address.clone().unwrap_or_default()
-            ),
-        )];
+    if !wrappers.is_empty() {
+        let mut ev: Vec<Evidence> = wrappers
+            .iter()
+            .map(|w| {
+                Evidence::new(
+                    "wrapper",
+                    format!(
+                        "{} <{}>",
+                        w.subject.clone().unwrap_or_default(),
+                        w.from.address.clone().unwrap_or_default()
+                    ),
+                )
+            })
+            .collect();
         if let Some(s) = &mail.subject {
             ev.push(Evidence::new("attached mail", s.clone()));
         }
@@ -232,9 +277,6 @@ fn excerpt(text: &str, max_chars: usize) -> Option<String> {
     let t = text.trim();
     (!t.is_empty()).then(|| checks::clip(t, max_chars))
 }
-
-/// Images a mail may carry a QR code in: at most this many are decoded per mail.
-const QR_MAX_IMAGES: usize = 6;
 
 /// QR decoding costs milliseconds per image, so it runs only when the mail points at a code
 /// (its text mentions one) or is little more than pictures, the two shapes quishing takes.
@@ -349,8 +391,8 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
     }
     let (visible, mut invisible) = crate::text::strip_invisible(&texts.join("\n\n"));
     c.visible_text = visible;
-    // A subject is a line; checks read at most its first 1,000 characters.
-    let raw_subject = crate::text::head(mail.subject.as_deref().unwrap_or(""), 1000);
+    // A subject is a line; checks read at most its first characters.
+    let raw_subject = crate::text::head(mail.subject.as_deref().unwrap_or(""), MAX_SUBJECT_CHARS);
     let (subject, in_subject) = crate::text::strip_invisible(raw_subject);
     c.subject = subject;
     if in_subject.count > 0 {
@@ -386,7 +428,7 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
         {
             let addr = addr.split('?').next().unwrap_or("").trim().to_string();
             if addr.contains('@') {
-                if !c.mailto.contains(&addr) && c.mailto.len() < 50 {
+                if !c.mailto.contains(&addr) && c.mailto.len() < MAX_MAILTO {
                     c.mailto.push(addr.clone());
                 }
                 if !c.emails.contains(&addr) {
@@ -412,7 +454,7 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
             continue;
         }
         c.links.push(Link { facts, source, display_text: display, hidden, unwrapped_from });
-        if c.links.len() >= 500 {
+        if c.links.len() >= MAX_LINKS {
             break;
         }
     }

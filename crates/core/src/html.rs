@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 
+use crate::limits::{HTML_MAX_DEPTH, HTML_MAX_FRAGMENT_CHARS, HTML_MAX_HIDDEN_FRAGMENTS};
+
 /// A link found in HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HtmlLink {
@@ -39,10 +41,6 @@ pub struct HtmlDoc {
     /// Nesting deeper than the cap was flattened.
     pub too_deep: bool,
 }
-
-const MAX_DEPTH: usize = 256;
-const MAX_HIDDEN_FRAGMENTS: usize = 20;
-const MAX_FRAGMENT_CHARS: usize = 200;
 
 // Tag classes as `match`es: the compiler turns them into a switch on length and bytes, where a
 // slice of names would be compared one by one for every tag.
@@ -254,7 +252,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                     _ => {}
                 }
                 if !self_closing && !is_void(&name) {
-                    if stack.len() < MAX_DEPTH {
+                    if stack.len() < HTML_MAX_DEPTH {
                         stack.push(Open { name, hidden, fg, bg });
                     } else {
                         doc.too_deep = true;
@@ -310,8 +308,8 @@ fn close_anchor(doc: &mut HtmlDoc, anchor: &mut Option<(usize, String, usize)>) 
 
 fn flush_hidden(doc: &mut HtmlDoc, buf: &mut String) {
     let t = buf.trim();
-    if t.chars().any(char::is_alphanumeric) && doc.hidden_text.len() < MAX_HIDDEN_FRAGMENTS {
-        doc.hidden_text.push(t.chars().take(MAX_FRAGMENT_CHARS).collect());
+    if t.chars().any(char::is_alphanumeric) && doc.hidden_text.len() < HTML_MAX_HIDDEN_FRAGMENTS {
+        doc.hidden_text.push(t.chars().take(HTML_MAX_FRAGMENT_CHARS).collect());
     }
     buf.clear();
 }

@@ -25,6 +25,7 @@ pub mod files;
 pub mod forward;
 pub mod html;
 pub mod knowledge;
+pub mod limits;
 pub mod mail;
 pub mod report_model;
 pub mod text;
@@ -34,8 +35,7 @@ pub mod verdict;
 pub use analyze::analyze;
 pub use report_model::*;
 
-/// Default bound on the size of one mail: 50 MB.
-pub const DEFAULT_MAX_INPUT_BYTES: usize = 50 * 1024 * 1024;
+pub use limits::DEFAULT_MAX_INPUT_BYTES;
 
 /// How to analyse.
 #[derive(Debug, Clone)]

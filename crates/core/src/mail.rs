@@ -14,6 +14,7 @@ use mail_parser::{
 use sha2::{Digest, Sha256};
 
 use crate::auth_results::{self, AuthResultsHeader};
+use crate::limits::{ListingBudget, MAX_ATTACHED_DEPTH, QR_IMAGE_MAX_BYTES, QR_IMAGE_MIN_BYTES};
 use crate::report_model::{AttachmentObservable, Hop, Mailbox};
 
 /// One header as the checks see it: decoded text, in message order (top first).
@@ -32,10 +33,6 @@ pub struct Attachment {
     /// The bytes of an image, kept for QR decoding (which runs only when the mail calls for it).
     pub image: Option<Vec<u8>>,
 }
-
-/// Images smaller than this are icons and spacers; larger than the maximum, not worth decoding.
-const QR_IMAGE_MIN_BYTES: usize = 500;
-const QR_IMAGE_MAX_BYTES: usize = 10 << 20;
 
 /// Everything the checks need from one message (the mail or an attached one).
 #[derive(Debug, Clone, Default)]
@@ -97,14 +94,14 @@ impl MailFacts {
     }
 }
 
-const MAX_ATTACHED_DEPTH: usize = 4;
-
 /// Extracts the facts of a parsed message.
 pub fn extract(msg: &Message<'_>) -> MailFacts {
-    extract_at(msg, 0)
+    extract_at(msg, 0, &mut ListingBudget::default())
 }
 
-fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
+/// The facts of a message `depth` levels down from the mail kaibo was given; `budget` is shared
+/// by the whole mail, attached mails included.
+fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> MailFacts {
     // The whole buffer the offsets point into: for a mail attached unencoded, the outer mail's
     // bytes (`raw_message()` would be the attached mail's own slice, which the offsets miss).
     let raw: &[u8] = &msg.raw_message;
@@ -207,13 +204,24 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
 
     let body_ids: Vec<u32> = msg.text_body.iter().chain(msg.html_body.iter()).copied().collect();
     for (id, part) in msg.parts.iter().enumerate() {
-        if part.is_encoding_problem {
-            f.defects.push(format!("part {id}: broken transfer encoding"));
-        }
         let (ctype, subtype) = part
             .content_type()
             .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase()))
             .unwrap_or_else(|| ("text".into(), "plain".into()));
+        let is_mail = ctype == "message" && matches!(subtype.as_str(), "rfc822" | "global");
+        // mail-parser decodes encoded attached mails three levels deep and leaves deeper ones as
+        // bytes (marked as an encoding problem): those are parsed here, within kaibo's own depth.
+        if is_mail
+            && let PartType::Binary(b) | PartType::InlineBinary(b) = &part.body
+            && depth < MAX_ATTACHED_DEPTH
+            && let Some(nested) = crate::analyze::parser().parse(b.as_ref())
+        {
+            f.attached.push(extract_at(&nested, depth + 1, budget));
+            continue;
+        }
+        if part.is_encoding_problem {
+            f.defects.push(format!("part {id}: broken transfer encoding"));
+        }
         let is_attachment =
             part.attachment_name().is_some() || part.content_disposition().is_some_and(|d| d.is_attachment());
         let is_body = body_ids.contains(&(id as u32)) && !is_attachment;
@@ -221,7 +229,11 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
             PartType::Multipart(_) => {}
             PartType::Message(nested) => {
                 if depth < MAX_ATTACHED_DEPTH {
-                    f.attached.push(extract_at(nested, depth + 1));
+                    f.attached.push(extract_at(nested, depth + 1, budget));
+                } else {
+                    f.defects.push(format!(
+                        "attached mails nested more than {MAX_ATTACHED_DEPTH} levels deep were not read"
+                    ));
                 }
             }
             PartType::Text(t) | PartType::Html(t) => {
@@ -235,14 +247,19 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
                     let text = repair_text(t, part, raw, &mut f.defects);
                     if is_html { f.html_parts.push(text) } else { f.text_parts.push(text) }
                 } else {
-                    f.attachments.push(attachment(part, t.as_bytes(), &ctype, &subtype));
+                    f.attachments.push(attachment(part, t.as_bytes(), &ctype, &subtype, budget));
                 }
             }
             PartType::Binary(b) | PartType::InlineBinary(b) => {
                 if ctype == "message" && (subtype == "delivery-status" || subtype == "feedback-report") {
                     f.report_part = Some(String::from_utf8_lossy(b).into_owned());
                 } else {
-                    f.attachments.push(attachment(part, b, &ctype, &subtype));
+                    if is_mail && depth >= MAX_ATTACHED_DEPTH {
+                        f.defects.push(format!(
+                            "attached mails nested more than {MAX_ATTACHED_DEPTH} levels deep were not read"
+                        ));
+                    }
+                    f.attachments.push(attachment(part, b, &ctype, &subtype, budget));
                 }
             }
         }
@@ -250,7 +267,13 @@ fn extract_at(msg: &Message<'_>, depth: usize) -> MailFacts {
     f
 }
 
-fn attachment(part: &MessagePart<'_>, bytes: &[u8], ctype: &str, subtype: &str) -> Attachment {
+fn attachment(
+    part: &MessagePart<'_>,
+    bytes: &[u8],
+    ctype: &str,
+    subtype: &str,
+    budget: &mut ListingBudget,
+) -> Attachment {
     let detected = detect_type(bytes);
     let filename = part.attachment_name().map(str::to_string);
     let lower_name = filename.as_deref().unwrap_or("").to_ascii_lowercase();
@@ -265,7 +288,7 @@ fn attachment(part: &MessagePart<'_>, bytes: &[u8], ctype: &str, subtype: &str) 
     let html = is_htmlish.then(|| String::from_utf8_lossy(bytes).into_owned());
     let is_pdf = detected == Some("application/pdf") || (subtype == "pdf" && bytes.starts_with(b"%PDF"));
     let pdf = is_pdf.then(|| crate::files::inspect_pdf(bytes));
-    let zip = (detected == Some("application/zip")).then(|| crate::files::inspect_zip(bytes));
+    let zip = (detected == Some("application/zip")).then(|| crate::files::inspect_zip(bytes, budget));
     let is_image = matches!(detected, Some("image/png" | "image/jpeg" | "image/gif"));
     let image = (is_image && (QR_IMAGE_MIN_BYTES..=QR_IMAGE_MAX_BYTES).contains(&bytes.len()))
         .then(|| bytes.to_vec());
@@ -283,6 +306,7 @@ fn attachment(part: &MessagePart<'_>, bytes: &[u8], ctype: &str, subtype: &str) 
                 .unwrap_or_default(),
             archive_entries: zip.as_ref().map(|z| z.entries.clone()).unwrap_or_default(),
             encrypted: zip.as_ref().is_some_and(|z| z.encrypted),
+            archive_listing_cut: zip.as_ref().is_some_and(|z| z.listing_cut),
             qr_codes: Vec::new(),
         },
         html,

@@ -92,6 +92,9 @@ pub struct Subject {
     /// When an attached message was analysed: the wrapper's subject and sender.
     pub wrapper_subject: Option<String>,
     pub wrapper_from: Option<String>,
+    /// How many forward wrappers were unwrapped to reach the analysed mail: 0 for the mail
+    /// itself, 2 for a forward of a forward.
+    pub depth: usize,
 }
 
 /// One Received hop, oldest last (as in the header block).
@@ -175,6 +178,9 @@ pub struct AttachmentObservable {
     pub archive_entries: Vec<String>,
     /// The archive is password-protected.
     pub encrypted: bool,
+    /// The archive names more files than listed: the listing stopped at a limit
+    /// (docs/limits.md).
+    pub archive_listing_cut: bool,
     /// Contents of the QR codes in an image.
     pub qr_codes: Vec<String>,
 }

@@ -148,10 +148,10 @@ fn archive_with_a_program_and_a_password() {
     }
     assert_eq!(a.observables.attachments[0].archive_entries, vec!["Invoice_0923.pdf.js"]);
     // Without its central directory (a truncated file) the local headers still list it.
-    let cut = kaibo_core::files::inspect_zip(&zip[..cd as usize]);
+    let cut = kaibo_core::files::inspect_zip(&zip[..cd as usize], &mut Default::default());
     assert_eq!(cut.entries, vec!["Invoice_0923.pdf.js"]);
     assert!(cut.encrypted);
-    assert!(kaibo_core::files::inspect_zip(b"PK\x03\x04").entries.is_empty());
+    assert!(kaibo_core::files::inspect_zip(b"PK\x03\x04", &mut Default::default()).entries.is_empty());
 }
 
 #[test]

@@ -53,6 +53,7 @@ struct Words {
     hidden: &'static str,
     attachments: &'static str,
     encrypted: &'static str,
+    listing_cut: &'static str,
     no_links: &'static str,
     shown_as: &'static str,
     domain: &'static str,
@@ -85,6 +86,7 @@ const EN: Words = Words {
     hidden: "Hidden text",
     attachments: "Attachments",
     encrypted: "(password-protected)",
+    listing_cut: "… (listing cut: the archive names more files, see docs/limits.md)",
     no_links: "No links.",
     shown_as: "shown as",
     domain: "domain",
@@ -117,6 +119,7 @@ const JA: Words = Words {
     hidden: "隠しテキスト",
     attachments: "添付ファイル",
     encrypted: "(パスワード付き)",
+    listing_cut: "…(一覧は上限で打ち切り: アーカイブにはさらにファイルがあります。docs/limits.md 参照)",
     no_links: "リンクはありません。",
     shown_as: "表示",
     domain: "ドメイン",
@@ -223,6 +226,14 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
     );
     if a.analysed.kind == "attached_message" {
         let _ = writeln!(o.buf, "{}", w.analysed_attached);
+        if a.analysed.depth > 1 {
+            let _ = match opts.lang {
+                Lang::En => {
+                    writeln!(o.buf, "(a forward of a forward: {} levels unwrapped)", a.analysed.depth)
+                }
+                Lang::Ja => writeln!(o.buf, "(転送の転送: {} 段階を開いて解析)", a.analysed.depth),
+            };
+        }
     }
 
     // Headers
@@ -336,6 +347,9 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
         o.field(w.attachments, &line);
         // What is inside: archive listing, PDF links and script, QR codes.
         let mut inside: Vec<String> = att.archive_entries.iter().take(5).map(|e| o.ioc(e)).collect();
+        if att.archive_listing_cut {
+            inside.push(w.listing_cut.to_string());
+        }
         if att.encrypted {
             inside.push(w.encrypted.to_string());
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use kaibo_core::{Analysis, Verdict};
 use kaibo_scan::eval::{evaluate, read_labels, render_text};
 use kaibo_scan::runner::effective_jobs;
-use kaibo_scan::{Location, ScanOptions, scan_with};
+use kaibo_scan::{ItemError, Location, ScanOptions, scan_with};
 use serde::Serialize;
 
 use crate::flags::{ColorArg, EvalArgs, PlainFormat, ScanArgs, ScanFormat};
@@ -30,8 +30,20 @@ struct JsonError<'a> {
     error: &'a str,
 }
 
+/// A path the scan passed over on purpose, and why.
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    location: &'a Location,
+    skipped: &'a str,
+}
+
 pub fn run_scan(args: &ScanArgs) -> u8 {
-    let opts = ScanOptions { analyze: args.judge.options(), jobs: args.jobs, split_mbox: true };
+    let opts = ScanOptions {
+        analyze: args.judge.options(),
+        jobs: args.jobs,
+        split_mbox: true,
+        follow_links: args.follow,
+    };
     let enricher = match args.online.enricher() {
         Ok(e) => e,
         Err(msg) => {
@@ -88,7 +100,17 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
             )
             .map_err(std::io::Error::other)
             .and_then(|_| out.write_all(b"\n")),
-            (Err(e), ScanFormat::Jsonl) => {
+            (Err(ItemError::Skipped(why)), ScanFormat::Jsonl) => {
+                eprintln!("kaibo: skipped {}: {why}", item.location);
+                serde_json::to_writer(&mut out, &JsonSkipped { location: &item.location, skipped: why })
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| out.write_all(b"\n"))
+            }
+            (Err(ItemError::Skipped(why)), ScanFormat::Text) => {
+                eprintln!("kaibo: skipped {}: {why}", item.location);
+                Ok(())
+            }
+            (Err(ItemError::Failed(e)), ScanFormat::Jsonl) => {
                 eprintln!("kaibo: error: {}: {e}", item.location);
                 serde_json::to_writer(&mut out, &JsonError { location: &item.location, error: e })
                     .map_err(std::io::Error::other)
@@ -115,7 +137,7 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
                     item.location
                 )
             }
-            (Err(e), ScanFormat::Text) => {
+            (Err(ItemError::Failed(e)), ScanFormat::Text) => {
                 eprintln!("kaibo: error: {}: {e}", item.location);
                 writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", item.location)
             }
@@ -139,9 +161,10 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
     if args.format == ScanFormat::Text && !broken_pipe {
         let _ = writeln!(
             out,
-            "\n{} mails: {phishing} phishing, {suspicious} suspicious, {clean} clean, {} errors — {:.1} MB in {:.2} s ({:.0} msgs/s, {:.1} MB/s, {} threads)",
+            "\n{} mails: {phishing} phishing, {suspicious} suspicious, {clean} clean, {} errors{} — {:.1} MB in {:.2} s ({:.0} msgs/s, {:.1} MB/s, {} threads)",
             stats.messages,
             stats.errors,
+            if stats.skipped > 0 { format!(", {} paths skipped", stats.skipped) } else { String::new() },
             stats.bytes as f64 / 1e6,
             stats.elapsed.as_secs_f64(),
             stats.msgs_per_sec(),
@@ -167,7 +190,12 @@ pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
     if labels.is_empty() {
         return Err(format!("{}: no labelled mail", labels_path.display()));
     }
-    let opts = ScanOptions { analyze: args.judge.options(), jobs: args.jobs, split_mbox: false };
+    let opts = ScanOptions {
+        analyze: args.judge.options(),
+        jobs: args.jobs,
+        split_mbox: false,
+        follow_links: false,
+    };
     let report = evaluate(&args.root, &labels, &opts);
     let rendered = match args.format {
         PlainFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",

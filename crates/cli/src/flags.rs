@@ -177,6 +177,11 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', default_value_t = 0)]
     pub jobs: usize,
 
+    /// Descend into symbolic links to directories found while walking (each directory is
+    /// still read once, so link loops end). Without it they are skipped, and said so.
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+
     #[command(flatten)]
     pub judge: JudgeArgs,
 
@@ -348,7 +353,8 @@ impl OnlineArgs {
     }
 }
 
-/// `50M`, `512K`, `1G` or plain bytes.
+/// `50M`, `512K`, `1G` or plain bytes, at most [`kaibo_core::limits::MAX_INPUT_BYTES_CEILING`]:
+/// kaibo holds a mail in memory, and a value past the ceiling is a mistake, not a wish.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let s = s.trim();
     let (num, mult) = match s.chars().last() {
@@ -359,7 +365,14 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     };
     let n: usize =
         num.trim().parse().map_err(|_| format!("not a size: {s:?} (use e.g. 50M, 512K or bytes)"))?;
-    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s}"))
+    let ceiling = kaibo_core::limits::MAX_INPUT_BYTES_CEILING;
+    match n.checked_mul(mult) {
+        Some(bytes) if bytes <= ceiling => Ok(bytes),
+        _ => Err(format!(
+            "size too large: {s} (at most {}M: kaibo reads a whole mail into memory)",
+            ceiling >> 20
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -378,5 +391,9 @@ mod tests {
         assert_eq!(parse_size("512k"), Ok(512 * 1024));
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("lots").is_err());
+        assert_eq!(parse_size("2G"), Ok(kaibo_core::limits::MAX_INPUT_BYTES_CEILING));
+        for absurd in ["18446744073709551615", "2049M", "17179869184G"] {
+            assert!(parse_size(absurd).unwrap_err().contains("at most 2048M"), "{absurd}");
+        }
     }
 }

@@ -217,9 +217,10 @@ fn read_input(args: &AnalyzeArgs) -> Result<(String, Vec<u8>), String> {
     read_mail(args.file.as_deref(), args.judge.max_size)
 }
 
-/// Reads a mail from a file or standard input (`-` or none).
+/// Reads a mail from a file or standard input (`-` or none). An oversized file is refused with
+/// its real size before any of it is read; standard input is read up to one byte past the limit.
 fn read_mail(file: Option<&std::path::Path>, max_size: usize) -> Result<(String, Vec<u8>), String> {
-    let limit = max_size as u64 + 1;
+    let limit = (max_size as u64).saturating_add(1);
     let mut raw = Vec::new();
     let name = match file {
         None => "stdin".to_string(),
@@ -232,11 +233,24 @@ fn read_mail(file: Option<&std::path::Path>, max_size: usize) -> Result<(String,
             if meta.is_dir() {
                 return Err(format!("{name}: is a directory"));
             }
+            if meta.is_file() && meta.len() > max_size as u64 {
+                let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+                return Err(format!(
+                    "{name}: {}",
+                    kaibo_core::AnalyzeError::TooLarge { size, limit: max_size }
+                ));
+            }
             std::fs::File::open(p).and_then(|f| f.take(limit).read_to_end(&mut raw))
         }
         _ => std::io::stdin().lock().take(limit).read_to_end(&mut raw),
     };
     result.map_err(|e| format!("{name}: {e}"))?;
+    if raw.len() > max_size {
+        // Only the first bytes were read: the real size is unknown, and not the limit plus one.
+        return Err(format!(
+            "{name}: the input is larger than the limit of {max_size} bytes (see --max-size)"
+        ));
+    }
     Ok((name, raw))
 }
 

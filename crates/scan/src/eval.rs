@@ -158,7 +158,7 @@ pub fn evaluate(root: &Path, labels: &[LabelRow], opts: &ScanOptions) -> EvalRep
                     score: None,
                     subject: None,
                     top_findings: vec![],
-                    error: Some(e.clone()),
+                    error: Some(e.to_string()),
                 });
             }
             Ok(a) => {

@@ -12,5 +12,5 @@ pub mod mbox;
 pub mod runner;
 pub mod sources;
 
-pub use runner::{ScanItem, ScanOptions, scan, scan_with};
-pub use sources::Location;
+pub use runner::{ItemError, ScanItem, ScanOptions, scan, scan_with};
+pub use sources::{Location, WalkOptions};

@@ -8,13 +8,47 @@
 
 use std::io::{self, BufRead};
 
-/// Iterates the messages of an mbox, one `Vec<u8>` each, reading line by line.
+/// Lines are read in pieces of at most this many bytes, so a file without line breaks costs a
+/// buffer of this size, not of the file's.
+pub const MAX_LINE_PIECE: usize = 64 * 1024;
+
+/// Reads the next piece of a line into `buf` (cleared first): up to and including its `\n`, or
+/// [`MAX_LINE_PIECE`] bytes of it. False at the end of the input.
+pub fn read_line_piece<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> io::Result<bool> {
+    buf.clear();
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(!buf.is_empty());
+        }
+        let room = MAX_LINE_PIECE - buf.len();
+        let window = &available[..available.len().min(room)];
+        let (n, done) = match memchr::memchr(b'\n', window) {
+            Some(i) => (i + 1, true),
+            None => (window.len(), window.len() == room),
+        };
+        buf.extend_from_slice(&window[..n]);
+        input.consume(n);
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// Iterates the messages of an mbox, one `Vec<u8>` each, reading line by line (in bounded
+/// pieces: see [`read_line_piece`]). A message over the size limit is read past, not kept.
 pub struct MboxReader<R> {
     input: R,
     pending_separator: bool,
     done: bool,
     max_message_bytes: usize,
     line: Vec<u8>,
+    /// The piece in `line` starts a line (the one before ended with `\n`).
+    at_line_start: bool,
 }
 
 /// One message of an mbox: its bytes, or a note that it was over the size limit (its bytes were
@@ -26,12 +60,25 @@ pub enum MboxMessage {
 
 impl<R: BufRead> MboxReader<R> {
     pub fn new(input: R, max_message_bytes: usize) -> Self {
-        MboxReader { input, pending_separator: false, done: false, max_message_bytes, line: Vec::new() }
+        MboxReader {
+            input,
+            pending_separator: false,
+            done: false,
+            max_message_bytes,
+            line: Vec::new(),
+            at_line_start: true,
+        }
     }
 
+    /// The next piece of a line; `at_line_start` tells whether it begins one.
     fn read_line(&mut self) -> io::Result<bool> {
-        self.line.clear();
-        Ok(self.input.read_until(b'\n', &mut self.line)? > 0)
+        self.at_line_start = self.line.is_empty() || self.line.ends_with(b"\n");
+        read_line_piece(&mut self.input, &mut self.line)
+    }
+
+    /// A separator: `From ` at the start of a line.
+    fn at_separator(&self) -> bool {
+        self.at_line_start && self.line.starts_with(b"From ")
     }
 
     /// The next message, or `None` at the end.
@@ -46,9 +93,16 @@ impl<R: BufRead> MboxReader<R> {
                     self.done = true;
                     return Ok(None);
                 }
-                if self.line.starts_with(b"From ") {
+                if self.at_separator() {
                     break;
                 }
+            }
+        }
+        // The rest of a separator line longer than a piece.
+        while !self.line.ends_with(b"\n") {
+            if !self.read_line()? {
+                self.done = true;
+                break;
             }
         }
         self.pending_separator = false;
@@ -64,8 +118,9 @@ impl<R: BufRead> MboxReader<R> {
                 self.done = true;
                 break;
             }
-            let is_blank = self.line == b"\n" || self.line == b"\r\n";
-            if self.line.starts_with(b"From ") && (prev_blank || msg.is_empty()) {
+            let line_start = self.at_line_start;
+            let is_blank = line_start && (self.line == b"\n" || self.line == b"\r\n");
+            if self.at_separator() && (prev_blank || msg.is_empty() && size == 0) {
                 let trust_length = content_length.is_some_and(|cl| body_bytes >= cl);
                 if content_length.is_none() || trust_length {
                     self.pending_separator = true;
@@ -75,7 +130,10 @@ impl<R: BufRead> MboxReader<R> {
             if in_headers {
                 if is_blank {
                     in_headers = false;
-                } else if self.line.len() > 15 && self.line[..15].eq_ignore_ascii_case(b"content-length:") {
+                } else if line_start
+                    && self.line.len() > 15
+                    && self.line[..15].eq_ignore_ascii_case(b"content-length:")
+                {
                     content_length =
                         std::str::from_utf8(&self.line[15..]).ok().and_then(|s| s.trim().parse().ok());
                 }
@@ -85,10 +143,10 @@ impl<R: BufRead> MboxReader<R> {
             prev_blank = is_blank;
             // Unquote >From / >>From lines (one level).
             let unquoted: &[u8] = {
-                let gt = self.line.iter().take_while(|&&b| b == b'>').count();
+                let gt = if line_start { self.line.iter().take_while(|&&b| b == b'>').count() } else { 0 };
                 if gt > 0 && self.line[gt..].starts_with(b"From ") { &self.line[1..] } else { &self.line }
             };
-            size += unquoted.len();
+            size = size.saturating_add(unquoted.len());
             if size > self.max_message_bytes {
                 too_large = true;
                 msg = Vec::new();
@@ -161,6 +219,28 @@ mod tests {
         let mut r = MboxReader::new(mbox.as_bytes(), 1000);
         assert!(matches!(r.next_message().unwrap(), Some(MboxMessage::TooLarge(_))));
         assert!(matches!(r.next_message().unwrap(), Some(MboxMessage::Mail(_))));
+        assert!(r.next_message().unwrap().is_none());
+    }
+
+    #[test]
+    fn lines_are_read_in_bounded_pieces() {
+        // A message whose one line is far longer than a piece: kept whole while under the
+        // limit, skipped (not buffered) when over it; a "From " inside the line is no separator.
+        let long = "x".repeat(3 * MAX_LINE_PIECE) + "From inside the line";
+        let mbox = format!("From a@x\nSubject: long\n\n{long}\n\nFrom b@x\nSubject: two\n\nx\n");
+        let msgs = all(mbox.as_bytes());
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs[0].ends_with(format!("{long}\n").as_bytes()));
+        let mut r = MboxReader::new(mbox.as_bytes(), MAX_LINE_PIECE);
+        assert!(
+            matches!(r.next_message().unwrap(), Some(MboxMessage::TooLarge(n)) if n > 3 * MAX_LINE_PIECE)
+        );
+        assert!(matches!(r.next_message().unwrap(), Some(MboxMessage::Mail(_))));
+        // No line break at all after the header: the reader's buffer stays one piece.
+        let endless = format!("From a@x\nSubject: x\n{}", "y".repeat(10 * MAX_LINE_PIECE));
+        let mut r = MboxReader::new(endless.as_bytes(), 1000);
+        assert!(matches!(r.next_message().unwrap(), Some(MboxMessage::TooLarge(_))));
+        assert!(r.line.capacity() <= 2 * MAX_LINE_PIECE);
         assert!(r.next_message().unwrap().is_none());
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::bounded;
 use kaibo_core::Analysis;
 
-use crate::sources::{Location, ReadError, for_each_message};
+use crate::sources::{Location, ReadError, WalkOptions, for_each_message};
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -22,6 +22,26 @@ pub struct ScanOptions {
     pub jobs: usize,
     /// Read files that hold several mbox messages as mboxes (else every file is one mail).
     pub split_mbox: bool,
+    /// Descend into symbolic links to directories (see [`WalkOptions`]).
+    pub follow_links: bool,
+}
+
+/// Why a scan item has no analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemError {
+    /// The message could not be read or analysed.
+    Failed(String),
+    /// The path was passed over on purpose (see [`ReadError::Skipped`]).
+    Skipped(String),
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemError::Failed(e) => write!(f, "{e}"),
+            ItemError::Skipped(why) => write!(f, "skipped: {why}"),
+        }
+    }
 }
 
 /// The outcome for one message.
@@ -31,7 +51,7 @@ pub struct ScanItem<E = ()> {
     pub seq: usize,
     pub location: Location,
     pub bytes: usize,
-    pub result: Result<Analysis, String>,
+    pub result: Result<Analysis, ItemError>,
     /// What the post-processing step added (online enrichment), when there is one.
     pub extra: Option<E>,
 }
@@ -42,6 +62,8 @@ pub struct ScanStats {
     pub messages: usize,
     pub bytes: usize,
     pub errors: usize,
+    /// Paths passed over on purpose (not counted in `messages`).
+    pub skipped: usize,
     pub elapsed: Duration,
 }
 
@@ -83,11 +105,14 @@ pub fn scan_with<E: Send>(
     let mut stats = ScanStats::default();
 
     std::thread::scope(|s| {
-        let max = opts.analyze.max_input_bytes;
+        let walk = WalkOptions {
+            max_bytes: opts.analyze.max_input_bytes,
+            split_mbox: opts.split_mbox,
+            follow_links: opts.follow_links,
+        };
         s.spawn(move || {
             let mut seq = 0;
-            let split = opts.split_mbox;
-            for_each_message(paths, max, split, &mut |loc, raw| {
+            for_each_message(paths, &walk, &mut |loc, raw| {
                 if permit_tx.send(()).is_err() {
                     return false;
                 }
@@ -107,12 +132,15 @@ pub fn scan_with<E: Send>(
                             let r = catch_unwind(AssertUnwindSafe(|| kaibo_core::analyze(&raw, aopts)));
                             let r = match r {
                                 Ok(Ok(a)) => Ok(a),
-                                Ok(Err(e)) => Err(e.to_string()),
-                                Err(_) => Err("internal error while analysing this message".to_string()),
+                                Ok(Err(e)) => Err(ItemError::Failed(e.to_string())),
+                                Err(_) => Err(ItemError::Failed(
+                                    "internal error while analysing this message".to_string(),
+                                )),
                             };
                             (raw.len(), r)
                         }
-                        Err(e) => (0, Err(e.to_string())),
+                        Err(ReadError::Skipped(why)) => (0, Err(ItemError::Skipped(why))),
+                        Err(e) => (0, Err(ItemError::Failed(e.to_string()))),
                     };
                     let mut result = result;
                     let extra = result
@@ -139,11 +167,15 @@ pub fn scan_with<E: Send>(
                 if stopped {
                     continue;
                 }
-                stats.messages += 1;
-                stats.bytes += item.bytes;
-                if item.result.is_err() {
-                    stats.errors += 1;
+                match &item.result {
+                    Err(ItemError::Skipped(_)) => stats.skipped += 1,
+                    Err(ItemError::Failed(_)) => {
+                        stats.messages += 1;
+                        stats.errors += 1;
+                    }
+                    Ok(_) => stats.messages += 1,
                 }
+                stats.bytes += item.bytes;
                 if !on_item(item) {
                     stopped = true;
                     // Close the permit channel so the reader stops; drain what is in flight.

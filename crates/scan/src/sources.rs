@@ -1,5 +1,6 @@
 //! Inputs: paths to a stream of messages, detected by shape.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -25,11 +26,17 @@ impl std::fmt::Display for Location {
     }
 }
 
-/// Why a message could not be read.
+/// Why a message could not be read, or why a path was passed over.
 #[derive(Debug, Clone)]
 pub enum ReadError {
     Io(String),
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        size: usize,
+        limit: usize,
+    },
+    /// Not read on purpose (a symbolic link to a directory, a directory already read); the
+    /// reason is in words. Not an error: the scan says what it left out.
+    Skipped(String),
 }
 
 impl std::fmt::Display for ReadError {
@@ -39,20 +46,36 @@ impl std::fmt::Display for ReadError {
             ReadError::TooLarge { size, limit } => {
                 write!(f, "the message is {size} bytes or more, larger than the limit of {limit} bytes")
             }
+            ReadError::Skipped(why) => write!(f, "skipped: {why}"),
         }
     }
 }
 
+/// How paths are read.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Larger messages are reported as too large, not read.
+    pub max_bytes: usize,
+    /// Read files that hold several mbox messages as mboxes (else every file is one mail).
+    pub split_mbox: bool,
+    /// Descend into symbolic links to directories found inside a directory (paths given
+    /// directly are always read). Each directory is still read once, so a link loop ends.
+    pub follow_links: bool,
+}
+
+type Emit<'a> = dyn FnMut(Location, Result<Vec<u8>, ReadError>) -> bool + 'a;
+
 /// Walks `paths` and calls `emit` for every message, in a stable order (directory entries
 /// sorted by name). `emit` returns false to stop early.
-pub fn for_each_message(
-    paths: &[PathBuf],
-    max_bytes: usize,
-    split_mbox: bool,
-    emit: &mut dyn FnMut(Location, Result<Vec<u8>, ReadError>) -> bool,
-) {
+///
+/// A directory is read once, however many links lead to it (tracked by device and inode), and
+/// symbolic links to directories are not followed unless asked: a `cur/loop -> ..` made the
+/// walk report every mail again and again, and two such links made it exponential. What is
+/// passed over is emitted as [`ReadError::Skipped`].
+pub fn for_each_message(paths: &[PathBuf], opts: &WalkOptions, emit: &mut Emit<'_>) {
+    let mut walker = Walker { opts, seen_dirs: HashSet::new(), emit };
     for p in paths {
-        if !walk(p, max_bytes, split_mbox, emit) {
+        if !walker.walk(p, true) {
             return;
         }
     }
@@ -62,38 +85,89 @@ fn loc(path: &Path) -> Location {
     Location { path: path.display().to_string(), mbox_index: None }
 }
 
-fn walk(
+struct Walker<'a, 'e> {
+    opts: &'a WalkOptions,
+    seen_dirs: HashSet<DirKey>,
+    emit: &'a mut Emit<'e>,
+}
+
+/// What identifies a directory: device and inode (on Unix), else its canonical path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum DirKey {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+fn dir_key(path: &Path, meta: &std::fs::Metadata) -> DirKey {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let _ = path;
+        DirKey::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        DirKey::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+impl Walker<'_, '_> {
+    fn skip(&mut self, path: &Path, why: &str) -> bool {
+        (self.emit)(loc(path), Err(ReadError::Skipped(why.to_string())))
+    }
+
+    /// Reads `path`; `given` when the user named it (then a link is always followed).
+    fn walk(&mut self, path: &Path, given: bool) -> bool {
+        let (max_bytes, split_mbox) = (self.opts.max_bytes, self.opts.split_mbox);
+        let is_link = !given && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(_) if is_link => return self.skip(path, "a symbolic link to nothing"),
+            Err(e) => return (self.emit)(loc(path), Err(ReadError::Io(e.to_string()))),
+        };
+        if meta.is_dir() {
+            if is_link && !self.opts.follow_links {
+                return self.skip(path, "a symbolic link to a directory (not followed; --follow reads it)");
+            }
+            if !self.seen_dirs.insert(dir_key(path, &meta)) {
+                return self.skip(path, "a directory already read (a link loop, or a second link to it)");
+            }
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(e) => return (self.emit)(loc(path), Err(ReadError::Io(e.to_string()))),
+            };
+            entries.sort();
+            let is_maildir = ["cur", "new", "tmp"].iter().filter(|d| path.join(d).is_dir()).count() >= 2;
+            for e in entries {
+                let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                // Hidden files and maildir's tmp/ (messages still being delivered) are not mail.
+                if name.starts_with('.') || (is_maildir && name == "tmp") {
+                    continue;
+                }
+                if !self.walk(&e, false) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if !meta.is_file() {
+            return true;
+        }
+        read_file(path, &meta, max_bytes, split_mbox, self.emit)
+    }
+}
+
+/// One file: a single mail, or an mbox of several.
+fn read_file(
     path: &Path,
+    meta: &std::fs::Metadata,
     max_bytes: usize,
     split_mbox: bool,
-    emit: &mut dyn FnMut(Location, Result<Vec<u8>, ReadError>) -> bool,
+    emit: &mut Emit<'_>,
 ) -> bool {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return emit(loc(path), Err(ReadError::Io(e.to_string()))),
-    };
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-            Err(e) => return emit(loc(path), Err(ReadError::Io(e.to_string()))),
-        };
-        entries.sort();
-        let is_maildir = ["cur", "new", "tmp"].iter().filter(|d| path.join(d).is_dir()).count() >= 2;
-        for e in entries {
-            let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            // Hidden files and maildir's tmp/ (messages still being delivered) are not mail.
-            if name.starts_with('.') || (is_maildir && name == "tmp") {
-                continue;
-            }
-            if !walk(&e, max_bytes, split_mbox, emit) {
-                return false;
-            }
-        }
-        return true;
-    }
-    if !meta.is_file() {
-        return true;
-    }
     // One open per file: the head tells an mbox from a single mail, and a single mail is then
     // read on from there into a buffer of the file's size (`read_to_end` would grow its reads
     // from 8 KB, three or four calls for a typical mail).
@@ -106,17 +180,23 @@ fn walk(
         Ok(n) => n,
         Err(e) => return emit(loc(path), Err(ReadError::Io(e.to_string()))),
     };
-    if split_mbox && looks_like_mbox(&head[..head_len]) && is_multi_message_mbox(path) {
+    // A file too large to be one mail that starts like an mbox is read as one: each of its
+    // messages then gets the limit, instead of the whole file being refused.
+    if split_mbox
+        && looks_like_mbox(&head[..head_len])
+        && (meta.len() > max_bytes as u64 || is_multi_message_mbox(path, max_bytes))
+    {
         return read_mbox(path, max_bytes, emit);
     }
-    if meta.len() as usize > max_bytes {
-        return emit(loc(path), Err(ReadError::TooLarge { size: meta.len() as usize, limit: max_bytes }));
+    if meta.len() > max_bytes as u64 {
+        let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        return emit(loc(path), Err(ReadError::TooLarge { size, limit: max_bytes }));
     }
     let mut raw = head[..head_len].to_vec();
     let result = if head_len < head.len() {
         Ok(()) // The head was the whole file.
     } else {
-        read_rest(&mut file, &mut raw, meta.len() as usize, max_bytes + 1)
+        read_rest(&mut file, &mut raw, meta.len() as usize, max_bytes.saturating_add(1))
     };
     match result {
         Ok(_) if raw.len() > max_bytes => {
@@ -164,33 +244,34 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 
 /// A file that starts with an mbox separator is read as an mbox when it holds a second
 /// separator, or is named like one; a single mail saved with its envelope line stays one mail.
-fn is_multi_message_mbox(path: &Path) -> bool {
+/// The search reads lines in bounded pieces and stops after `max_bytes` (past that, the first
+/// message alone is over the limit and the file is read as an mbox anyway).
+fn is_multi_message_mbox(path: &Path, max_bytes: usize) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
     if name.ends_with(".mbox") || name.ends_with(".mbx") || name == "mbox" {
         return true;
     }
     let Ok(f) = File::open(path) else { return false };
     let mut reader = BufReader::new(f);
-    let mut line = Vec::new();
-    let mut prev_blank = false;
-    let mut first = true;
-    use std::io::BufRead;
-    while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
-        if !first && prev_blank && line.starts_with(b"From ") {
+    let mut piece = Vec::new();
+    let (mut prev_blank, mut first, mut line_start) = (false, true, true);
+    let mut read = 0usize;
+    while crate::mbox::read_line_piece(&mut reader, &mut piece).unwrap_or(false) {
+        if !first && line_start && prev_blank && piece.starts_with(b"From ") {
+            return true;
+        }
+        read += piece.len();
+        if read > max_bytes {
             return true;
         }
         first = false;
-        prev_blank = line == b"\n" || line == b"\r\n";
-        line.clear();
+        prev_blank = line_start && (piece == b"\n" || piece == b"\r\n");
+        line_start = piece.ends_with(b"\n");
     }
     false
 }
 
-fn read_mbox(
-    path: &Path,
-    max_bytes: usize,
-    emit: &mut dyn FnMut(Location, Result<Vec<u8>, ReadError>) -> bool,
-) -> bool {
+fn read_mbox(path: &Path, max_bytes: usize, emit: &mut Emit<'_>) -> bool {
     let f = match File::open(path) {
         Ok(f) => f,
         Err(e) => return emit(loc(path), Err(ReadError::Io(e.to_string()))),
@@ -223,7 +304,8 @@ mod tests {
 
     fn read_all(path: &Path, max_bytes: usize) -> Vec<Result<Vec<u8>, String>> {
         let mut out = Vec::new();
-        for_each_message(&[path.to_path_buf()], max_bytes, true, &mut |_, r| {
+        let opts = WalkOptions { max_bytes, split_mbox: true, follow_links: false };
+        for_each_message(&[path.to_path_buf()], &opts, &mut |_, r| {
             out.push(r.map_err(|e| e.to_string()));
             true
         });

@@ -7,50 +7,171 @@
 //! attachments' hashes. Each knows whether it is *actionable* (`to_ids` in MISP, an indicator
 //! in STIX): only when the verdict is not clean.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use kaibo_core::{Analysis, Verdict};
 
 /// The recipient's own identity, kept out of published reports unless asked.
+///
+/// A mail may name thousands of recipients, and every string of a report passes through
+/// [`Recipient::redact`], so the cost of one call must not grow with their number: addresses
+/// are found by their `@` (or `%40`, `%2540` in URLs) and looked up in a hash set, and names
+/// are found by one automaton built once (over at most [`MAX_REDACTED_NAMES`] of them).
 #[derive(Debug, Clone, Default)]
 pub struct Recipient {
+    /// Lower case, each once, in header order.
     pub addresses: Vec<String>,
     pub names: Vec<String>,
+    /// `addresses` as a set, the domains they are at, and the longest local part.
+    address_set: HashSet<String>,
+    domains: HashSet<String>,
+    longest_local: usize,
+    names_matcher: Option<aho_corasick::AhoCorasick>,
 }
+
+/// Names of recipients redacted in free text; past this many (a mail sent to a list of
+/// thousands), the rest are not looked for. Addresses have no such cap.
+pub const MAX_REDACTED_NAMES: usize = 10_000;
 
 impl Recipient {
     pub fn of(a: &Analysis) -> Recipient {
-        let mut r = Recipient::default();
+        let mut seen_addresses = HashSet::new();
+        let mut seen_names = HashSet::new();
+        let (mut addresses, mut names) = (Vec::new(), Vec::new());
         for m in a.message.to.iter().chain(&a.message.cc) {
             if let Some(ad) = &m.address
-                && !ad.is_empty()
-                && !r.addresses.contains(&ad.to_ascii_lowercase())
+                && ad.contains('@')
+                && seen_addresses.insert(ad.to_ascii_lowercase())
             {
-                r.addresses.push(ad.to_ascii_lowercase());
+                addresses.push(ad.to_ascii_lowercase());
             }
             if let Some(n) = &m.name
                 && n.chars().count() >= 2
-                && !r.names.contains(n)
+                && seen_names.insert(n.as_str())
             {
-                r.names.push(n.clone());
+                names.push(n.clone());
             }
         }
+        Recipient::new(addresses, names)
+    }
+
+    /// The recipient with these addresses and names.
+    pub fn new(addresses: Vec<String>, names: Vec<String>) -> Recipient {
+        let mut r = Recipient { names, ..Default::default() };
+        for ad in addresses {
+            let ad = ad.to_ascii_lowercase();
+            let Some((local, domain)) = ad.rsplit_once('@') else { continue };
+            if local.is_empty() || domain.is_empty() {
+                continue;
+            }
+            r.longest_local = r.longest_local.max(local.len());
+            r.domains.insert(domain.to_string());
+            if r.address_set.insert(ad.clone()) {
+                r.addresses.push(ad);
+            }
+        }
+        let names: Vec<&str> =
+            r.names.iter().map(String::as_str).filter(|n| !n.is_empty()).take(MAX_REDACTED_NAMES).collect();
+        r.names_matcher = (!names.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&names)
+                    .ok()
+            })
+            .flatten();
         r
+    }
+
+    /// Byte ranges of the recipient's addresses in `s`, in order, not overlapping.
+    fn address_spans(&self, s: &str) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        if self.address_set.is_empty() {
+            return spans;
+        }
+        let b = s.as_bytes();
+        let is_local = |c: u8| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&c);
+        let is_domain = |c: u8| c.is_ascii_alphanumeric() || c == b'.' || c == b'-';
+        let mut candidate = String::new();
+        let mut i = 0;
+        while let Some(at) = memchr::memchr2(b'@', b'%', &b[i..]).map(|k| i + k) {
+            i = at + 1;
+            // The separator: `@`, or `%40` / `%2540` inside URLs.
+            let sep = if b[at] == b'@' {
+                1
+            } else if b[at..].starts_with(b"%40") {
+                3
+            } else if b[at..].starts_with(b"%2540") {
+                5
+            } else {
+                continue;
+            };
+            let start_floor = spans.last().map_or(0, |&(_, end)| end);
+            let mut local_start = at;
+            while local_start > start_floor
+                && at - local_start < self.longest_local
+                && is_local(b[local_start - 1])
+            {
+                local_start -= 1;
+            }
+            let domain_start = at + sep;
+            let mut domain_end = domain_start;
+            while domain_end < b.len() && is_domain(b[domain_end]) {
+                domain_end += 1;
+            }
+            // The longest domain that is a recipient's: the whole run, or the run up to a dot
+            // (a sentence's full stop, a longer host name).
+            let domain = (domain_start..=domain_end)
+                .rev()
+                .filter(|&e| e == domain_end || b[e] == b'.')
+                .map(|e| (e, s[domain_start..e].to_ascii_lowercase()))
+                .find(|(_, d)| self.domains.contains(d));
+            let Some((end, domain)) = domain else { continue };
+            // The longest local part ending at the separator that makes a recipient's address
+            // (the local run is ASCII, so every start is a character boundary).
+            let found = (local_start..at).find(|&st| {
+                candidate.clear();
+                candidate.push_str(&s[st..at].to_ascii_lowercase());
+                candidate.push('@');
+                candidate.push_str(&domain);
+                self.address_set.contains(&candidate)
+            });
+            if let Some(st) = found {
+                spans.push((st, end));
+                i = end;
+            }
+        }
+        spans
     }
 
     /// `s` with the recipient's addresses (plain or percent-encoded, any case) and names
     /// replaced by `mask`.
     pub fn redact(&self, s: &str, mask: &str) -> String {
-        let mut out = s.to_string();
-        for ad in &self.addresses {
-            for form in [ad.clone(), ad.replace('@', "%40"), ad.replace('@', "%2540")] {
-                out = replace_ignore_case(&out, &form, mask);
+        let spans = self.address_spans(s);
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for (start, end) in spans {
+            out.push_str(&s[last..start]);
+            out.push_str(mask);
+            last = end;
+        }
+        out.push_str(&s[last..]);
+        match &self.names_matcher {
+            Some(m) if m.is_match(&out) => {
+                let mut named = String::with_capacity(out.len());
+                m.replace_all_with(&out, &mut named, |_, _, dst| {
+                    dst.push_str(mask);
+                    true
+                });
+                named
             }
+            _ => out,
         }
-        for n in &self.names {
-            out = out.replace(n.as_str(), mask);
-        }
-        out
+    }
+
+    /// Whether `s` names the recipient.
+    pub fn appears_in(&self, s: &str) -> bool {
+        !self.address_spans(s).is_empty() || self.names_matcher.as_ref().is_some_and(|m| m.is_match(s))
     }
 }
 
@@ -59,31 +180,11 @@ impl Recipient {
 /// prefix still matches it; `[recipient]` in a URL would match nothing). The flag says it was
 /// cut.
 pub fn export_url(url: &str, recipient: &Recipient, keep_recipient: bool) -> (String, bool) {
-    if keep_recipient || recipient.redact(url, "\u{0}") == url {
+    if keep_recipient || !recipient.appears_in(url) {
         return (url.to_string(), false);
     }
     let cut = url.find(['?', '#']).map_or(url, |i| &url[..i]);
     (recipient.redact(cut, "[recipient]"), true)
-}
-
-fn replace_ignore_case(hay: &str, needle: &str, with: &str) -> String {
-    if needle.is_empty() {
-        return hay.to_string();
-    }
-    let lower = hay.to_ascii_lowercase();
-    let needle = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(hay.len());
-    let mut last = 0;
-    for (i, _) in lower.match_indices(&needle) {
-        if i < last {
-            continue;
-        }
-        out.push_str(&hay[last..i]);
-        out.push_str(with);
-        last = i + needle.len();
-    }
-    out.push_str(&hay[last..]);
-    out
 }
 
 /// One link worth reporting.
@@ -159,10 +260,15 @@ impl Indicators {
             }
         }
         // Sending hops, but not the recipient's own relays (hosts in the recipient's domain).
-        let own: Vec<String> = Recipient::of(a)
-            .addresses
+        let own: HashSet<String> = a
+            .message
+            .to
             .iter()
-            .filter_map(|r| r.rsplit_once('@').and_then(|(_, d)| kaibo_core::urls::registrable_domain(d)))
+            .chain(&a.message.cc)
+            .filter_map(|m| m.domain.as_deref())
+            .collect::<HashSet<&str>>()
+            .into_iter()
+            .filter_map(kaibo_core::urls::registrable_domain)
             .collect();
         for h in &a.hops {
             let Some(ip) = &h.from_ip else { continue };
@@ -239,8 +345,7 @@ mod tests {
 
     #[test]
     fn redaction_covers_encoded_forms_and_case() {
-        let r =
-            Recipient { addresses: vec!["taro@example.co.jp".into()], names: vec!["山田太郎".into()] };
+        let r = Recipient::new(vec!["taro@example.co.jp".into()], vec!["山田太郎".into()]);
         assert_eq!(
             r.redact(
                 "https://x.ru/?email=Taro%40Example.co.jp and taro@example.co.jp, 山田太郎様",
@@ -248,6 +353,30 @@ mod tests {
             ),
             "https://x.ru/?email=[recipient] and [recipient], [recipient]様"
         );
+        // Double-encoded, inside a longer local part, before a full stop; not a longer domain.
+        assert_eq!(
+            r.redact("u=TARO%2540example.co.jp x.taro@example.co.jp. taro@example.co.jpn", "[r]"),
+            "u=[r] x.[r]. taro@example.co.jpn"
+        );
+        assert!(r.appears_in("?e=taro%40example.co.jp"));
+        assert!(!r.appears_in("?e=hanako%40example.co.jp"));
+        assert_eq!(Recipient::default().redact("taro@example.co.jp", "[r]"), "taro@example.co.jp");
+    }
+
+    #[test]
+    fn redaction_costs_the_same_with_a_hundred_thousand_recipients() {
+        let addresses: Vec<String> = (0..100_000).map(|i| format!("user{i}@example{}.org", i % 97)).collect();
+        let names: Vec<String> = (0..100_000).map(|i| format!("User Number {i}")).collect();
+        let started = std::time::Instant::now();
+        let r = Recipient::new(addresses, names);
+        let text =
+            "Dear User Number 77, see https://evil.example/?e=user5%40example5.org or user7@example7.org "
+                .repeat(2_000);
+        for _ in 0..50 {
+            let out = r.redact(&text, "[r]");
+            assert!(!out.contains("user5") && !out.contains("Number 77"));
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
     }
 
     #[test]

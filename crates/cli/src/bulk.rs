@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use kaibo_core::{Analysis, Verdict};
+use kaibo_core::{Analysis, Verdict, inert};
 use kaibo_scan::eval::{evaluate, read_labels, render_text};
 use kaibo_scan::runner::effective_jobs;
 use kaibo_scan::{ItemError, Location, ScanOptions, scan_with};
@@ -35,6 +35,11 @@ struct JsonError<'a> {
 struct JsonSkipped<'a> {
     location: &'a Location,
     skipped: &'a str,
+}
+
+/// A location as people see it: a file name may hold any byte but `/` and NUL.
+fn shown(location: &Location) -> String {
+    inert::line(&location.to_string()).into_owned()
 }
 
 pub fn run_scan(args: &ScanArgs) -> u8 {
@@ -101,32 +106,27 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
             .map_err(std::io::Error::other)
             .and_then(|_| out.write_all(b"\n")),
             (Err(ItemError::Skipped(why)), ScanFormat::Jsonl) => {
-                eprintln!("kaibo: skipped {}: {why}", item.location);
+                eprintln!("kaibo: skipped {}: {why}", shown(&item.location));
                 serde_json::to_writer(&mut out, &JsonSkipped { location: &item.location, skipped: why })
                     .map_err(std::io::Error::other)
                     .and_then(|_| out.write_all(b"\n"))
             }
             (Err(ItemError::Skipped(why)), ScanFormat::Text) => {
-                eprintln!("kaibo: skipped {}: {why}", item.location);
+                eprintln!("kaibo: skipped {}: {why}", shown(&item.location));
                 Ok(())
             }
             (Err(ItemError::Failed(e)), ScanFormat::Jsonl) => {
-                eprintln!("kaibo: error: {}: {e}", item.location);
+                eprintln!("kaibo: error: {}: {e}", shown(&item.location));
                 serde_json::to_writer(&mut out, &JsonError { location: &item.location, error: e })
                     .map_err(std::io::Error::other)
                     .and_then(|_| out.write_all(b"\n"))
             }
             (Ok(a), ScanFormat::Text) => {
                 let top = a.findings.iter().find(|f| f.scored && f.weight > 0).map_or("-", |f| f.id.as_str());
-                let subject: String = a
-                    .message
-                    .subject
-                    .as_deref()
-                    .unwrap_or("")
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(40)
-                    .collect();
+                // A row is one line: nothing from the mail or a file name may end it or act on
+                // the terminal.
+                let subject: String =
+                    inert::line(a.message.subject.as_deref().unwrap_or("")).chars().take(40).collect();
                 writeln!(
                     out,
                     "{:<10} {:>5}  {:<34} {:<40} {}",
@@ -134,12 +134,12 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
                     a.score,
                     top,
                     subject,
-                    item.location
+                    shown(&item.location)
                 )
             }
             (Err(ItemError::Failed(e)), ScanFormat::Text) => {
-                eprintln!("kaibo: error: {}: {e}", item.location);
-                writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", item.location)
+                eprintln!("kaibo: error: {}: {e}", shown(&item.location));
+                writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", shown(&item.location))
             }
         };
         if let Ok(a) = &item.result {

@@ -63,7 +63,8 @@ fn finish(result: Result<u8, String>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
-            eprintln!("kaibo: error: {msg}");
+            // The message may quote a file name, which may hold any byte.
+            eprintln!("kaibo: error: {}", kaibo_core::inert::line(&msg));
             ExitCode::from(EXIT_ERROR)
         }
     }

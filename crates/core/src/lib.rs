@@ -24,6 +24,7 @@ pub mod checks;
 pub mod files;
 pub mod forward;
 pub mod html;
+pub mod inert;
 pub mod knowledge;
 pub mod limits;
 pub mod mail;

@@ -4,10 +4,10 @@
 //! JSON, rendered as text or reports, cached or sent over the network. Field names are part of
 //! kaibo's JSON contract (`docs/json-schema.json`); add fields, do not rename them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Final classification of a mail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Clean,
@@ -26,7 +26,7 @@ impl Verdict {
 }
 
 /// One piece of evidence behind a finding: where it was seen and what exactly was seen there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// Where: `header:Subject`, `header:From`, `body:text`, `body:html`, `url`, `attachment`, …
     pub source: String,
@@ -41,14 +41,14 @@ impl Evidence {
 }
 
 /// Explanation of a finding in the languages kaibo writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     pub en: String,
     pub ja: String,
 }
 
 /// A finding: a named, weighted, explained piece of judgement with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub id: String,
     pub category: String,
@@ -60,7 +60,7 @@ pub struct Finding {
     pub explanation: Explanation,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mailbox {
     pub name: Option<String>,
     pub address: Option<String>,
@@ -69,7 +69,7 @@ pub struct Mailbox {
 }
 
 /// The headers an analyst reads first.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MessageSummary {
     pub subject: Option<String>,
     pub from: Mailbox,
@@ -85,7 +85,7 @@ pub struct MessageSummary {
 }
 
 /// Which message was analysed: the mail itself, or a mail attached to it by a forwarder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Subject {
     /// `message` or `attached_message`.
     pub kind: String,
@@ -98,7 +98,7 @@ pub struct Subject {
 }
 
 /// One Received hop, oldest last (as in the header block).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Hop {
     pub index: usize,
     pub from_host: Option<String>,
@@ -113,7 +113,7 @@ pub struct Hop {
 }
 
 /// One method result of an Authentication-Results header.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AuthResult {
     pub method: String,
     pub result: String,
@@ -122,7 +122,7 @@ pub struct AuthResult {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Authentication {
     /// The authserv-id of the Authentication-Results header that was trusted.
     pub authserv_id: Option<String>,
@@ -138,7 +138,7 @@ pub struct Authentication {
 }
 
 /// A verdict some server already wrote on the mail.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UpstreamVerdict {
     /// `subject_stamp`, `x-spam-flag`, `x-spam-status`, `microsoft-antispam`…
     pub kind: String,
@@ -149,7 +149,7 @@ pub struct UpstreamVerdict {
 
 /// A URL found in the mail, with what kaibo could tell about it offline: the URL facts (host,
 /// registrable domain, country…) flattened into the object, and where the link was.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UrlObservable {
     #[serde(flatten)]
     pub facts: crate::urls::UrlFacts,
@@ -163,7 +163,7 @@ pub struct UrlObservable {
     pub unwrapped_from: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttachmentObservable {
     pub filename: Option<String>,
     pub declared_type: String,
@@ -185,7 +185,7 @@ pub struct AttachmentObservable {
     pub qr_codes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Observables {
     pub urls: Vec<UrlObservable>,
     pub domains: Vec<String>,
@@ -194,14 +194,14 @@ pub struct Observables {
     pub attachments: Vec<AttachmentObservable>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Thresholds {
     pub suspicious: i32,
     pub phishing: i32,
 }
 
 /// Everything kaibo concluded about one mail.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Analysis {
     pub kaibo_version: String,
     pub verdict: Verdict,

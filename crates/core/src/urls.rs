@@ -14,7 +14,7 @@ use url::{Host, Url};
 use crate::knowledge::Knowledge;
 
 /// What kaibo knows about one URL's host, offline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UrlFacts {
     /// The normalised URL.
     pub url: String,

@@ -47,7 +47,8 @@ struct Contact {
     note: Option<&'static str>,
 }
 
-/// The header block of the raw mail (up to the first empty line), at most 64 KiB.
+/// The header block of the raw mail (up to the first empty line), at most 64 KiB, with its
+/// control characters written as visible escapes (line breaks kept).
 pub fn header_block(raw: &[u8]) -> String {
     let end = raw
         .windows(4)
@@ -55,7 +56,7 @@ pub fn header_block(raw: &[u8]) -> String {
         .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
         .unwrap_or(raw.len())
         .min(64 * 1024);
-    String::from_utf8_lossy(&raw[..end]).replace("\r\n", "\n")
+    crate::inert::text(&String::from_utf8_lossy(&raw[..end]).replace("\r\n", "\n")).into_owned()
 }
 
 fn contacts(a: &Analysis, e: Option<&Enrichment>, ind: &Indicators) -> Vec<Contact> {
@@ -230,6 +231,9 @@ pub fn abuse_drafts(
     raw_headers: &str,
     keep_recipient: bool,
 ) -> Vec<AbuseDraft> {
+    let a = &crate::inert::copy(a);
+    let e = e.map(crate::inert::enrichment);
+    let e = e.as_ref();
     let ind = Indicators::of(a, e);
     let recipient = Recipient::of(a);
     let redact = |s: &str| if keep_recipient { s.to_string() } else { recipient.redact(s, "[recipient]") };
@@ -298,7 +302,7 @@ pub fn abuse_drafts(
             to: c.to.clone(),
             role: c.role_en.clone(),
             file_name: format!("abuse-{:02}-{slug}.txt", i + 1),
-            text,
+            text: crate::inert::output(text, false),
         });
     }
     drafts

@@ -256,6 +256,11 @@ impl Dissector<'_> {
 
 /// Builds the dissection of an analysed mail.
 pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Doc {
+    // The document is built from inert copies: nothing from the mail can act on a terminal that
+    // shows the Markdown, or hide in the HTML.
+    let a = &crate::inert::copy(a);
+    let e = e.map(crate::inert::enrichment);
+    let e = e.as_ref();
     let ja = opts.lang == Lang::Ja;
     let d = Dissector { a, opts, recipient: Recipient::of(a), ja };
     let m = &a.message;

@@ -128,5 +128,5 @@ pub fn render_html(doc: &Doc) -> String {
         out.push_str("</section>\n");
     }
     let _ = writeln!(out, "<footer>{}</footer>\n</body>\n</html>", esc(&doc.footer));
-    out
+    crate::inert::output(out, false)
 }

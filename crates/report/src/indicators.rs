@@ -333,7 +333,8 @@ pub fn render_iocs(
         } else {
             recipient.redact(&v, "[recipient]")
         };
-        out.push_str(&if raw { v } else { defang_ioc(&v) });
+        // One indicator per line, and nothing in it that acts on a terminal.
+        out.push_str(&crate::inert::line(&if raw { v } else { defang_ioc(&v) }));
         out.push('\n');
     }
     out

@@ -11,6 +11,7 @@ pub mod dissection;
 pub mod html;
 pub mod ids;
 pub mod indicators;
+pub mod inert;
 pub mod map;
 pub mod markdown;
 pub mod misp;

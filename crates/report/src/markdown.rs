@@ -86,5 +86,5 @@ pub fn render_markdown(doc: &Doc) -> String {
         }
     }
     let _ = writeln!(out, "---\n\n*{}*", esc(&doc.footer));
-    out
+    crate::inert::output(out, false)
 }

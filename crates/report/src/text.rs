@@ -139,6 +139,7 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn paint(&self, code: &str, s: &str) -> String {
+        debug_assert!(crate::inert::PALETTE.contains(&code), "colour {code} is not in the palette");
         if self.opts.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
     }
 
@@ -199,6 +200,10 @@ pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
 
 /// The report with the "Online lookups" section, when enrichment ran.
 pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &TextOptions) -> String {
+    // Everything from the mail, the registries and the pages is printed from an inert copy.
+    let a = &crate::inert::copy(a);
+    let enrichment = enrichment.map(crate::inert::enrichment);
+    let enrichment = enrichment.as_ref();
     let w = match opts.lang {
         Lang::En => &EN,
         Lang::Ja => &JA,
@@ -640,9 +645,10 @@ pub fn render_visit_text(v: &kaibo_visit::Visit, opts: &TextOptions) -> String {
         Lang::En => &EN,
         Lang::Ja => &JA,
     };
+    let v = &crate::inert::copy(v);
     let mut o = Out { buf: String::new(), opts, w };
     landing_section(&mut o, v);
-    o.buf.trim_start_matches('\n').to_string()
+    crate::inert::output(o.buf.trim_start_matches('\n').to_string(), opts.color)
 }
 
 /// A field the page asks for, in words.

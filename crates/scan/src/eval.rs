@@ -5,6 +5,7 @@
 //! labels `phish` or `ham`, paths relative to the corpus root. A mail is *flagged* when kaibo
 //! says `suspicious` or `phishing`.
 
+use kaibo_core::inert;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -291,14 +292,15 @@ pub fn render_text(r: &EvalReport, show: usize) -> String {
         for c in list.iter().take(show) {
             match &c.error {
                 Some(e) => {
-                    let _ = writeln!(s, "  {}  {e}", c.path);
+                    let _ = writeln!(s, "  {}  {e}", inert::line(&c.path));
                 }
                 None => {
-                    let subject: String = c.subject.as_deref().unwrap_or("").chars().take(50).collect();
+                    let subject: String =
+                        inert::line(c.subject.as_deref().unwrap_or("")).chars().take(50).collect();
                     let _ = writeln!(
                         s,
                         "  {} [{} {}] {subject}",
-                        c.path,
+                        inert::line(&c.path),
                         c.verdict.unwrap_or(""),
                         c.score.unwrap_or(0)
                     );

@@ -410,6 +410,84 @@ fn screenshot_of_the_landing_page() {
     assert!(white as f64 / (img.width() * img.height()) as f64 > 0.3, "the page body is rendered");
 }
 
+/// A page that asks WebRTC for STUN and TURN servers on 127.0.0.1 and on this machine's own
+/// address (UDP), then paints itself green (proof that its script ran).
+fn webrtc_page(udp_port: u16, own_ip: Option<std::net::IpAddr>) -> String {
+    let mut servers = vec![
+        format!("{{urls: 'stun:127.0.0.1:{udp_port}'}}"),
+        format!("{{urls: 'turn:127.0.0.1:{udp_port}?transport=udp', username: 'u', credential: 'p'}}"),
+    ];
+    if let Some(ip) = own_ip {
+        servers.push(format!("{{urls: 'stun:{ip}:{udp_port}'}}"));
+    }
+    format!(
+        "<!doctype html><html><head><title>rtc</title></head><body style=\"background:#fff\"><script>\n\
+         const pc = new RTCPeerConnection({{iceServers: [{}]}});\n\
+         pc.createDataChannel('x');\n\
+         pc.createOffer().then(o => pc.setLocalDescription(o))\n\
+           .then(() => {{ document.body.style.background = '#00cc66'; }});\n\
+         </script></body></html>",
+        servers.join(", ")
+    )
+}
+
+/// This machine's address on its default route, when it has one (a UDP `connect` sends nothing).
+fn own_address() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    s.local_addr().ok().map(|a| a.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+}
+
+#[test]
+fn webrtc_sends_no_udp_around_the_proxy() {
+    if common::chromium().is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium (.ci/run does)");
+        eprintln!("chromium is not installed: the WebRTC test did not run");
+        return;
+    }
+    // Every datagram to this port, on any local address, is a leak.
+    let udp = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    udp.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let heard = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let listener = {
+        let (heard, stop) = (heard.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            while !stop.load(Ordering::SeqCst) {
+                if udp.recv_from(&mut buf).is_ok() {
+                    heard.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        })
+    };
+    let dns = common::dnsmasq(ZONE);
+    let server = serve(vec![("/rtc", Reply::Html(webrtc_page(udp_port, own_address())))]);
+    let dir = temp_dir("visit-webrtc");
+    let cfg = config(&dir, dns.port, server.port, true, "");
+    let shots = dir.join("shots");
+    let out = kaibo()
+        .args(["visit", "--render", "--format", "json", "--out-dir"])
+        .arg(&shots)
+        .arg(format!("http://login.kaibo-phish.test:{}/rtc", server.port))
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let v = json(&out);
+    // ICE gathering gives up on unanswered servers after a few seconds; listen past that.
+    std::thread::sleep(Duration::from_secs(3));
+    stop.store(true, Ordering::SeqCst);
+    listener.join().unwrap();
+    let shot = &v["pages"][0]["screenshot"];
+    assert!(shot.is_object(), "no screenshot: {v}");
+    let img = image::open(shot["path"].as_str().unwrap()).unwrap().to_rgb8();
+    let green = img.pixels().filter(|p| p.0[0] < 20 && p.0[1] > 180 && (80..=120).contains(&p.0[2])).count();
+    assert!(green * 2 > (img.width() * img.height()) as usize, "the page's script ran (the page is green)");
+    assert_eq!(heard.load(Ordering::SeqCst), 0, "WebRTC sent UDP around the proxy");
+}
+
 #[test]
 fn a_missing_browser_is_a_note_not_a_failure() {
     let dns = common::dnsmasq(ZONE);

@@ -5,8 +5,11 @@
 //! - the browser is given only the final URL the fetch rung reached and vetted;
 //! - its only route out is kaibo's guarded [`proxy`](crate::proxy), loopback included
 //!   (`--proxy-server` with `--proxy-bypass-list=<-loopback>`), so a sub-request to a private
-//!   address is refused like a redirect would be; QUIC and non-proxied WebRTC UDP are off, so
-//!   nothing leaves around the proxy;
+//!   address is refused like a redirect would be; QUIC is off, and WebRTC may not send UDP
+//!   around the proxy (`--webrtc-ip-handling-policy=disable_non_proxied_udp`, and the same
+//!   policy as a preference of the fresh profile, so either alone holds: a STUN request to
+//!   127.0.0.1 or to the machine's own address left the browser before, tested with a UDP
+//!   listener that must hear nothing);
 //! - a fresh temporary profile (deleted afterwards), no extensions, no sync, no background
 //!   networking or component updates, no first-run, notifications and permission prompts
 //!   denied; headless Chromium saves no downloads unless told to over DevTools, which kaibo
@@ -73,6 +76,10 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((w, h))
 }
 
+/// WebRTC may not send UDP around the proxy (an HTTP proxy carries none, so no UDP at all), nor
+/// gather more than the proxied route. Chromium's own preference names.
+const PROFILE_PREFERENCES: &str = r#"{"webrtc":{"ip_handling_policy":"disable_non_proxied_udp","multiple_routes_enabled":false,"nonproxied_udp_enabled":false}}"#;
+
 /// Renders `url` to `out` (PNG) through the proxy at `proxy`, within `budget`.
 pub async fn screenshot(
     browser: &Path,
@@ -85,7 +92,11 @@ pub async fn screenshot(
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let profile = std::env::temp_dir().join(format!("kaibo-render-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&profile).map_err(|e| format!("{}: {e}", profile.display()))?;
+    std::fs::create_dir_all(profile.join("Default")).map_err(|e| format!("{}: {e}", profile.display()))?;
+    // The same WebRTC policy as a profile preference, the setting the switch overrides: should a
+    // Chromium ignore or rename the switch, the profile still keeps UDP inside the proxy.
+    std::fs::write(profile.join("Default").join("Preferences"), PROFILE_PREFERENCES)
+        .map_err(|e| format!("{}: {e}", profile.display()))?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -95,7 +106,7 @@ pub async fn screenshot(
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--proxy-server=http://{proxy}"))
         .arg("--proxy-bypass-list=<-loopback>")
-        .arg("--force-webrtc-ip-handling-policy=disable_non_proxied_udp")
+        .arg("--webrtc-ip-handling-policy=disable_non_proxied_udp")
         .args([
             "--disable-quic",
             "--disable-gpu",

@@ -107,16 +107,44 @@ pub struct Followed {
     pub html: Option<String>,
 }
 
-/// Vetted addresses per host name, read by the HTTP client's resolver: the client connects
-/// only where the guard said yes.
+/// The addresses vetted in one visit, per (host, port), and the host the client is about to
+/// connect to. A visit's requests are made one after the other, so the HTTP client's resolver
+/// (which is told only the host name) is answered from the last vetting of that host; after the
+/// connection, the peer address is checked against the vetting of exactly that (host, port).
+/// Each visit has its own table: concurrent visits, and the retry after a TLS error, cannot
+/// connect where another visit vetted.
 #[derive(Default)]
-struct Pins(Mutex<HashMap<String, Vec<SocketAddr>>>);
+struct Pins(Mutex<PinTable>);
+
+#[derive(Default)]
+struct PinTable {
+    vetted: HashMap<(String, u16), Vec<SocketAddr>>,
+    active: HashMap<String, Vec<SocketAddr>>,
+}
+
+impl Pins {
+    fn pin(&self, host: &str, port: u16, addrs: Vec<SocketAddr>) {
+        if let Ok(mut t) = self.0.lock() {
+            t.active.insert(host.to_string(), addrs.clone());
+            t.vetted.insert((host.to_string(), port), addrs);
+        }
+    }
+
+    /// Whether `peer` is an address vetted for (`host`, `port`).
+    fn vetted(&self, host: &str, port: u16, peer: SocketAddr) -> bool {
+        self.0.lock().is_ok_and(|t| {
+            t.vetted
+                .get(&(host.to_string(), port))
+                .is_some_and(|addrs| addrs.iter().any(|a| a.ip() == peer.ip()))
+        }) && peer.port() == port
+    }
+}
 
 struct PinnedResolve(Arc<Pins>);
 
 impl reqwest::dns::Resolve for PinnedResolve {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let found = self.0.0.lock().ok().and_then(|m| m.get(name.as_str()).cloned());
+        let found = self.0.0.lock().ok().and_then(|t| t.active.get(name.as_str()).cloned());
         Box::pin(async move {
             match found {
                 Some(addrs) if !addrs.is_empty() => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
@@ -126,16 +154,22 @@ impl reqwest::dns::Resolve for PinnedResolve {
     }
 }
 
-/// The fetcher: two HTTP clients (one verifying certificates, one that reads a page whose
-/// certificate is bad, so the analysis still sees it), the resolver and the guard.
+/// The fetcher: the resolver, the guard, the request profile and the limits. Each visit runs in
+/// a [`Session`] of its own.
 pub struct Fetcher {
-    strict: reqwest::Client,
-    lax: reqwest::Client,
-    pins: Arc<Pins>,
     resolver: TokioResolver,
     pub guard: Arc<Guard>,
     profile: Profile,
     limits: Limits,
+}
+
+/// One visit: its vetted addresses and two HTTP clients resolving only from them (one verifying
+/// certificates, one that reads a page whose certificate is bad, so the analysis still sees it).
+pub struct Session<'f> {
+    fetcher: &'f Fetcher,
+    pins: Arc<Pins>,
+    strict: reqwest::Client,
+    lax: reqwest::Client,
 }
 
 enum Vetted {
@@ -151,26 +185,36 @@ impl Fetcher {
         limits: Limits,
     ) -> Result<Fetcher, String> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let pins = Arc::new(Pins::default());
-        let build = |lax: bool| {
-            reqwest::Client::builder()
-                .dns_resolver(Arc::new(PinnedResolve(pins.clone())))
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .connect_timeout(limits.connect)
-                .pool_max_idle_per_host(0)
-                .tls_info(true)
-                .danger_accept_invalid_certs(lax)
-                .build()
-                .map_err(|e| format!("HTTP client: {e}"))
-        };
-        Ok(Fetcher { strict: build(false)?, lax: build(true)?, pins, resolver, guard, profile, limits })
+        let fetcher = Fetcher { resolver, guard, profile, limits };
+        // Fail early on a client that cannot be built, not at the first visit.
+        fetcher.session()?;
+        Ok(fetcher)
     }
 
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
+    /// A new visit, with its own pins and clients (building them takes a few milliseconds).
+    pub fn session(&self) -> Result<Session<'_>, String> {
+        let pins = Arc::new(Pins::default());
+        let build = |lax: bool| {
+            reqwest::Client::builder()
+                .dns_resolver(Arc::new(PinnedResolve(pins.clone())))
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(self.limits.connect)
+                .pool_max_idle_per_host(0)
+                .tls_info(true)
+                .danger_accept_invalid_certs(lax)
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))
+        };
+        Ok(Session { fetcher: self, strict: build(false)?, lax: build(true)?, pins })
+    }
+}
+
+impl Session<'_> {
     /// Resolves `url`'s host (or takes its literal address) and keeps the addresses the guard
     /// allows for its port.
     async fn vet(&self, url: &Url, deadline: Instant) -> Vetted {
@@ -180,7 +224,7 @@ impl Fetcher {
             Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
             Some(url::Host::Domain(name)) => {
                 let fqdn = if name.ends_with('.') { name.to_string() } else { format!("{name}.") };
-                match tokio::time::timeout_at(deadline, self.resolver.lookup_ip(fqdn)).await {
+                match tokio::time::timeout_at(deadline, self.fetcher.resolver.lookup_ip(fqdn)).await {
                     Err(_) => {
                         return Vetted::Stop {
                             outcome: "timeout",
@@ -217,8 +261,9 @@ impl Fetcher {
         let mut ok = Vec::new();
         let mut reasons = Vec::new();
         for ip in ips {
-            match self.guard.check(SocketAddr::new(ip, port)) {
-                Ok(()) => ok.push(SocketAddr::new(ip, 0)),
+            let addr = SocketAddr::new(ip, port);
+            match self.fetcher.guard.check(addr) {
+                Ok(()) => ok.push(addr),
                 Err(why) => reasons.push(why),
             }
         }
@@ -226,22 +271,21 @@ impl Fetcher {
             let why = if reasons.is_empty() { "no address".to_string() } else { reasons.join("; ") };
             return Vetted::Stop { outcome: "refused", refused: Some(why), error: None };
         }
-        if let Some(name) = url.host_str()
-            && let Ok(mut m) = self.pins.0.lock()
-        {
-            m.insert(name.trim_matches(['[', ']']).to_string(), ok.clone());
+        if let Some(name) = url.host_str() {
+            self.pins.pin(name.trim_matches(['[', ']']), port, ok);
         }
         Vetted::Pinned
     }
 
     /// Follows `start` to its final page, within the limits.
     pub async fn follow(&self, start: &Url) -> Followed {
-        let deadline = Instant::now() + self.limits.total;
+        let limits = &self.fetcher.limits;
+        let deadline = Instant::now() + limits.total;
         let mut out = Followed::default();
         let mut url = start.clone();
         let mut via = "start";
-        for _ in 0..=self.limits.max_hops {
-            if out.chain.len() == self.limits.max_hops {
+        for _ in 0..=limits.max_hops {
+            if out.chain.len() == limits.max_hops {
                 out.outcome = "too_many_hops".into();
                 return out;
             }
@@ -264,10 +308,17 @@ impl Fetcher {
                 }
                 Vetted::Pinned => {}
             }
-            let got = self.get(&url, deadline, self.limits.max_bytes, &mut hop).await;
+            let got = self.get(&url, deadline, limits.max_bytes, &mut hop).await;
             hop.elapsed_ms = began.elapsed().as_millis() as u64;
             let Some((status, location, body)) = got else {
-                out.outcome = if Instant::now() >= deadline { "timeout" } else { "connect_failed" }.into();
+                out.outcome = if hop.refused.is_some() {
+                    "refused"
+                } else if Instant::now() >= deadline {
+                    "timeout"
+                } else {
+                    "connect_failed"
+                }
+                .into();
                 out.chain.push(hop);
                 return out;
             };
@@ -342,15 +393,16 @@ impl Fetcher {
         cap: usize,
         hop: &mut Hop,
     ) -> Option<(u16, Option<String>, Vec<u8>)> {
+        let profile = &self.fetcher.profile;
         let send = |client: &reqwest::Client| {
             client
                 .get(url.clone())
-                .header(reqwest::header::USER_AGENT, &self.profile.user_agent)
+                .header(reqwest::header::USER_AGENT, &profile.user_agent)
                 .header(
                     reqwest::header::ACCEPT,
                     "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
                 )
-                .header(reqwest::header::ACCEPT_LANGUAGE, &self.profile.accept_language)
+                .header(reqwest::header::ACCEPT_LANGUAGE, &profile.accept_language)
                 .send()
         };
         let mut tls_error = None;
@@ -382,6 +434,21 @@ impl Fetcher {
                 return None;
             }
         };
+        // The connection must have gone where the guard vetted this (host, port): anything else
+        // is refused and its answer is not read.
+        let port = url.port_or_known_default().unwrap_or(0);
+        let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
+        match resp.remote_addr() {
+            Some(peer) if self.pins.vetted(host, port, peer) && self.fetcher.guard.check(peer).is_ok() => {}
+            peer => {
+                hop.ip = peer.map(|a| a.ip());
+                hop.refused = Some(match peer {
+                    Some(p) => format!("connected to {p}, which was not vetted for {host}:{port}"),
+                    None => "the connected address is unknown, so it could not be checked".into(),
+                });
+                return None;
+            }
+        }
         let status = resp.status().as_u16();
         hop.status = Some(status);
         hop.ip = resp.remote_addr().map(|a| a.ip());
@@ -514,6 +581,64 @@ mod tests {
         meta.extend_from_slice(&sjis);
         assert!(decode(&meta, Some("text/html")).contains("ログイン"));
         assert!(decode("<p>パスワード</p>".as_bytes(), None).contains("パスワード"));
+    }
+
+    #[test]
+    fn pins_belong_to_one_visit_and_one_port() {
+        let a: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let b: SocketAddr = "127.0.0.2:9090".parse().unwrap();
+        let (one, two) = (Pins::default(), Pins::default());
+        one.pin("login.example", 8080, vec![a]);
+        two.pin("login.example", 9090, vec![b]);
+        // Another visit's vetting of the same host changes nothing here.
+        assert_eq!(one.0.lock().unwrap().active["login.example"], vec![a]);
+        assert!(one.vetted("login.example", 8080, a));
+        // An address vetted for one port is not vetted for another, nor is another address.
+        assert!(!one.vetted("login.example", 9090, "127.0.0.1:9090".parse().unwrap()));
+        assert!(!one.vetted("login.example", 8080, "127.0.0.2:8080".parse().unwrap()));
+        assert!(!one.vetted("other.example", 8080, a));
+        assert!(two.vetted("login.example", 9090, b));
+    }
+
+    #[test]
+    fn sessions_do_not_share_pins() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let config = hickory_resolver::config::ResolverConfig::from_parts(None, Vec::new(), Vec::new());
+            let resolver = hickory_resolver::Resolver::builder_with_config(
+                config,
+                hickory_resolver::net::runtime::TokioRuntimeProvider::default(),
+            )
+            .build()
+            .unwrap();
+            let limits = Limits {
+                max_hops: 3,
+                max_bytes: 1024,
+                total: Duration::from_secs(1),
+                connect: Duration::from_secs(1),
+            };
+            let guard = Arc::new(Guard::new(
+                crate::guard::AllowList::parse(&["127.0.0.1:8080".into(), "127.0.0.2:9090".into()]).unwrap(),
+            ));
+            let f = Fetcher::new(resolver, guard, Profile::named("desktop").unwrap(), limits).unwrap();
+            let (s1, s2) = (f.session().unwrap(), f.session().unwrap());
+            let deadline = Instant::now() + Duration::from_secs(1);
+            assert!(matches!(
+                s1.vet(&Url::parse("http://127.0.0.1:8080/").unwrap(), deadline).await,
+                Vetted::Pinned
+            ));
+            assert!(matches!(
+                s2.vet(&Url::parse("http://127.0.0.2:9090/").unwrap(), deadline).await,
+                Vetted::Pinned
+            ));
+            assert!(matches!(
+                s2.vet(&Url::parse("http://127.0.0.2:8080/").unwrap(), deadline).await,
+                Vetted::Stop { outcome: "refused", .. }
+            ));
+            assert!(s1.pins.vetted("127.0.0.1", 8080, "127.0.0.1:8080".parse().unwrap()));
+            assert!(!s1.pins.vetted("127.0.0.2", 9090, "127.0.0.2:9090".parse().unwrap()));
+            assert!(!s2.pins.vetted("127.0.0.2", 8080, "127.0.0.2:8080".parse().unwrap()));
+        });
     }
 
     #[test]

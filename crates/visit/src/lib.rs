@@ -178,7 +178,21 @@ impl Visitor {
             pv.outcome = "bad_url".into();
             return pv;
         };
-        let followed = self.fetcher.follow(&start).await;
+        // Each link is its own session: its vetted addresses are its own.
+        let session = match self.fetcher.session() {
+            Ok(s) => s,
+            Err(e) => {
+                pv.outcome = "connect_failed".into();
+                pv.chain.push(Hop {
+                    url: refanged,
+                    via: "start".into(),
+                    error: Some(e),
+                    ..Default::default()
+                });
+                return pv;
+            }
+        };
+        let followed = session.follow(&start).await;
         pv.chain = followed.chain;
         pv.outcome = followed.outcome;
         pv.final_url = followed.final_url.as_ref().map(Url::to_string);
@@ -186,7 +200,7 @@ impl Visitor {
             let mut page = page::analyze_page(url, html);
             if let Some(fu) = page.favicon_url.clone()
                 && let Some(bytes) =
-                    self.fetcher.get_small(&fu, 256 * 1024, Duration::from_millis(self.cfg.connect_ms)).await
+                    session.get_small(&fu, 256 * 1024, Duration::from_millis(self.cfg.connect_ms)).await
             {
                 page.add_favicon(fu.as_str(), &bytes);
             }
@@ -230,6 +244,7 @@ impl Visitor {
                         height,
                         url: url.clone(),
                         requests: proxy.requests(),
+                        requests_not_logged: proxy.requests_not_logged(),
                     });
                 }
                 Err(e) => v.notes.push(format!("render of {url}: {e}")),

@@ -6,8 +6,15 @@
 //! an `<img src="http://169.254.169.254/">`) arrives here as `CONNECT host:port` or as an
 //! absolute `GET http://host/…`. The proxy resolves the host itself, checks every address
 //! with the same [`Guard`], connects only to an address that passed, and answers 403
-//! otherwise. Each request is logged, so the report can tell what the page tried to reach.
-//! Connections live at most as long as the render.
+//! otherwise. Each request is logged, so the report can tell what the page tried to reach (the
+//! log keeps the first [`MAX_LOGGED`] and counts the rest).
+//!
+//! A plain-HTTP connection carries exactly one request: a browser reuses a proxy connection for
+//! its next request, to any host, and a byte stream copied both ways after the first request
+//! would carry that one to the first host unchecked and unlogged. So after the first request
+//! (and its declared body) nothing more is read from the browser; the answer is passed back
+//! with `Connection: close`, and the connection ends with it. Connections live at most as long
+//! as the render.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -32,8 +39,17 @@ pub struct ProxyRequest {
 
 pub struct Proxy {
     pub addr: SocketAddr,
-    log: Arc<Mutex<Vec<ProxyRequest>>>,
+    log: Arc<Mutex<Log>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// Requests kept in the log; past this many, they are only counted.
+pub const MAX_LOGGED: usize = 500;
+
+#[derive(Default)]
+struct Log {
+    requests: Vec<ProxyRequest>,
+    dropped: usize,
 }
 
 impl Proxy {
@@ -45,7 +61,7 @@ impl Proxy {
     ) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let log: Arc<Mutex<Vec<ProxyRequest>>> = Arc::default();
+        let log: Arc<Mutex<Log>> = Arc::default();
         let task_log = log.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -58,9 +74,14 @@ impl Proxy {
         Ok(Proxy { addr, log, task })
     }
 
-    /// What the browser asked for, in order (at most 500 entries).
+    /// What the browser asked for, in order (at most [`MAX_LOGGED`] entries).
     pub fn requests(&self) -> Vec<ProxyRequest> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.log.lock().map(|l| l.requests.clone()).unwrap_or_default()
+    }
+
+    /// How many requests came after the log was full.
+    pub fn requests_not_logged(&self) -> usize {
+        self.log.lock().map(|l| l.dropped).unwrap_or_default()
     }
 }
 
@@ -72,11 +93,13 @@ impl Drop for Proxy {
 
 const MAX_HEAD: usize = 32 * 1024;
 
-fn record(log: &Mutex<Vec<ProxyRequest>>, r: ProxyRequest) {
-    if let Ok(mut l) = log.lock()
-        && l.len() < 500
-    {
-        l.push(r);
+fn record(log: &Mutex<Log>, r: ProxyRequest) {
+    if let Ok(mut l) = log.lock() {
+        if l.requests.len() < MAX_LOGGED {
+            l.requests.push(r);
+        } else {
+            l.dropped += 1;
+        }
     }
 }
 
@@ -84,7 +107,7 @@ async fn serve(
     mut client: TcpStream,
     guard: &Guard,
     resolver: &TokioResolver,
-    log: &Mutex<Vec<ProxyRequest>>,
+    log: &Mutex<Log>,
 ) -> std::io::Result<()> {
     // The request head.
     let mut buf = Vec::with_capacity(4096);
@@ -182,9 +205,9 @@ async fn serve(
             }
         }
         Some(path) => {
-            // Origin-form request line, the browser's headers minus proxy ones, one request
-            // per connection.
+            // Origin-form request line, the browser's headers minus proxy ones.
             let mut out = format!("{method} {path} {version}\r\n");
+            let mut body_len = 0u64;
             for line in lines.filter(|l| !l.is_empty()) {
                 let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
                 if matches!(
@@ -193,24 +216,168 @@ async fn serve(
                 ) {
                     continue;
                 }
+                if name == "content-length" {
+                    body_len = line.split_once(':').and_then(|(_, v)| v.trim().parse().ok()).unwrap_or(0);
+                }
                 out.push_str(line);
                 out.push_str("\r\n");
             }
             out.push_str("Connection: close\r\n\r\n");
             upstream.write_all(out.as_bytes()).await?;
-            upstream.write_all(&rest).await?;
+            // The request's own body, and not a byte more: what follows would be the next
+            // request, which has not been vetted.
+            let body_in_head = rest.len().min(body_len as usize);
+            upstream.write_all(&rest[..body_in_head]).await?;
+            let more = body_len - body_in_head as u64;
+            if more > 0 {
+                tokio::io::copy(&mut (&mut client).take(more), &mut upstream).await?;
+            }
+            let head_only = method.eq_ignore_ascii_case("HEAD");
+            return answer_once(&mut client, &mut upstream, head_only).await;
         }
     }
     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
     Ok(())
 }
 
-async fn refuse(
+/// Passes the upstream answer back with `Connection: close` and ends the connection after its
+/// body (framed by Content-Length or chunked encoding, else read to the upstream's close), so
+/// the browser sends its next request on a new connection, vetted and logged like this one. An
+/// upstream that ignores `Connection: close` does not keep the connection.
+async fn answer_once(
     client: &mut TcpStream,
-    log: &Mutex<Vec<ProxyRequest>>,
-    target: &str,
-    why: &str,
+    upstream: &mut TcpStream,
+    head_only: bool,
 ) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(4096);
+    let head_end = loop {
+        let mut chunk = [0u8; 4096];
+        let n = upstream.read(&mut chunk).await?;
+        if n == 0 {
+            // Closed before a whole head: pass on what came.
+            client.write_all(&buf).await?;
+            return client.shutdown().await;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = memchr::memmem::find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > MAX_HEAD {
+            client
+                .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .await?;
+            return client.shutdown().await;
+        }
+    };
+    let text = String::from_utf8_lossy(&buf[..head_end - 4]).into_owned();
+    let status: u16 = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut out = String::with_capacity(head_end + 24);
+    let (mut length, mut chunked) = (None, false);
+    for (i, line) in text.split("\r\n").enumerate() {
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        let name = name.trim().to_ascii_lowercase();
+        if i > 0 && matches!(name.as_str(), "connection" | "keep-alive" | "proxy-connection") {
+            continue;
+        }
+        if name == "content-length" {
+            length = value.trim().parse::<u64>().ok();
+        }
+        if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked") {
+            chunked = true;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    client.write_all(out.as_bytes()).await?;
+    let mut body = Body { upstream, client, pending: buf.split_off(head_end) };
+    let no_body = head_only || (100..200).contains(&status) || status == 204 || status == 304;
+    if !no_body {
+        let _ = match (chunked, length) {
+            (true, _) => body.chunked().await,
+            (false, Some(n)) => body.exactly(n).await,
+            (false, None) => body.to_end().await,
+        };
+    }
+    body.client.shutdown().await
+}
+
+/// The body of one answer, passed from upstream to the browser by its framing. `pending` holds
+/// what was read past the head.
+struct Body<'a> {
+    upstream: &'a mut TcpStream,
+    client: &'a mut TcpStream,
+    pending: Vec<u8>,
+}
+
+impl Body<'_> {
+    /// More bytes into `pending`; false at the upstream's end.
+    async fn fill(&mut self) -> std::io::Result<bool> {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.upstream.read(&mut chunk).await?;
+        self.pending.extend_from_slice(&chunk[..n]);
+        Ok(n > 0)
+    }
+
+    /// Passes on `n` bytes.
+    async fn exactly(&mut self, mut n: u64) -> std::io::Result<()> {
+        while n > 0 {
+            if self.pending.is_empty() && !self.fill().await? {
+                return Ok(());
+            }
+            let take = self.pending.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+            self.client.write_all(&self.pending[..take]).await?;
+            self.pending.drain(..take);
+            n -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// Passes on one line (up to and including its CRLF), returned without it.
+    async fn line(&mut self) -> std::io::Result<Option<String>> {
+        loop {
+            if let Some(i) = memchr::memmem::find(&self.pending, b"\r\n") {
+                let line = String::from_utf8_lossy(&self.pending[..i]).into_owned();
+                self.exactly(i as u64 + 2).await?;
+                return Ok(Some(line));
+            }
+            if self.pending.len() > MAX_HEAD || !self.fill().await? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Passes on a chunked body: chunks up to the last (size 0), then the trailers.
+    async fn chunked(&mut self) -> std::io::Result<()> {
+        loop {
+            let Some(size_line) = self.line().await? else { return Ok(()) };
+            let hex = size_line.split(';').next().unwrap_or("").trim();
+            let Ok(size) = u64::from_str_radix(hex, 16) else { return Ok(()) };
+            if size == 0 {
+                while let Some(trailer) = self.line().await? {
+                    if trailer.is_empty() {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+            self.exactly(size.saturating_add(2)).await?;
+        }
+    }
+
+    /// Passes on everything until the upstream closes (a body framed by the close).
+    async fn to_end(&mut self) -> std::io::Result<()> {
+        loop {
+            self.client.write_all(&self.pending).await?;
+            self.pending.clear();
+            if !self.fill().await? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn refuse(client: &mut TcpStream, log: &Mutex<Log>, target: &str, why: &str) -> std::io::Result<()> {
     record(log, ProxyRequest { target: target.to_string(), allowed: false, reason: Some(why.to_string()) });
     client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await
 }

@@ -33,8 +33,11 @@ pub struct Screenshot {
     pub width: u32,
     pub height: u32,
     pub url: String,
-    /// What the page asked for through the proxy, allowed and refused.
+    /// What the page asked for through the proxy, allowed and refused (the first
+    /// [`MAX_LOGGED`](crate::proxy::MAX_LOGGED)).
     pub requests: Vec<crate::proxy::ProxyRequest>,
+    /// Requests made after the log was full: counted, not listed.
+    pub requests_not_logged: usize,
 }
 
 /// The configured browser, or the first Chromium/Chrome found on `PATH`.

@@ -296,7 +296,7 @@ async fn answer_once(
         let _ = match (chunked, length) {
             (true, _) => body.chunked().await,
             (false, Some(n)) => body.exactly(n).await,
-            (false, None) => body.to_end().await,
+            (false, None) => body.until_close().await,
         };
     }
     body.client.shutdown().await
@@ -366,7 +366,7 @@ impl Body<'_> {
     }
 
     /// Passes on everything until the upstream closes (a body framed by the close).
-    async fn to_end(&mut self) -> std::io::Result<()> {
+    async fn until_close(&mut self) -> std::io::Result<()> {
         loop {
             self.client.write_all(&self.pending).await?;
             self.pending.clear();

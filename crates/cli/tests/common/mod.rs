@@ -100,3 +100,56 @@ pub fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).map(|d| d.join("chromium")).find(|p| p.is_file())
 }
+
+/// What a measured run of kaibo printed and cost.
+pub struct Measured {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Peak resident memory of the kaibo process, in bytes.
+    pub peak_rss: u64,
+    pub elapsed: Duration,
+}
+
+/// Runs `cmd` (its output piped) with `input` on standard input, and measures its peak memory
+/// (`wait4`'s rusage of exactly this child) and wall time.
+pub fn run_measured(cmd: &mut Command, input: &[u8]) -> Measured {
+    use std::io::{Read, Write};
+    let started = Instant::now();
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kaibo runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let mut status = 0;
+    // SAFETY: rusage is plain data filled by the kernel; the pid is our own child, reaped here
+    // (std's `Child` is not waited on afterwards).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4 failed");
+    let elapsed = started.elapsed();
+    let _ = writer.join();
+    let code = if libc::WIFEXITED(status) { Some(libc::WEXITSTATUS(status)) } else { None };
+    Measured {
+        code,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+        peak_rss: usage.ru_maxrss as u64 * 1024,
+        elapsed,
+    }
+}

@@ -5,9 +5,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use mail_parser::{Message, MessageParser};
 
 use crate::checks::{self, Content, Context, Link, QrCode};
+use crate::html::HtmlLink;
 use crate::html::analyze_html;
 use crate::knowledge::{Knowledge, domain_is_or_under, knowledge};
-use crate::limits::{MAX_LINKS, MAX_MAILTO, MAX_SUBJECT_CHARS, QR_MAX_IMAGES};
+use crate::limits::{MAX_LINKS, MAX_MAILTO, MAX_RAW_LINKS, MAX_SUBJECT_CHARS, QR_MAX_IMAGES};
 use crate::mail::{MailFacts, extract};
 use crate::report_model::*;
 use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain, url_facts};
@@ -37,6 +38,8 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     }
     let without_nuls = blank_header_nuls(raw);
     let raw = without_nuls.as_deref().unwrap_or(raw);
+    let shaped = crate::limits::shape_for_parser(raw);
+    let raw = shaped.as_ref().map_or(raw, |(s, _)| s.as_slice());
     let parsed = catch_unwind(AssertUnwindSafe(|| parser().parse(raw)))
         .map_err(|_| AnalyzeError::NotAMail("the MIME parser failed on this input".into()))?;
     let Some(msg) = parsed else {
@@ -52,6 +55,9 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     }
     if without_nuls.is_some() {
         outer.defects.push("NUL bytes in the header block (read as spaces)".into());
+    }
+    if let Some((_, notes)) = shaped {
+        outer.limits.splice(0..0, notes);
     }
     Ok(analyze_facts(outer, k, opts))
 }
@@ -270,6 +276,7 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
         text_excerpt: excerpt(&content.visible_text, 400),
         hidden_text: content.hidden_text.clone(),
         defects: mail.defects.clone(),
+        limits: mail.limits.iter().chain(&content.limits).cloned().collect(),
     }
 }
 
@@ -280,13 +287,8 @@ fn excerpt(text: &str, max_chars: usize) -> Option<String> {
 
 /// QR decoding costs milliseconds per image, so it runs only when the mail points at a code
 /// (its text mentions one) or is little more than pictures, the two shapes quishing takes.
-fn wants_qr_scan(
-    mail: &MailFacts,
-    c: &Content,
-    raw_links: &[(String, &'static str, Option<String>, bool)],
-    k: &Knowledge,
-) -> bool {
-    let inline_images = raw_links.iter().filter(|(u, src, ..)| *src == "img" && is_data_image(u)).count();
+fn wants_qr_scan(mail: &MailFacts, c: &Content, raw_links: &[HtmlLink], k: &Knowledge) -> bool {
+    let inline_images = raw_links.iter().filter(|l| l.source == "img" && is_data_image(&l.url)).count();
     let attached_images = mail.attachments.iter().filter(|a| a.image.is_some()).count();
     if inline_images + attached_images == 0 {
         return false;
@@ -319,10 +321,7 @@ fn is_data_image(url: &str) -> bool {
 }
 
 /// Decodes QR codes in attached images and in inline `data:` images of the HTML.
-fn scan_qr_codes(
-    mail: &MailFacts,
-    raw_links: &[(String, &'static str, Option<String>, bool)],
-) -> Vec<QrCode> {
+fn scan_qr_codes(mail: &MailFacts, raw_links: &[HtmlLink]) -> Vec<QrCode> {
     use base64::Engine as _;
     // Mail writers drop the padding or add stray characters; take what decodes.
     const LENIENT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
@@ -344,7 +343,7 @@ fn scan_qr_codes(
             out.push(QrCode { attachment: Some(i), place: place.clone(), payload });
         }
     }
-    for (url, ..) in raw_links.iter().filter(|(u, src, ..)| *src == "img" && is_data_image(u)) {
+    for url in raw_links.iter().filter(|l| l.source == "img" && is_data_image(&l.url)).map(|l| &l.url) {
         if decoded >= QR_MAX_IMAGES {
             break;
         }
@@ -362,16 +361,43 @@ fn scan_qr_codes(
     out
 }
 
+/// The links of a mail as written, in reading order, each distinct string once (the first
+/// occurrence, which is the one the analysis keeps) and at most [`MAX_RAW_LINKS`] of them: a
+/// body of millions of URLs costs no more than that. Strings are remembered by hash, as inline
+/// `data:` pictures are long.
+#[derive(Default)]
+struct RawLinks {
+    items: Vec<HtmlLink>,
+    seen: std::collections::HashSet<u64>,
+    cut: bool,
+}
+
+impl RawLinks {
+    fn push(&mut self, url: String, source: &'static str, display_text: Option<String>, hidden: bool) {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(&url);
+        if self.seen.contains(&hash) {
+            return;
+        }
+        if self.items.len() >= MAX_RAW_LINKS {
+            self.cut = true;
+            return;
+        }
+        self.seen.insert(hash);
+        self.items.push(HtmlLink { url, source, display_text, hidden });
+    }
+}
+
 /// Reads the body parts and HTML attachments into visible text, hidden text and links.
 pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
     let mut c = Content::default();
     let mut texts: Vec<String> = Vec::new();
-    let mut raw_links: Vec<(String, &'static str, Option<String>, bool)> = Vec::new();
+    let mut raw = RawLinks::default();
 
     for html in &mail.html_parts {
         let doc = analyze_html(html);
         for l in doc.links {
-            raw_links.push((l.url, l.source, l.display_text, l.hidden));
+            raw.push(l.url, l.source, l.display_text, l.hidden);
         }
         c.hidden_text.extend(doc.hidden_text);
         c.forms.extend(doc.forms);
@@ -385,7 +411,7 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
             texts.push(t.trim().to_string());
         } else {
             for u in find_urls_in_text(t) {
-                raw_links.push((u.text.to_string(), "text", None, false));
+                raw.push(u.text.to_string(), "text", None, false);
             }
         }
     }
@@ -401,39 +427,42 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
     }
     c.invisible = invisible;
     for u in find_urls_in_text(&c.visible_text) {
-        raw_links.push((u.text.to_string(), "text", None, false));
+        raw.push(u.text.to_string(), "text", None, false);
     }
     for a in &mail.attachments {
         if let Some(html) = &a.html {
             let doc = analyze_html(html);
             for l in doc.links {
-                raw_links.push((l.url, "attachment", l.display_text, l.hidden));
+                raw.push(l.url, "attachment", l.display_text, l.hidden);
             }
             c.forms.extend(doc.forms);
         }
         for uri in &a.meta.links {
-            raw_links.push((uri.clone(), "pdf", None, false));
+            raw.push(uri.clone(), "pdf", None, false);
         }
     }
-    if wants_qr_scan(mail, &c, &raw_links, k) {
-        c.qr_codes = scan_qr_codes(mail, &raw_links);
+    if wants_qr_scan(mail, &c, &raw.items, k) {
+        c.qr_codes = scan_qr_codes(mail, &raw.items);
         for q in &c.qr_codes {
-            raw_links.push((q.payload.clone(), "qr", None, false));
+            raw.push(q.payload.clone(), "qr", None, false);
         }
+    }
+    if raw.cut {
+        c.limits.push(format!("links: the first {MAX_RAW_LINKS} distinct links as written were read"));
     }
 
     let mut seen = std::collections::HashSet::new();
-    for (url, source, display, hidden) in raw_links {
+    let mut emails = std::collections::HashSet::new();
+    let mut links_cut = false;
+    for HtmlLink { url, source, display_text: display, hidden } in raw.items {
         if let Some(addr) = url.trim().strip_prefix("mailto:").or_else(|| url.trim().strip_prefix("MAILTO:"))
         {
             let addr = addr.split('?').next().unwrap_or("").trim().to_string();
-            if addr.contains('@') {
-                if !c.mailto.contains(&addr) && c.mailto.len() < MAX_MAILTO {
+            if addr.contains('@') && emails.insert(addr.clone()) {
+                if c.mailto.len() < MAX_MAILTO {
                     c.mailto.push(addr.clone());
                 }
-                if !c.emails.contains(&addr) {
-                    c.emails.push(addr);
-                }
+                c.emails.push(addr);
             }
             continue;
         }
@@ -449,14 +478,18 @@ pub(crate) fn build_content(mail: &MailFacts, k: &Knowledge) -> Content {
             current = dest;
         }
         // An anchor and the same URL written as its text are one link.
-        let key = facts.url.clone();
-        if !seen.insert(key) {
+        if seen.contains(&facts.url) {
             continue;
         }
-        c.links.push(Link { facts, source, display_text: display, hidden, unwrapped_from });
         if c.links.len() >= MAX_LINKS {
+            links_cut = true;
             break;
         }
+        seen.insert(facts.url.clone());
+        c.links.push(Link { facts, source, display_text: display, hidden, unwrapped_from });
+    }
+    if links_cut {
+        c.limits.push(format!("links: the first {MAX_LINKS} distinct links were kept"));
     }
     c.language = detect_language(&c.subject, &c.visible_text);
     c.inline_forward = crate::forward::find(&c.subject, &c.visible_text, &k.vocab.forward);

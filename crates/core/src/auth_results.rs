@@ -7,6 +7,7 @@
 //! one by default (added last, by the final receiver), or the topmost one whose authserv-id is in
 //! a configured list.
 
+use crate::limits::{MAX_AUTH_PROPERTIES, MAX_AUTH_RESULTS, bounded};
 use crate::report_model::AuthResult;
 
 /// One parsed Authentication-Results header.
@@ -100,19 +101,22 @@ pub fn parse(value: &str) -> Option<AuthResultsHeader> {
         if method.is_empty() || method == "none" {
             continue;
         }
+        if results.len() >= MAX_AUTH_RESULTS {
+            break;
+        }
         let mut properties = Vec::new();
-        for w in words {
+        for w in words.take(MAX_AUTH_PROPERTIES) {
             if let Some((k, v)) = w.split_once('=')
                 && k.contains('.')
             {
-                properties.push((k.to_ascii_lowercase(), v.trim_matches('"').to_string()));
+                properties.push((bounded(k.to_ascii_lowercase()), bounded(v.trim_matches('"').to_string())));
             }
         }
         results.push(AuthResult {
-            method,
-            result: result.trim_matches('"').to_ascii_lowercase(),
+            method: bounded(method),
+            result: bounded(result.trim_matches('"').to_ascii_lowercase()),
             properties,
-            comment,
+            comment: comment.map(bounded),
         });
     }
     Some(AuthResultsHeader { authserv_id, results })

@@ -18,12 +18,45 @@ pub const MAX_INPUT_BYTES_CEILING: usize = 2 * 1024 * 1024 * 1024;
 /// a phishing mail is unwrapped down to the innermost one within this depth.
 pub const MAX_ATTACHED_DEPTH: usize = 8;
 
+/// Header fields read in full. Past this many, only the sender, recipient, subject, date and
+/// Message-ID headers are read; the rest are counted.
+pub const MAX_HEADER_FIELDS: usize = 10_000;
+/// Received hops kept in the route (real mail has a few dozen at most).
+pub const MAX_HOPS: usize = 100;
+/// To and Cc addresses kept (a mail may name millions; redaction covers the kept ones).
+pub const MAX_RECIPIENTS: usize = 1_000;
+/// Text and HTML body parts read per message.
+pub const MAX_BODY_PARTS: usize = 1_000;
+/// Attachments listed per message.
+pub const MAX_ATTACHMENTS: usize = 1_000;
+
+/// Links read per mail as written (each distinct string once), before they are normalised.
+pub const MAX_RAW_LINKS: usize = 2_000;
 /// Links kept per mail (after de-duplication).
 pub const MAX_LINKS: usize = 500;
 /// `mailto:` addresses kept per mail.
 pub const MAX_MAILTO: usize = 50;
 /// Characters of the subject the checks read.
 pub const MAX_SUBJECT_CHARS: usize = 1000;
+
+/// Characters of one value from the mail kept in the analysis (a subject, a name, a Message-ID,
+/// a host of the route, an evidence value); longer ones end in `…`. Real mail stays far below
+/// (the longest subject in the evaluation corpus has 1,482).
+pub const MAX_FIELD_CHARS: usize = 4_000;
+/// Authentication-Results: method results read per header, and properties per result.
+pub const MAX_AUTH_RESULTS: usize = 50;
+pub const MAX_AUTH_PROPERTIES: usize = 20;
+
+/// `s`, or its first [`MAX_FIELD_CHARS`] characters and `…`.
+pub fn bounded(s: String) -> String {
+    if s.len() <= MAX_FIELD_CHARS {
+        return s;
+    }
+    match s.char_indices().nth(MAX_FIELD_CHARS) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s,
+    }
+}
 
 /// HTML: elements deeper than this are read as text of their ancestor.
 pub const HTML_MAX_DEPTH: usize = 256;
@@ -66,5 +99,135 @@ pub struct ListingBudget {
 impl Default for ListingBudget {
     fn default() -> Self {
         ListingBudget { entries: MAIL_MAX_ARCHIVE_ENTRIES, bytes: MAIL_MAX_ARCHIVE_LISTING_BYTES }
+    }
+}
+
+/// MIME boundary lines (`--…`) read per mail; the mail is read up to the line past this many.
+pub const MAX_MIME_DELIMITERS: usize = 10_000;
+
+/// Headers kept past [`MAX_HEADER_FIELDS`] in one block when the block is shaped down before
+/// parsing: who sent it, to whom, what it says it is, and how its body is encoded.
+const KEPT_PAST_THE_CAP: &[&str] = &[
+    "from",
+    "to",
+    "cc",
+    "reply-to",
+    "subject",
+    "return-path",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-disposition",
+];
+
+/// The mail shaped so the MIME parser's memory stays bounded, and what was left out; `None`
+/// when the mail is within the bounds (almost always, and then nothing is copied).
+///
+/// The parser keeps a record per header field and per MIME part, some hundreds of bytes each:
+/// 50 MB of one-line header fields or of empty parts made it take a gigabyte. So, before
+/// parsing, any run of more than [`MAX_HEADER_FIELDS`] consecutive header-field lines (in any
+/// header block: the mail's, a part's, an attached mail's) keeps only the fields of
+/// `KEPT_PAST_THE_CAP` after the cap, and the mail is read only up to its
+/// [`MAX_MIME_DELIMITERS`]th boundary line.
+pub fn shape_for_parser(raw: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
+    // Neither cap can be passed in fewer lines than the caps (a fast count, for almost all mail).
+    if memchr::memchr_iter(b'\n', raw).count() <= MAX_HEADER_FIELDS.min(MAX_MIME_DELIMITERS) {
+        return None;
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut notes = Vec::new();
+    let (mut run_fields, mut dropping, mut dropped, mut delimiters) = (0usize, false, 0usize, 0usize);
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = memchr::memchr(b'\n', &raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
+        let line = &raw[pos..end];
+        if line.starts_with(b"--") && line.get(2).is_some_and(|b| !b.is_ascii_whitespace()) {
+            delimiters += 1;
+            if delimiters > MAX_MIME_DELIMITERS {
+                // The copy so far holds what was kept up to here.
+                out.get_or_insert_with(|| raw[..pos].to_vec());
+                notes.push(format!(
+                    "MIME: more than {MAX_MIME_DELIMITERS} boundary lines; the mail was read up to there"
+                ));
+                break;
+            }
+        }
+        let continuation = matches!(line.first(), Some(b' ' | b'\t')) && run_fields > 0;
+        let name_end = field_name_end(line);
+        let keep = if continuation {
+            !dropping
+        } else if let Some(n) = name_end {
+            run_fields += 1;
+            dropping = run_fields > MAX_HEADER_FIELDS
+                && !KEPT_PAST_THE_CAP.iter().any(|k| line[..n].eq_ignore_ascii_case(k.as_bytes()));
+            !dropping
+        } else {
+            run_fields = 0;
+            dropping = false;
+            true
+        };
+        match (&mut out, keep) {
+            (Some(o), true) => o.extend_from_slice(line),
+            (None, false) => out = Some(raw[..pos].to_vec()),
+            _ => {}
+        }
+        if !keep {
+            dropped += 1;
+        }
+        pos = end;
+    }
+    if dropped > 0 {
+        notes.insert(
+            0,
+            format!(
+                "headers: a header block of more than {MAX_HEADER_FIELDS} fields; {dropped} lines past them were not read (sender, recipient, subject, date and content headers were)"
+            ),
+        );
+    }
+    out.map(|o| (o, notes))
+}
+
+/// Where a header field's name ends (at its colon), when the line starts a header field.
+fn field_name_end(line: &[u8]) -> Option<usize> {
+    let colon = memchr::memchr(b':', &line[..line.len().min(256)])?;
+    (colon > 0 && line[..colon].iter().all(|&b| (33..=126).contains(&b))).then_some(colon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_mail_is_not_copied() {
+        let mail = b"From: a@example.com\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n";
+        assert!(shape_for_parser(mail).is_none());
+    }
+
+    #[test]
+    fn long_header_blocks_keep_the_identity_headers_past_the_cap() {
+        let mut mail = Vec::new();
+        for i in 0..MAX_HEADER_FIELDS + 500 {
+            mail.extend(format!("X-H{i}: v\r\n\tfolded\r\n").as_bytes());
+        }
+        mail.extend(b"From: a@example.com\r\nSubject: late\r\n\r\nbody line: with a colon\r\n");
+        let (shaped, notes) = shape_for_parser(&mail).unwrap();
+        let text = String::from_utf8(shaped).unwrap();
+        assert!(text.contains(&format!("X-H{}: v\r\n\tfolded\r\n", MAX_HEADER_FIELDS - 1)));
+        assert!(!text.contains(&format!("X-H{}:", MAX_HEADER_FIELDS)));
+        assert!(text.ends_with("From: a@example.com\r\nSubject: late\r\n\r\nbody line: with a colon\r\n"));
+        assert!(notes[0].contains("1000 lines past them"), "{notes:?}");
+    }
+
+    #[test]
+    fn the_mail_is_read_up_to_the_boundary_cap() {
+        let mut mail = b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n".to_vec();
+        for _ in 0..MAX_MIME_DELIMITERS + 10 {
+            mail.extend(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+        }
+        let (shaped, notes) = shape_for_parser(&mail).unwrap();
+        assert_eq!(String::from_utf8_lossy(&shaped).matches("--b\r\n").count(), MAX_MIME_DELIMITERS);
+        assert!(notes[0].starts_with("MIME:"));
     }
 }

@@ -14,7 +14,10 @@ use mail_parser::{
 use sha2::{Digest, Sha256};
 
 use crate::auth_results::{self, AuthResultsHeader};
-use crate::limits::{ListingBudget, MAX_ATTACHED_DEPTH, QR_IMAGE_MAX_BYTES, QR_IMAGE_MIN_BYTES};
+use crate::limits::{
+    ListingBudget, MAX_ATTACHED_DEPTH, MAX_ATTACHMENTS, MAX_BODY_PARTS, MAX_HEADER_FIELDS, MAX_HOPS,
+    MAX_RECIPIENTS, QR_IMAGE_MAX_BYTES, QR_IMAGE_MIN_BYTES, bounded,
+};
 use crate::report_model::{AttachmentObservable, Hop, Mailbox};
 
 /// One header as the checks see it: decoded text, in message order (top first).
@@ -65,6 +68,8 @@ pub struct MailFacts {
     /// message/feedback-report (RFC 5965).
     pub report_part: Option<String>,
     pub defects: Vec<String>,
+    /// Limits reached while reading this message: what was left out (docs/limits.md).
+    pub limits: Vec<String>,
 }
 
 impl MailFacts {
@@ -110,7 +115,29 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
 
     let mut eight_bit = false;
     let mut hop_times: Vec<Option<i64>> = Vec::new();
+    let mut headers_skipped = 0usize;
+    let mut recipients_seen = 0usize;
     for h in root_headers {
+        // Past the cap, only the headers kaibo reads for the sender, the recipients, the subject
+        // and the date are looked at; the rest are counted.
+        let kept = f.headers.len() < MAX_HEADER_FIELDS;
+        let identity = matches!(
+            h.name,
+            HeaderName::From
+                | HeaderName::To
+                | HeaderName::Cc
+                | HeaderName::ReplyTo
+                | HeaderName::Subject
+                | HeaderName::ReturnPath
+                | HeaderName::Date
+                | HeaderName::MessageId
+        );
+        if !kept {
+            headers_skipped += 1;
+            if !identity {
+                continue;
+            }
+        }
         let raw_value = raw.get(h.offset_start as usize..h.offset_end as usize).unwrap_or(b"");
         let needs_redecode = !raw_value.is_ascii() && std::str::from_utf8(raw_value).is_err();
         if needs_redecode {
@@ -118,18 +145,17 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
         }
         let value =
             if needs_redecode { unfold(&decode_guess(raw_value)) } else { header_text(h.value(), raw_value) };
-        f.headers.push(HeaderLine { name: h.name().to_string(), value });
         match &h.name {
             HeaderName::Subject => {
                 if f.subject.is_none() {
-                    f.subject = Some(f.headers.last().map(|l| l.value.clone()).unwrap_or_default());
+                    f.subject = Some(bounded(value.clone()));
                 }
             }
             HeaderName::From => {
                 f.from_count += 1;
                 if f.from_count == 1 {
                     f.from = if needs_redecode {
-                        mailbox_from_text(&f.headers.last().unwrap().value)
+                        mailbox_from_text(&value)
                     } else {
                         match h.value().as_address() {
                             Some(a) => from_mailbox(a, &mut f.defects),
@@ -138,13 +164,17 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                     };
                 }
             }
-            HeaderName::ReplyTo => f.reply_to.extend(addresses(h.value())),
-            HeaderName::To => f.to.extend(addresses(h.value())),
-            HeaderName::Cc => f.cc.extend(addresses(h.value())),
+            HeaderName::ReplyTo => f.reply_to.extend(addresses(h.value(), MAX_RECIPIENTS)),
+            HeaderName::To | HeaderName::Cc => {
+                let room = MAX_RECIPIENTS.saturating_sub(f.to.len() + f.cc.len());
+                let list = if h.name == HeaderName::To { &mut f.to } else { &mut f.cc };
+                list.extend(addresses(h.value(), room));
+                recipients_seen += h.value().as_address().map_or(0, |a| a.iter().count());
+            }
             HeaderName::ReturnPath if f.return_path.is_none() => {
                 let rp = String::from_utf8_lossy(raw_value);
                 let rp = rp.trim().trim_start_matches('<').trim_end_matches('>').trim();
-                f.return_path = Some(rp.to_string());
+                f.return_path = Some(bounded(rp.to_string()));
             }
             HeaderName::Date if f.date.is_none() => {
                 if let Some(d) = h.value().as_datetime().filter(|d| d.is_valid()) {
@@ -153,24 +183,42 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                 }
             }
             HeaderName::MessageId if f.message_id.is_none() => {
-                f.message_id = h.value().as_text().map(str::to_string);
+                f.message_id = h.value().as_text().map(|id| bounded(id.to_string()));
             }
-            HeaderName::Received => {
-                let index = f.headers.len() - 1;
-                f.hop_header_index.push(index);
+            HeaderName::Received if kept && f.hops.len() < MAX_HOPS => {
+                f.hop_header_index.push(f.headers.len());
                 let received = h.value().as_received();
                 hop_times
                     .push(received.and_then(|r| r.date()).filter(|d| d.is_valid()).map(|d| d.to_timestamp()));
                 f.hops.push(hop(f.hops.len(), received));
             }
+            HeaderName::Received if kept => {
+                f.limits.push(format!("Received: the route lists the first {MAX_HOPS} hops of more"))
+            }
             _ => {
-                if h.name().eq_ignore_ascii_case("Authentication-Results")
-                    && let Some(ar) = auth_results::parse(&f.headers.last().unwrap().value)
+                if kept
+                    && h.name().eq_ignore_ascii_case("Authentication-Results")
+                    && let Some(ar) = auth_results::parse(&value)
                 {
                     f.auth_results.push(ar);
                 }
             }
         }
+        if kept {
+            f.headers.push(HeaderLine { name: h.name().to_string(), value });
+        }
+    }
+    f.limits.dedup();
+    if headers_skipped > 0 {
+        f.limits.push(format!(
+            "headers: the first {MAX_HEADER_FIELDS} header fields were read, {headers_skipped} more only for sender, recipients, subject and date"
+        ));
+    }
+    if recipients_seen > f.to.len() + f.cc.len() {
+        f.limits.push(format!(
+            "recipients: {} of {recipients_seen} To/Cc addresses kept",
+            f.to.len() + f.cc.len()
+        ));
     }
     if eight_bit {
         f.defects.push("header with undeclared 8-bit characters (re-decoded with a charset guess)".into());
@@ -202,7 +250,9 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
         }
     }
 
-    let body_ids: Vec<u32> = msg.text_body.iter().chain(msg.html_body.iter()).copied().collect();
+    let body_ids: std::collections::HashSet<u32> =
+        msg.text_body.iter().chain(msg.html_body.iter()).copied().collect();
+    let (mut bodies_skipped, mut attachments_skipped) = (0usize, 0usize);
     for (id, part) in msg.parts.iter().enumerate() {
         let (ctype, subtype) = part
             .content_type()
@@ -244,8 +294,14 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                     // The headers of a returned mail inside a bounce: the recipient's own mail.
                 } else if is_body && ctype == "text" && (subtype == "plain" || is_html || subtype.is_empty())
                 {
+                    if f.text_parts.len() + f.html_parts.len() >= MAX_BODY_PARTS {
+                        bodies_skipped += 1;
+                        continue;
+                    }
                     let text = repair_text(t, part, raw, &mut f.defects);
                     if is_html { f.html_parts.push(text) } else { f.text_parts.push(text) }
+                } else if f.attachments.len() >= MAX_ATTACHMENTS {
+                    attachments_skipped += 1;
                 } else {
                     f.attachments.push(attachment(part, t.as_bytes(), &ctype, &subtype, budget));
                 }
@@ -259,10 +315,20 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                             "attached mails nested more than {MAX_ATTACHED_DEPTH} levels deep were not read"
                         ));
                     }
-                    f.attachments.push(attachment(part, b, &ctype, &subtype, budget));
+                    if f.attachments.len() >= MAX_ATTACHMENTS {
+                        attachments_skipped += 1;
+                    } else {
+                        f.attachments.push(attachment(part, b, &ctype, &subtype, budget));
+                    }
                 }
             }
         }
+    }
+    if bodies_skipped > 0 {
+        f.limits.push(format!("body: {MAX_BODY_PARTS} text parts read, {bodies_skipped} more not read"));
+    }
+    if attachments_skipped > 0 {
+        f.limits.push(format!("attachments: {MAX_ATTACHMENTS} listed, {attachments_skipped} more not read"));
     }
     f
 }
@@ -440,9 +506,13 @@ pub fn decode_guess(bytes: &[u8]) -> String {
 }
 
 fn mailbox(a: &Addr<'_>) -> Mailbox {
-    let address = a.address().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let address = a.address().map(|s| bounded(s.trim().to_string())).filter(|s| !s.is_empty());
     let domain = address.as_deref().and_then(domain_of);
-    Mailbox { name: a.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()), address, domain }
+    Mailbox {
+        name: a.name().map(|n| bounded(n.trim().to_string())).filter(|n| !n.is_empty()),
+        address,
+        domain,
+    }
 }
 
 /// One `@`, something on each side, and a domain of letters, digits, dots and hyphens (or an
@@ -487,8 +557,9 @@ fn from_mailbox(a: &Address<'_>, defects: &mut Vec<String>) -> Mailbox {
     m
 }
 
-fn addresses(v: &HeaderValue<'_>) -> Vec<Mailbox> {
-    v.as_address().map(|a| a.iter().map(mailbox).collect()).unwrap_or_default()
+/// At most `max` mailboxes of an address header.
+fn addresses(v: &HeaderValue<'_>, max: usize) -> Vec<Mailbox> {
+    v.as_address().map(|a| a.iter().take(max).map(mailbox).collect()).unwrap_or_default()
 }
 
 /// The lower-case domain of an address.
@@ -500,6 +571,11 @@ pub fn domain_of(address: &str) -> Option<String> {
 
 /// `Name <addr>` or a bare address, from text (for re-decoded 8-bit headers).
 fn mailbox_from_text(s: &str) -> Mailbox {
+    let m = mailbox_from_unbounded_text(s);
+    Mailbox { name: m.name.map(bounded), address: m.address.map(bounded), domain: m.domain.map(bounded) }
+}
+
+fn mailbox_from_unbounded_text(s: &str) -> Mailbox {
     let s = s.trim();
     let (name, address) = match (s.rfind('<'), s.rfind('>')) {
         (Some(l), Some(r)) if l < r => {
@@ -516,7 +592,7 @@ fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> Hop {
     let Some(r) = r else { return Hop { index, ..Default::default() } };
     let host = |h: Option<&mail_parser::Host<'_>>| {
         h.map(|h| match h {
-            mail_parser::Host::Name(n) => n.to_string(),
+            mail_parser::Host::Name(n) => bounded(n.to_string()),
             mail_parser::Host::IpAddr(ip) => ip.to_string(),
         })
     };

@@ -35,8 +35,9 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// Evidence; a value longer than [`MAX_FIELD_CHARS`](crate::limits::MAX_FIELD_CHARS) is cut.
     pub fn new(source: impl Into<String>, value: impl Into<String>) -> Self {
-        Evidence { source: source.into(), value: value.into() }
+        Evidence { source: source.into(), value: crate::limits::bounded(value.into()) }
     }
 }
 
@@ -220,6 +221,10 @@ pub struct Analysis {
     pub hidden_text: Vec<String>,
     /// Structural defects of the mail, in words.
     pub defects: Vec<String>,
+    /// Limits reached while reading the mail, in words: what was left out (docs/limits.md).
+    /// Not a defect and not scored: a mail to a million recipients is only large.
+    #[serde(default)]
+    pub limits: Vec<String>,
 }
 
 impl Analysis {

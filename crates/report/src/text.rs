@@ -63,6 +63,7 @@ struct Words {
     analysed_attached: &'static str,
     not_scored: &'static str,
     defects: &'static str,
+    limits: &'static str,
 }
 
 const EN: Words = Words {
@@ -96,6 +97,7 @@ const EN: Words = Words {
     analysed_attached: "This mail forwards another mail as an attachment; the attached mail is analysed below.",
     not_scored: "not scored",
     defects: "Defects",
+    limits: "Limits reached (not everything was read; docs/limits.md)",
 };
 
 const JA: Words = Words {
@@ -129,6 +131,7 @@ const JA: Words = Words {
     analysed_attached: "このメールは別のメールを添付で転送しています。以下は添付されたメールの解析です。",
     not_scored: "スコア対象外",
     defects: "構造上の不備",
+    limits: "上限に達した項目(すべては読んでいません。docs/limits.md 参照)",
 };
 
 struct Out<'a> {
@@ -285,6 +288,9 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
             }
             let _ = writeln!(o.buf, "{line}");
         }
+    }
+    if !a.limits.is_empty() {
+        let _ = writeln!(o.buf, "  {}: {}", w.limits, a.limits.join("; "));
     }
     if !a.defects.is_empty() {
         let _ = writeln!(o.buf, "  {}: {}", w.defects, a.defects.join("; "));

@@ -37,6 +37,7 @@ pub struct Screenshot {
     /// [`MAX_LOGGED`](crate::proxy::MAX_LOGGED)).
     pub requests: Vec<crate::proxy::ProxyRequest>,
     /// Requests made after the log was full: counted, not listed.
+    #[serde(default)]
     pub requests_not_logged: usize,
 }
 

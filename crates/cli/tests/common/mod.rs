@@ -113,6 +113,7 @@ pub struct Measured {
 
 /// Runs `cmd` (its output piped) with `input` on standard input, and measures its peak memory
 /// (`wait4`'s rusage of exactly this child) and wall time.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which std's Child cannot do
 pub fn run_measured(cmd: &mut Command, input: &[u8]) -> Measured {
     use std::io::{Read, Write};
     let started = Instant::now();

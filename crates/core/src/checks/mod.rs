@@ -62,6 +62,8 @@ pub struct Content {
     /// QR codes decoded from images: where (attachment index or `None` for an inline data:
     /// image) and what they say.
     pub qr_codes: Vec<QrCode>,
+    /// Limits reached while reading the content (docs/limits.md).
+    pub limits: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

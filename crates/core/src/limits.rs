@@ -200,6 +200,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_limit_is_documented() {
+        let doc = include_str!("../../../docs/limits.md");
+        let names: Vec<&str> = include_str!("limits.rs")
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("pub const "))
+            .filter_map(|l| l.split(':').next())
+            .collect();
+        assert!(names.len() > 20, "{names:?}");
+        for name in names {
+            assert!(
+                doc.contains(&format!("`{name}`")) || doc.contains(&format!("{name}`")),
+                "docs/limits.md does not name {name}"
+            );
+        }
+    }
+
+    #[test]
     fn ordinary_mail_is_not_copied() {
         let mail = b"From: a@example.com\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n";
         assert!(shape_for_parser(mail).is_none());

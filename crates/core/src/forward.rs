@@ -47,19 +47,18 @@ pub fn find(subject: &str, text: &str, vocab: &ForwardVocabulary) -> Option<Inli
         .min()
         .unwrap_or_else(|| rest.find('\n').unwrap_or(rest.len()))
         .min(300);
-    // Indices in `lower` equal indices in `head` only when lower-casing kept byte lengths.
-    let original = if lower.len() == head.len() {
-        &head[value_start..value_start + value_end]
-    } else {
-        &rest[..value_end]
-    };
+    // At most 300 bytes, on a character boundary (of the text the value is cut from).
+    // Indices in `lower` are indices in `head` only when lower-casing kept byte lengths, and
+    // even then only where they fall on one of `head`'s character boundaries.
+    let original = head.get(value_start..).filter(|_| lower.len() == head.len()).unwrap_or(rest);
+    let original = &original[..original.floor_char_boundary(value_end)];
     let from_line = original.trim().trim_matches('*').trim().to_string();
     let from = mailbox_of(&from_line)?;
     let subject = vocab.subject_labels.iter().find_map(|l| {
         let i = lower.find(l.as_str())?;
         let s = i + l.len();
-        let src = if lower.len() == head.len() { &head[s..] } else { &lower[s..] };
-        let end = src.find('\n').unwrap_or(src.len()).min(200);
+        let src = head.get(s..).filter(|_| lower.len() == head.len()).unwrap_or(&lower[s..]);
+        let end = src.floor_char_boundary(src.find('\n').unwrap_or(src.len()).min(200));
         Some(src[..end].trim().to_string()).filter(|s| !s.is_empty())
     });
     Some(InlineForward { from, subject, from_line })
@@ -106,5 +105,18 @@ mod tests {
         assert_eq!(en.from.name.as_deref(), Some("PayPal Billing"));
         assert_eq!(en.subject.as_deref(), Some("Your invoice"));
         assert!(find("Meeting", "From: a@b.example\nSent: now").is_none());
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        // The From value is cut at 300 bytes and the subject at 200: here both fall inside a
+        // three-byte character (a fuzzer found the panic).
+        let name = format!("{}あいうえお", "a".repeat(298));
+        let subject = format!("{}かきくけこ", "s".repeat(199));
+        let text = format!("-----Original Message-----\nFrom: {name} <x@example.com>\nSubject: {subject}\nSent: now\n");
+        let _ = find("FW: x", &text);
+        // Lower-casing that changes byte lengths ('İ' is two bytes, its lower case three).
+        let text = format!("-----Original Message-----\nFrom: {}İ{name} <x@example.com>\nSent: now\nSubject: {subject}\n", "İ".repeat(50));
+        let _ = find("FW: x", &text);
     }
 }

@@ -347,6 +347,73 @@ fn the_guard_refuses_private_addresses_on_every_hop() {
 }
 
 #[test]
+fn concurrent_visits_connect_only_where_each_was_vetted() {
+    // One name, two addresses; the allow list admits 127.0.0.1 on one port and 127.0.0.2 on
+    // another. Two links of one visit run at once: the first (HTTPS) fails its handshake slowly
+    // and is retried without certificate checks, by when the second has vetted 127.0.0.2. With
+    // addresses pinned per host name and shared, the retry connected to 127.0.0.2 on the first
+    // port, never vetted: the canary there must hear nothing.
+    let slow_tls = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = slow_tls.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in slow_tls.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut s = stream;
+                std::thread::sleep(Duration::from_millis(700));
+                let _ = s.write_all(b"not TLS\r\n");
+            });
+        }
+    });
+    let canary = match TcpListener::bind(("127.0.0.2", port)) {
+        Ok(l) => l,
+        Err(e) => panic!("127.0.0.2:{port} is needed for this test: {e}"),
+    };
+    let canary_hits = Arc::new(AtomicUsize::new(0));
+    {
+        let hits = canary_hits.clone();
+        std::thread::spawn(move || {
+            for _ in canary.incoming().flatten() {
+                hits.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+    let other = TcpListener::bind("127.0.0.2:0").unwrap();
+    let other_port = other.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in other.incoming().flatten() {
+            std::thread::spawn(move || answer(stream, &[("/", Reply::Html("<title>other</title>".into()))]));
+        }
+    });
+    let dns = common::dnsmasq(&[
+        "--address=/multi.kaibo-phish.test/127.0.0.1",
+        "--address=/multi.kaibo-phish.test/127.0.0.2",
+    ]);
+    let dir = temp_dir("visit-pins");
+    let cfg = dir.join("kaibo.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "timeout_ms = 2000\n[dns]\nresolvers = [\"127.0.0.1:{}\"]\n[visit]\nallow_addresses = [\"127.0.0.1:{port}\", \"127.0.0.2:{other_port}\"]\n",
+            dns.port
+        ),
+    )
+    .unwrap();
+    let out = kaibo()
+        .args(["visit", "--format", "json"])
+        .arg(format!("https://multi.kaibo-phish.test:{port}/"))
+        .arg(format!("http://multi.kaibo-phish.test:{other_port}/"))
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["pages"][1]["outcome"], "page", "{v}");
+    assert_eq!(v["pages"][0]["outcome"], "connect_failed", "{v}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(canary_hits.load(Ordering::SeqCst), 0, "a retry connected where it was never vetted: {v}");
+}
+
+#[test]
 fn limits_bound_big_and_slow_answers() {
     let dns = common::dnsmasq(ZONE);
     let server = serve(kit_routes(1));

@@ -12,17 +12,18 @@ fn assert_inert(what: &str, out: &str) {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(a) = kaibo_core::analyze(data, &kaibo_core::Options::default()) {
-        let _ = kaibo_report::render_json(&a);
-        assert_inert("text", &kaibo_report::render_text(&a, &kaibo_report::TextOptions::default()));
+        let d = kaibo_core::Dissection::offline(a);
+        let _ = kaibo_report::render_json(&d);
+        assert_inert("text", &kaibo_report::render_text(&d, &kaibo_report::TextOptions::default()));
         let opts = kaibo_report::ReportOptions {
             lang: kaibo_report::Lang::En,
             keep_recipient: false,
             asset_dir: None,
             written_on: "2026-12-01".into(),
         };
-        let doc = kaibo_report::dissect(&a, None, &opts);
+        let doc = kaibo_report::document(&d, &opts);
         assert_inert("markdown", &kaibo_report::render_markdown(&doc));
         assert_inert("html", &kaibo_report::render_html(&doc));
-        assert_inert("iocs", &kaibo_report::render_iocs(&a, None, true, true));
+        assert_inert("iocs", &kaibo_report::render_iocs(&d, true, true));
     }
 });

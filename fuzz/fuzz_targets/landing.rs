@@ -8,6 +8,6 @@ fuzz_target!(|data: &[u8]| {
     let base = url::Url::parse("https://landing.example/a/b?x=1").unwrap();
     let html = kaibo_visit::fetch::decode(data, Some("text/html"));
     let _ = kaibo_visit::page::client_redirect(&html, &base);
-    let mut page = kaibo_visit::page::analyze_page(&base, &html);
-    page.add_favicon(base.as_str(), data);
+    let (mut page, _) = kaibo_visit::page::analyze_page(&base, &html);
+    kaibo_visit::page::add_favicon(&mut page, base.as_str(), data);
 });

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use kaibo_core::{Analysis, Verdict, inert};
+use kaibo_core::{Analysis, Dissection, Verdict, inert};
 use kaibo_scan::eval::{evaluate, read_labels, render_text};
 use kaibo_scan::runner::effective_jobs;
 use kaibo_scan::{ItemError, Location, ScanOptions, scan_with};
@@ -12,16 +12,13 @@ use serde::Serialize;
 use crate::flags::{ColorArg, EvalArgs, PlainFormat, ScanArgs, ScanFormat};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FLAGGED};
 
-/// One line of `scan --format jsonl`: the analysis plus where the mail was.
+/// One line of `scan --format jsonl`: where the mail was, and its dissection (the object
+/// `analyze --format json` writes).
 #[derive(Serialize)]
 struct JsonLine<'a> {
     location: &'a Location,
     #[serde(flatten)]
-    analysis: &'a Analysis,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    enrichment: Option<&'a kaibo_enrich::Enrichment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    visit: Option<&'a kaibo_visit::Visit>,
+    dissection: &'a Dissection,
 }
 
 #[derive(Serialize)]
@@ -58,11 +55,9 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
     };
     // Enrichment runs on the analysis threads; the disk cache makes mails that share domains
     // ask once.
-    let post = |a: &mut Analysis| {
-        let (enricher, cfg) = enricher.as_ref()?;
-        let e = enricher.enrich(a);
-        kaibo_enrich::apply(a, &e, cfg);
-        Some(e)
+    let dissect = |a: Analysis| match &enricher {
+        Some(enricher) => enricher.dissect(a),
+        None => Dissection::offline(a),
     };
     let show_progress = match args.progress {
         ColorArg::Always => true,
@@ -89,22 +84,16 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
             "verdict", "score", "top finding", "subject"
         );
     }
-    let stats = scan_with(&args.paths, &opts, &post, |item| {
+    let stats = scan_with(&args.paths, &opts, &dissect, |item| {
         if let Some(b) = &bar {
             b.inc(1);
         }
         let written = match (&item.result, args.format) {
-            (Ok(a), ScanFormat::Jsonl) => serde_json::to_writer(
-                &mut out,
-                &JsonLine {
-                    location: &item.location,
-                    analysis: a,
-                    enrichment: item.extra.as_ref().filter(|e| !e.rungs.is_empty()),
-                    visit: item.extra.as_ref().and_then(|e| e.visit.as_ref()),
-                },
-            )
-            .map_err(std::io::Error::other)
-            .and_then(|_| out.write_all(b"\n")),
+            (Ok(d), ScanFormat::Jsonl) => {
+                serde_json::to_writer(&mut out, &JsonLine { location: &item.location, dissection: d })
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| out.write_all(b"\n"))
+            }
             (Err(ItemError::Skipped(why)), ScanFormat::Jsonl) => {
                 eprintln!("kaibo: skipped {}: {why}", shown(&item.location));
                 serde_json::to_writer(&mut out, &JsonSkipped { location: &item.location, skipped: why })
@@ -121,7 +110,8 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
                     .map_err(std::io::Error::other)
                     .and_then(|_| out.write_all(b"\n"))
             }
-            (Ok(a), ScanFormat::Text) => {
+            (Ok(d), ScanFormat::Text) => {
+                let a = &d.analysis;
                 let top = a.findings.iter().find(|f| f.scored && f.weight > 0).map_or("-", |f| f.id.as_str());
                 // A row is one line: nothing from the mail or a file name may end it or act on
                 // the terminal.
@@ -142,8 +132,8 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
                 writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", shown(&item.location))
             }
         };
-        if let Ok(a) = &item.result {
-            match a.verdict {
+        if let Ok(d) = &item.result {
+            match d.analysis.verdict {
                 Verdict::Clean => clean += 1,
                 Verdict::Suspicious => suspicious += 1,
                 Verdict::Phishing => phishing += 1,

@@ -341,7 +341,7 @@ impl OnlineArgs {
         self.data_dir.clone().unwrap_or_else(kaibo_enrich::config::default_data_dir)
     }
 
-    pub fn enricher(&self) -> Result<Option<(kaibo_enrich::Enricher, kaibo_enrich::Config)>, String> {
+    pub fn enricher(&self) -> Result<Option<kaibo_enrich::Enricher>, String> {
         let rungs = self.rungs()?;
         if !rungs.any() {
             return Ok(None);
@@ -349,7 +349,7 @@ impl OnlineArgs {
         let cfg = self.config()?;
         let cache = (!self.no_cache)
             .then(|| self.cache_dir.clone().unwrap_or_else(kaibo_enrich::config::default_cache_dir));
-        Ok(Some((kaibo_enrich::Enricher::new(cfg.clone(), rungs, cache, self.data_dir()), cfg)))
+        Ok(Some(kaibo_enrich::Enricher::new(cfg, rungs, cache, self.data_dir())))
     }
 }
 

@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use kaibo_core::Verdict;
+use kaibo_core::{Dissection, Verdict};
 use kaibo_report::{Lang, TextOptions};
 
 use flags::{AnalyzeArgs, Cli, ColorArg, Command, Format, LangArg};
@@ -71,28 +71,23 @@ fn finish(result: Result<u8, String>) -> ExitCode {
 }
 
 /// Analyses one mail offline, then with the online rungs the flags asked for.
-fn analyze_with_rungs(
+fn dissect(
     name: &str,
     raw: &[u8],
     judge: &flags::JudgeArgs,
     online: &flags::OnlineArgs,
-) -> Result<(kaibo_core::Analysis, Option<kaibo_enrich::Enrichment>), String> {
-    let mut analysis = kaibo_core::analyze(raw, &judge.options()).map_err(|e| format!("{name}: {e}"))?;
-    let enrichment = match online.enricher()? {
-        Some((enricher, cfg)) => {
-            let e = enricher.enrich(&analysis);
-            kaibo_enrich::apply(&mut analysis, &e, &cfg);
-            Some(e)
-        }
-        None => None,
-    };
-    Ok((analysis, enrichment))
+) -> Result<Dissection, String> {
+    let analysis = kaibo_core::analyze(raw, &judge.options()).map_err(|e| format!("{name}: {e}"))?;
+    Ok(match online.enricher()? {
+        Some(enricher) => enricher.dissect(analysis),
+        None => Dissection::offline(analysis),
+    })
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
     let (name, raw) = read_input(args)?;
-    let (analysis, enrichment) = analyze_with_rungs(&name, &raw, &args.judge, &args.online)?;
-    if let (Some(path), Some(e)) = (&args.map, &enrichment) {
+    let d = dissect(&name, &raw, &args.judge, &args.online)?;
+    if let (Some(path), Some(e)) = (&args.map, &d.enrichment) {
         match kaibo_report::render_map_svg(e) {
             Some(svg) => std::fs::write(path, svg).map_err(|err| format!("{}: {err}", path.display()))?,
             None => eprintln!("kaibo: no located address to map (geolocation needs a database)"),
@@ -103,22 +98,22 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     let exports = kaibo_report::ExportOptions { created: now, keep_recipient: args.no_redact };
-    let dissection = || {
+    let document = || {
         let opts = kaibo_report::ReportOptions {
             lang: pick_lang(args.lang),
             keep_recipient: args.no_redact,
             asset_dir: None,
             written_on: kaibo_core::calendar::civil_from_days(now.div_euclid(86_400)),
         };
-        kaibo_report::dissect(&analysis, enrichment.as_ref(), &opts)
+        kaibo_report::document(&d, &opts)
     };
     let rendered = match args.format {
-        Format::Json => kaibo_report::render_json_with(&analysis, enrichment.as_ref()) + "\n",
-        Format::Md => kaibo_report::render_markdown(&dissection()),
-        Format::Html => kaibo_report::render_html(&dissection()),
-        Format::Misp => kaibo_report::render_misp(&analysis, enrichment.as_ref(), &exports),
-        Format::Stix => kaibo_report::render_stix(&analysis, enrichment.as_ref(), &exports),
-        Format::Iocs => kaibo_report::render_iocs(&analysis, enrichment.as_ref(), args.raw, args.no_redact),
+        Format::Json => kaibo_report::render_json(&d) + "\n",
+        Format::Md => kaibo_report::render_markdown(&document()),
+        Format::Html => kaibo_report::render_html(&document()),
+        Format::Misp => kaibo_report::render_misp(&d, &exports),
+        Format::Stix => kaibo_report::render_stix(&d, &exports),
+        Format::Iocs => kaibo_report::render_iocs(&d, args.raw, args.no_redact),
         Format::Text => {
             let color = match args.color {
                 ColorArg::Always => true,
@@ -126,11 +121,7 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
                 ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
             let lang = pick_lang(args.lang);
-            kaibo_report::render_text_with(
-                &analysis,
-                enrichment.as_ref(),
-                &TextOptions { lang, color, defang: !args.no_defang },
-            )
+            kaibo_report::render_text(&d, &TextOptions { lang, color, defang: !args.no_defang })
         }
     };
     if let Some(path) = &args.output {
@@ -140,7 +131,7 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         // A closed pipe (`kaibo … | head`) is not an analysis error.
         let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
     }
-    Ok(match analysis.verdict {
+    Ok(match d.analysis.verdict {
         Verdict::Clean => EXIT_CLEAN,
         Verdict::Suspicious | Verdict::Phishing => EXIT_FLAGGED,
     })
@@ -149,13 +140,8 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
 /// `kaibo abuse FILE`: abuse-report drafts, printed or written one per file.
 fn run_abuse(args: &flags::AbuseArgs) -> Result<u8, String> {
     let (name, raw) = read_mail(args.file.as_deref(), args.judge.max_size)?;
-    let (analysis, enrichment) = analyze_with_rungs(&name, &raw, &args.judge, &args.online)?;
-    let drafts = kaibo_report::abuse_drafts(
-        &analysis,
-        enrichment.as_ref(),
-        &kaibo_report::header_block(&raw),
-        args.no_redact,
-    );
+    let d = dissect(&name, &raw, &args.judge, &args.online)?;
+    let drafts = kaibo_report::abuse_drafts(&d, &kaibo_report::header_block(&raw), args.no_redact);
     if drafts.is_empty() {
         eprintln!("kaibo: no abuse contact found (online lookups find registrars and networks: --online)");
     }
@@ -184,7 +170,7 @@ fn run_abuse(args: &flags::AbuseArgs) -> Result<u8, String> {
 fn run_visit(args: &flags::VisitArgs) -> Result<u8, String> {
     let mut online = args.online.clone();
     online.visit = true;
-    let (enricher, _) = online.enricher()?.ok_or("nothing to do")?;
+    let enricher = online.enricher()?.ok_or("nothing to do")?;
     let visit = enricher.visit_urls(&args.urls).ok_or_else(|| {
         let why = enricher.setup_notes().join("; ");
         format!("cannot visit: {why}")

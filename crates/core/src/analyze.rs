@@ -10,10 +10,10 @@ use crate::html::analyze_html;
 use crate::knowledge::{Knowledge, domain_is_or_under, knowledge};
 use crate::limits::{MAX_LINKS, MAX_MAILTO, MAX_RAW_LINKS, MAX_SUBJECT_CHARS, QR_MAX_IMAGES};
 use crate::mail::{MailFacts, extract};
-use crate::report_model::*;
 use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain, url_facts};
 use crate::verdict;
 use crate::{AnalyzeError, Options};
+use kaibo_model::*;
 
 /// Analyses one raw mail, offline.
 pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
@@ -209,13 +209,15 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
         wrappers.push(std::mem::replace(&mut mail, inner));
     }
     let subject = match wrappers.first() {
-        Some(outermost) => Subject {
+        Some(outermost) => AnalysedMessage {
             kind: "attached_message".into(),
             wrapper_subject: outermost.subject.clone(),
             wrapper_from: outermost.from.address.clone(),
             depth: wrappers.len(),
         },
-        None => Subject { kind: "message".into(), wrapper_subject: None, wrapper_from: None, depth: 0 },
+        None => {
+            AnalysedMessage { kind: "message".into(), wrapper_subject: None, wrapper_from: None, depth: 0 }
+        }
     };
 
     let machine_report = checks::structure::classify(&mail, &content, k);

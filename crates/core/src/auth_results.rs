@@ -8,7 +8,7 @@
 //! a configured list.
 
 use crate::limits::{MAX_AUTH_PROPERTIES, MAX_AUTH_RESULTS, bounded};
-use crate::report_model::AuthResult;
+use kaibo_model::AuthResult;
 
 /// One parsed Authentication-Results header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +25,6 @@ impl AuthResultsHeader {
 
     pub fn all(&self, method: &str) -> impl Iterator<Item = &AuthResult> {
         self.results.iter().filter(move |r| r.method == method)
-    }
-}
-
-impl AuthResult {
-    pub fn property(&self, name: &str) -> Option<&str> {
-        self.properties.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::knowledge::ForwardVocabulary;
 use crate::mail::domain_of;
-use crate::report_model::Mailbox;
+use kaibo_model::Mailbox;
 
 /// The quoted header block of an inline-forwarded mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,10 +113,15 @@ mod tests {
         // three-byte character (a fuzzer found the panic).
         let name = format!("{}あいうえお", "a".repeat(298));
         let subject = format!("{}かきくけこ", "s".repeat(199));
-        let text = format!("-----Original Message-----\nFrom: {name} <x@example.com>\nSubject: {subject}\nSent: now\n");
+        let text = format!(
+            "-----Original Message-----\nFrom: {name} <x@example.com>\nSubject: {subject}\nSent: now\n"
+        );
         let _ = find("FW: x", &text);
         // Lower-casing that changes byte lengths ('İ' is two bytes, its lower case three).
-        let text = format!("-----Original Message-----\nFrom: {}İ{name} <x@example.com>\nSent: now\nSubject: {subject}\n", "İ".repeat(50));
+        let text = format!(
+            "-----Original Message-----\nFrom: {}İ{name} <x@example.com>\nSent: now\nSubject: {subject}\n",
+            "İ".repeat(50)
+        );
         let _ = find("FW: x", &text);
     }
 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
-use crate::report_model::Explanation;
+use kaibo_model::Explanation;
 
 pub const FINDINGS_TOML: &str = include_str!("../../../data/findings.toml");
 pub const LURES_TOML: &str = include_str!("../../../data/lures.toml");
@@ -36,7 +36,6 @@ pub struct ForwardVocabulary {
 /// Structural vocabulary (`data/vocabulary.toml`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Vocabulary {
-    version: u32,
     pub greetings: Vec<String>,
     pub password_labels: Vec<String>,
     pub currencies: Vec<String>,
@@ -65,8 +64,8 @@ impl FindingDef {
     }
 
     /// A scored finding of this definition with its evidence.
-    pub fn finding(&self, evidence: Vec<crate::report_model::Evidence>) -> crate::report_model::Finding {
-        crate::report_model::Finding {
+    pub fn finding(&self, evidence: Vec<kaibo_model::Evidence>) -> kaibo_model::Finding {
+        kaibo_model::Finding {
             id: self.id.clone(),
             category: self.category.clone(),
             weight: self.weight,
@@ -79,7 +78,6 @@ impl FindingDef {
 
 #[derive(Deserialize)]
 struct FindingsFile {
-    version: u32,
     finding: Vec<FindingDef>,
 }
 
@@ -106,7 +104,6 @@ struct WordList {
 
 #[derive(Deserialize)]
 struct LuresFile {
-    version: u32,
     lure: Vec<LureGroupDef>,
     #[serde(default)]
     combination: Vec<Combination>,
@@ -149,7 +146,6 @@ pub struct Rewriter {
 
 #[derive(Deserialize)]
 struct SendersFile {
-    version: u32,
     consumer_domains: ConsumerDomains,
     shorteners: DomainList,
     upstream: UpstreamDef,
@@ -173,7 +169,6 @@ struct SuffixList {
 
 #[derive(Deserialize)]
 struct BouncesFile {
-    version: u32,
     system_local_parts: Vec<String>,
     subjects: Vec<String>,
     body_markers: Vec<String>,
@@ -181,7 +176,6 @@ struct BouncesFile {
 
 #[derive(Deserialize)]
 struct AttachmentsFile {
-    version: u32,
     executable: Vec<String>,
     decoy: Vec<String>,
     html: Vec<String>,
@@ -214,7 +208,6 @@ impl Brand {
 
 #[derive(Deserialize)]
 struct BrandsFile {
-    version: u32,
     brand: Vec<Brand>,
 }
 
@@ -225,7 +218,6 @@ struct NotCountries {
 
 #[derive(Deserialize)]
 struct CctldFile {
-    version: u32,
     exceptions: HashMap<String, String>,
     not_countries: NotCountries,
     generic_use: NotCountries,
@@ -322,32 +314,16 @@ fn lower_set(items: &[String]) -> HashSet<String> {
 impl Knowledge {
     /// Parses the embedded data files. Fails only when a data file is broken, which the data
     /// tests catch before a release.
-    pub fn load() -> Result<Knowledge, String> {
-        let findings: FindingsFile =
-            toml::from_str(FINDINGS_TOML).map_err(|e| format!("findings.toml: {e}"))?;
-        let lures: LuresFile = toml::from_str(LURES_TOML).map_err(|e| format!("lures.toml: {e}"))?;
-        let senders: SendersFile = toml::from_str(SENDERS_TOML).map_err(|e| format!("senders.toml: {e}"))?;
-        let brands: BrandsFile = toml::from_str(BRANDS_TOML).map_err(|e| format!("brands.toml: {e}"))?;
-        let cctld: CctldFile = toml::from_str(CCTLD_TOML).map_err(|e| format!("cctld.toml: {e}"))?;
-        let bounces: BouncesFile = toml::from_str(BOUNCES_TOML).map_err(|e| format!("bounces.toml: {e}"))?;
-        let vocab: Vocabulary =
-            toml::from_str(VOCABULARY_TOML).map_err(|e| format!("vocabulary.toml: {e}"))?;
-        let attachments: AttachmentsFile =
-            toml::from_str(ATTACHMENTS_TOML).map_err(|e| format!("attachments.toml: {e}"))?;
-        for (name, v) in [
-            ("findings", findings.version),
-            ("lures", lures.version),
-            ("senders", senders.version),
-            ("brands", brands.version),
-            ("cctld", cctld.version),
-            ("attachments", attachments.version),
-            ("bounces", bounces.version),
-            ("vocabulary", vocab.version),
-        ] {
-            if v != 1 {
-                return Err(format!("{name}.toml: unsupported version {v}"));
-            }
-        }
+    pub fn load() -> Result<Knowledge, crate::data::DataError> {
+        use crate::data::toml;
+        let findings: FindingsFile = toml("findings.toml", FINDINGS_TOML, 1)?;
+        let lures: LuresFile = toml("lures.toml", LURES_TOML, 1)?;
+        let senders: SendersFile = toml("senders.toml", SENDERS_TOML, 1)?;
+        let brands: BrandsFile = toml("brands.toml", BRANDS_TOML, 1)?;
+        let cctld: CctldFile = toml("cctld.toml", CCTLD_TOML, 1)?;
+        let bounces: BouncesFile = toml("bounces.toml", BOUNCES_TOML, 1)?;
+        let vocab: Vocabulary = toml("vocabulary.toml", VOCABULARY_TOML, 1)?;
+        let attachments: AttachmentsFile = toml("attachments.toml", ATTACHMENTS_TOML, 1)?;
 
         let mut lure_groups = Vec::new();
         let mut lure_patterns = Vec::new();
@@ -391,7 +367,10 @@ impl Knowledge {
             }
             let mut cols = line.split('\t');
             let (Some(code), Some(en)) = (cols.next(), cols.next()) else {
-                return Err(format!("countries.tsv: bad line {line:?}"));
+                return Err(crate::data::DataError {
+                    file: "countries.tsv".into(),
+                    problem: format!("bad line {line:?}"),
+                });
             };
             let ja = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
             countries.insert(code.to_string(), Country { code: code.to_string(), en: en.to_string(), ja });
@@ -741,7 +720,7 @@ fn is_word_bounded(text: &str, start: usize, end: usize) -> bool {
 /// The knowledge, parsed on first use.
 pub fn knowledge() -> &'static Knowledge {
     static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
-    KNOWLEDGE.get_or_init(|| Knowledge::load().expect("embedded knowledge data is valid"))
+    crate::data::compiled(&KNOWLEDGE, Knowledge::load)
 }
 
 #[cfg(test)]

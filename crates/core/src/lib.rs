@@ -21,20 +21,23 @@ pub mod analyze;
 pub mod auth_results;
 pub mod calendar;
 pub mod checks;
+pub mod data;
 pub mod files;
 pub mod forward;
 pub mod html;
 pub mod inert;
 pub mod knowledge;
+pub mod landing;
 pub mod limits;
 pub mod mail;
-pub mod report_model;
 pub mod text;
 pub mod urls;
 pub mod verdict;
 
 pub use analyze::analyze;
-pub use report_model::*;
+pub use kaibo_model::analysis::*;
+pub use kaibo_model::{Dissection, Enrichment, Visit};
+pub use verdict::add_finding;
 
 pub use limits::DEFAULT_MAX_INPUT_BYTES;
 

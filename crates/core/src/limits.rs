@@ -39,24 +39,12 @@ pub const MAX_MAILTO: usize = 50;
 /// Characters of the subject the checks read.
 pub const MAX_SUBJECT_CHARS: usize = 1000;
 
-/// Characters of one value from the mail kept in the analysis (a subject, a name, a Message-ID,
-/// a host of the route, an evidence value); longer ones end in `…`. Real mail stays far below
-/// (the longest subject in the evaluation corpus has 1,482).
-pub const MAX_FIELD_CHARS: usize = 4_000;
+/// Characters of one value from the mail kept in the analysis; the cut is the model's
+/// (`kaibo_model::bounded`), so a value is bounded wherever evidence is made.
+pub use kaibo_model::analysis::{MAX_FIELD_CHARS, bounded};
 /// Authentication-Results: method results read per header, and properties per result.
 pub const MAX_AUTH_RESULTS: usize = 50;
 pub const MAX_AUTH_PROPERTIES: usize = 20;
-
-/// `s`, or its first [`MAX_FIELD_CHARS`] characters and `…`.
-pub fn bounded(s: String) -> String {
-    if s.len() <= MAX_FIELD_CHARS {
-        return s;
-    }
-    match s.char_indices().nth(MAX_FIELD_CHARS) {
-        Some((end, _)) => format!("{}…", &s[..end]),
-        None => s,
-    }
-}
 
 /// HTML: elements deeper than this are read as text of their ancestor.
 pub const HTML_MAX_DEPTH: usize = 256;

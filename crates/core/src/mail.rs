@@ -18,7 +18,7 @@ use crate::limits::{
     ListingBudget, MAX_ATTACHED_DEPTH, MAX_ATTACHMENTS, MAX_BODY_PARTS, MAX_HEADER_FIELDS, MAX_HOPS,
     MAX_RECIPIENTS, QR_IMAGE_MAX_BYTES, QR_IMAGE_MIN_BYTES, bounded,
 };
-use crate::report_model::{AttachmentObservable, Hop, Mailbox};
+use kaibo_model::{AttachmentObservable, Mailbox, RouteHop};
 
 /// One header as the checks see it: decoded text, in message order (top first).
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ pub struct MailFacts {
     /// Time stamp of the newest Received header that has one: when the receiving side got it.
     pub first_hop_timestamp: Option<i64>,
     pub message_id: Option<String>,
-    pub hops: Vec<Hop>,
+    pub hops: Vec<RouteHop>,
     /// Header index (into `headers`) of each hop's Received header.
     pub hop_header_index: Vec<usize>,
     pub auth_results: Vec<AuthResultsHeader>,
@@ -94,7 +94,7 @@ impl MailFacts {
 
     /// The `by` host of the nearest Received header below header `index`: the server that
     /// handled the mail when that header was added.
-    pub fn hop_below(&self, index: usize) -> Option<&Hop> {
+    pub fn hop_below(&self, index: usize) -> Option<&RouteHop> {
         self.hop_header_index.iter().position(|&i| i > index).and_then(|h| self.hops.get(h))
     }
 }
@@ -588,15 +588,15 @@ fn mailbox_from_unbounded_text(s: &str) -> Mailbox {
     Mailbox { name: name.filter(|n| !n.is_empty()), address, domain }
 }
 
-fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> Hop {
-    let Some(r) = r else { return Hop { index, ..Default::default() } };
+fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> RouteHop {
+    let Some(r) = r else { return RouteHop { index, ..Default::default() } };
     let host = |h: Option<&mail_parser::Host<'_>>| {
         h.map(|h| match h {
             mail_parser::Host::Name(n) => bounded(n.to_string()),
             mail_parser::Host::IpAddr(ip) => ip.to_string(),
         })
     };
-    Hop {
+    RouteHop {
         index,
         from_host: host(r.from()).or_else(|| host(r.helo())),
         from_ip: r.from_ip().map(|ip| ip.to_string()),
@@ -609,7 +609,7 @@ fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> Hop {
 }
 
 /// Delay of each hop after the one below it (headers are newest first).
-fn hop_delays(hops: &mut [Hop], times: &[Option<i64>]) {
+fn hop_delays(hops: &mut [RouteHop], times: &[Option<i64>]) {
     for (i, hop) in hops.iter_mut().enumerate() {
         if let (Some(Some(t)), Some(Some(prev))) = (times.get(i), times.get(i + 1)) {
             hop.delay_seconds = Some(t - prev);

@@ -13,26 +13,7 @@ use url::{Host, Url};
 
 use crate::knowledge::Knowledge;
 
-/// What kaibo knows about one URL's host, offline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct UrlFacts {
-    /// The normalised URL.
-    pub url: String,
-    pub scheme: String,
-    pub host: Option<String>,
-    /// Unicode form of an IDN host.
-    pub host_unicode: Option<String>,
-    pub registrable_domain: Option<String>,
-    pub tld: Option<String>,
-    /// ISO 3166 alpha-2 of a country-code TLD, else null.
-    pub country: Option<String>,
-    pub is_ip: bool,
-    /// The `user:pass@` part, when present.
-    pub userinfo: Option<String>,
-    pub punycode: bool,
-    /// The TLD is not in the Public Suffix List.
-    pub unknown_tld: bool,
-}
+pub use kaibo_model::UrlFacts;
 
 /// Parses and normalises a URL as a browser would. `www.` links get `http://`; scheme-relative
 /// links (`//host/`) get `https:`. Non-web schemes return `None` (mailto is handled elsewhere).

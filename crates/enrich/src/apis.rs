@@ -6,7 +6,8 @@
 //! `KAIBO_URLSCAN_KEY`); a service without a key is not asked.
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+pub use kaibo_model::enrichment::ApiVerdict;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,21 +47,6 @@ impl ApiConfig {
     pub fn urlscan(&self) -> Option<String> {
         Self::key(&self.urlscan_key, "KAIBO_URLSCAN_KEY")
     }
-}
-
-/// One service's answer about one URL or domain.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ApiVerdict {
-    /// `safe_browsing`, `virustotal`, `urlscan`.
-    pub service: String,
-    /// The URL or domain asked about.
-    pub subject: String,
-    /// `listed`, `not_listed`, `malicious`, `clean`, `unknown` (never scanned), `seen` (urlscan).
-    pub verdict: String,
-    /// The service's own words: threat types, engine counts, number of scans.
-    pub detail: String,
-    /// When kaibo asked (UTC, RFC 3339).
-    pub checked_at: String,
 }
 
 fn now() -> String {

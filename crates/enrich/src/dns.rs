@@ -8,31 +8,9 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfi
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
-use serde::{Deserialize, Serialize};
+pub use kaibo_model::enrichment::{HostDns, SenderPolicy};
 
 use crate::config::DnsConfig;
-
-/// What DNS says about one host name.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct HostDns {
-    pub host: String,
-    /// `ok`, `nxdomain` (the name does not exist: never registered, or taken down), or `failed`.
-    pub status: String,
-    pub cname: Vec<String>,
-    pub addresses: Vec<IpAddr>,
-    pub mx: Vec<String>,
-    pub ns: Vec<String>,
-}
-
-/// The claimed sender domain's published mail policy.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct SenderPolicy {
-    pub domain: String,
-    pub spf: Option<String>,
-    pub dmarc: Option<String>,
-    /// The DMARC `p=` tag: `none`, `quarantine` or `reject`.
-    pub dmarc_policy: Option<String>,
-}
 
 pub fn resolver(cfg: &DnsConfig, timeout: Duration) -> Result<TokioResolver, String> {
     let provider = TokioRuntimeProvider::default();

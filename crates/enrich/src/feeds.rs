@@ -7,31 +7,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+pub use kaibo_model::enrichment::{FeedHit, FeedStatus};
 
 use crate::config::FeedSource;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct FeedHit {
-    pub feed: String,
-    /// `url` (this exact URL is listed) or `host` (another URL on this host is).
-    pub matched: String,
-    /// The URL from the mail.
-    pub url: String,
-    /// The listed URL.
-    pub listed: String,
-    /// When the feed says it was listed, when it says.
-    pub listed_at: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct FeedStatus {
-    pub feed: String,
-    pub file: String,
-    pub entries: usize,
-    /// The file's modification time (UTC, RFC 3339): how fresh the list is.
-    pub updated: Option<String>,
-}
 
 struct Entry {
     feed: usize,

@@ -6,21 +6,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct IpInfo {
-    pub ip: String,
-    /// Why kaibo looked it up: `link host web.example.ru`, `sender hop`, `link`.
-    pub seen_as: Vec<String>,
-    pub country: Option<String>,
-    pub country_name: Option<String>,
-    pub city: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub asn: Option<u32>,
-    pub as_org: Option<String>,
-}
+pub use kaibo_model::enrichment::IpInfo;
+use serde::Deserialize;
 
 pub struct GeoDb {
     city: Option<maxminddb::Reader<Vec<u8>>>,

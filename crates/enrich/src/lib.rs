@@ -35,12 +35,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kaibo_core::{Analysis, Evidence};
+use kaibo_model::{Dissection, Visit};
 use serde::{Deserialize, Serialize};
 
 pub use config::Config;
-use dns::{HostDns, SenderPolicy};
-use feeds::{FeedHit, FeedIndex, FeedStatus};
+use dns::HostDns;
+use feeds::FeedIndex;
 use geo::{GeoDb, IpInfo};
+pub use kaibo_model::enrichment::{CacheStats, Enrichment};
 use registration::{Bootstrap, Registration};
 
 /// The rungs of the online ladder.
@@ -101,34 +103,6 @@ impl Rungs {
             .map(|(_, n)| n.to_string())
             .collect()
     }
-}
-
-/// Everything the online rungs found, for the JSON `enrichment` section and the reports.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Enrichment {
-    pub rungs: Vec<String>,
-    pub hosts: Vec<HostDns>,
-    pub sender_policy: Option<SenderPolicy>,
-    pub registrations: Vec<Registration>,
-    pub ips: Vec<IpInfo>,
-    pub feeds: Vec<FeedStatus>,
-    pub feed_hits: Vec<FeedHit>,
-    /// URLs checked against the feeds and found on none (a fact, not a sign of safety).
-    pub not_listed: Vec<String>,
-    /// What reputation services said (Safe Browsing, VirusTotal, urlscan.io), with keys only.
-    pub reputation: Vec<apis::ApiVerdict>,
-    /// Lookups that failed or timed out, and missing databases.
-    pub notes: Vec<String>,
-    pub cache: CacheStats,
-    /// The landing-page visit, shown at the top level of the JSON (`visit`), not in here.
-    #[serde(skip)]
-    pub visit: Option<kaibo_visit::Visit>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct CacheStats {
-    pub hits: usize,
-    pub misses: usize,
 }
 
 /// Limits per mail, so a mail with 500 links does not become 2,000 lookups.
@@ -234,25 +208,34 @@ impl Enricher {
         self.rungs
     }
 
+    /// Runs the chosen rungs on an analysed mail and judges it again with what they found: the
+    /// mail's dissection. The enrichment is in it when a lookup rung ran, the visit when the
+    /// landing page was visited.
+    pub fn dissect(&self, analysis: Analysis) -> Dissection {
+        let (enrichment, visit) = self.gather(&analysis);
+        judge(analysis, enrichment, visit, &self.cfg)
+    }
+
     /// Runs the chosen rungs for one analysed mail.
-    pub fn enrich(&self, a: &Analysis) -> Enrichment {
+    fn gather(&self, a: &Analysis) -> (Enrichment, Option<Visit>) {
         let Some(rt) = &self.rt else {
-            return Enrichment {
+            let e = Enrichment {
                 rungs: self.rungs.names(),
                 notes: self.setup_notes.clone(),
                 ..Default::default()
             };
+            return (e, None);
         };
         let before = (
             self.cache.hits.load(std::sync::atomic::Ordering::Relaxed),
             self.cache.misses.load(std::sync::atomic::Ordering::Relaxed),
         );
-        let mut e = rt.block_on(self.run(a));
+        let (mut e, visit) = rt.block_on(self.run(a));
         // Other scan workers share the counters: this is approximate under parallelism.
         e.cache.hits = self.cache.hits.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(before.0);
         e.cache.misses =
             self.cache.misses.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(before.1);
-        e
+        (e, visit)
     }
 
     /// The cached answer of `kind`/`key`, or `fetch`'s, which is then cached. Errors are not.
@@ -273,7 +256,7 @@ impl Enricher {
         found
     }
 
-    async fn run(&self, a: &Analysis) -> Enrichment {
+    async fn run(&self, a: &Analysis) -> (Enrichment, Option<Visit>) {
         let mut e =
             Enrichment { rungs: self.rungs.names(), notes: self.setup_notes.clone(), ..Default::default() };
         let timeout = Duration::from_millis(self.cfg.timeout_ms);
@@ -403,26 +386,28 @@ impl Enricher {
         }
 
         // The landing pages, last: the lookups above never depend on them.
-        if let Some(visitor) = &self.visitor {
+        let visit = if let Some(visitor) = &self.visitor {
             let v = visitor.visit_mail(a).await;
             self.locate_hops(&v, &mut e);
-            e.visit = Some(v);
+            Some(v)
         } else if self.rungs.fetch {
             let notes = self.setup_notes.iter().filter(|n| n.starts_with("visit")).cloned().collect();
-            e.visit = Some(kaibo_visit::Visit { rungs: vec!["fetch".into()], notes, ..Default::default() });
-        }
-        e
+            Some(Visit { rungs: vec!["fetch".into()], notes, ..Default::default() })
+        } else {
+            None
+        };
+        (e, visit)
     }
 
     /// Visits URLs given directly (`kaibo visit URL…`).
-    pub fn visit_urls(&self, urls: &[String]) -> Option<kaibo_visit::Visit> {
+    pub fn visit_urls(&self, urls: &[String]) -> Option<Visit> {
         let (rt, visitor) = (self.rt.as_ref()?, self.visitor.as_ref()?);
         let v = rt.block_on(visitor.visit_urls(urls));
         Some(v)
     }
 
     /// Geolocates the addresses the visit connected to, when a database is loaded.
-    fn locate_hops(&self, v: &kaibo_visit::Visit, e: &mut Enrichment) {
+    fn locate_hops(&self, v: &Visit, e: &mut Enrichment) {
         let Some(db) = &self.geo else { return };
         for hop in v.pages.iter().flat_map(|p| &p.chain) {
             let Some(ip) = hop.ip else { continue };
@@ -619,9 +604,22 @@ fn sender_domain(a: &Analysis) -> Option<String> {
     address.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase())
 }
 
+/// The dissection of a mail from its offline analysis and what the online rungs found: their
+/// findings added and the mail judged again. The enrichment is kept when a lookup rung ran.
+pub fn judge(
+    mut analysis: Analysis,
+    enrichment: Enrichment,
+    visit: Option<Visit>,
+    cfg: &Config,
+) -> Dissection {
+    apply(&mut analysis, &enrichment, visit.as_ref(), cfg);
+    let enrichment = (!enrichment.rungs.is_empty()).then_some(enrichment);
+    Dissection { analysis, enrichment, visit }
+}
+
 /// Turns what the rungs found into findings of the catalog, and judges the mail again.
-pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
-    if let Some(v) = &e.visit {
+fn apply(a: &mut Analysis, e: &Enrichment, visit: Option<&Visit>, cfg: &Config) {
+    if let Some(v) = visit {
         kaibo_visit::apply(a, v);
     }
     // Feeds.
@@ -633,9 +631,9 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
         if h.matched == "url" { exact.push(ev) } else { host.push(ev) }
     }
     if !exact.is_empty() {
-        a.add_finding("enrich.feed_listed", exact);
+        kaibo_core::add_finding(a, "enrich.feed_listed", exact);
     } else if !host.is_empty() {
-        a.add_finding("enrich.feed_listed_host", host);
+        kaibo_core::add_finding(a, "enrich.feed_listed_host", host);
     }
     // Reputation services.
     let by = |service: &str, verdict: &str| -> Vec<Evidence> {
@@ -649,11 +647,11 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
     };
     let listed = by("safe_browsing", "listed");
     if !listed.is_empty() {
-        a.add_finding("enrich.safe_browsing_listed", listed);
+        kaibo_core::add_finding(a, "enrich.safe_browsing_listed", listed);
     }
     let malicious = by("virustotal", "malicious");
     if !malicious.is_empty() {
-        a.add_finding("enrich.virustotal_malicious", malicious);
+        kaibo_core::add_finding(a, "enrich.virustotal_malicious", malicious);
     }
     // Young domains: the links' and the sender's (a domain registered last week sending "your
     // account" mail is as telling as a link to one).
@@ -667,7 +665,8 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
         let Some(created) = r.created.as_deref().and_then(registration::days_from_civil) else { continue };
         let age = sent_day - created;
         if (0..=cfg.young_domain_days).contains(&age) {
-            a.add_finding(
+            kaibo_core::add_finding(
+                a,
                 "enrich.young_domain",
                 vec![
                     Evidence::new("domain", r.query.clone()),
@@ -699,7 +698,7 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
         })
         .collect();
     if !abused.is_empty() {
-        a.add_finding("enrich.abused_registrar", abused);
+        kaibo_core::add_finding(a, "enrich.abused_registrar", abused);
     }
     // Link hosts that do not exist.
     let gone: Vec<Evidence> = e
@@ -709,14 +708,15 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
         .map(|h| Evidence::new("dns", format!("{}: NXDOMAIN", h.host)))
         .collect();
     if !gone.is_empty() {
-        a.add_finding("enrich.link_host_gone", gone);
+        kaibo_core::add_finding(a, "enrich.link_host_gone", gone);
     }
     // The sender's domain forbids what this mail did.
     if let Some(p) = &e.sender_policy
         && matches!(p.dmarc_policy.as_deref(), Some("reject" | "quarantine"))
         && a.authentication.dmarc.as_deref() == Some("fail")
     {
-        a.add_finding(
+        kaibo_core::add_finding(
+            a,
             "enrich.sender_dmarc_enforced",
             vec![Evidence::new(format!("dns:_dmarc.{}", p.domain), p.dmarc.clone().unwrap_or_default())],
         );
@@ -741,7 +741,7 @@ pub fn apply(a: &mut Analysis, e: &Enrichment, cfg: &Config) {
             })
             .collect();
         if !differing.is_empty() {
-            a.add_finding("enrich.link_country_differs", differing);
+            kaibo_core::add_finding(a, "enrich.link_country_differs", differing);
         }
     }
 }

@@ -9,32 +9,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+pub use kaibo_model::enrichment::Registration;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// What a registry says about a domain or an IP network.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Registration {
-    /// The domain, or the IP address looked up.
-    pub query: String,
-    /// `rdap` or `whois`.
-    pub source: String,
-    /// The server that answered (RDAP URL or WHOIS host).
-    pub server: String,
-    /// False when the registry says it does not know the name (404 / "No entries found").
-    pub found: bool,
-    pub registrar: Option<String>,
-    /// Creation date, `YYYY-MM-DD`.
-    pub created: Option<String>,
-    pub expires: Option<String>,
-    pub status: Vec<String>,
-    pub nameservers: Vec<String>,
-    pub abuse_email: Option<String>,
-    /// For IP networks: the network's name, range and country.
-    pub network: Option<String>,
-    pub country: Option<String>,
-}
 
 /// The IANA RDAP bootstrap for domains: TLD → base URLs.
 pub struct Bootstrap {

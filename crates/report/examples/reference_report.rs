@@ -10,12 +10,12 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let fixtures = root.join("tests/fixtures");
     let raw = std::fs::read(fixtures.join("phish_seed_utf8.eml")).expect("the reference mail");
-    let mut a = kaibo_core::analyze(&raw, &kaibo_core::Options::default()).expect("it analyses");
+    let a = kaibo_core::analyze(&raw, &kaibo_core::Options::default()).expect("it analyses");
     let read = |name: &str| std::fs::read_to_string(fixtures.join("report").join(name)).expect("a fixture");
-    let mut e: kaibo_enrich::Enrichment =
+    let e: kaibo_enrich::Enrichment =
         serde_json::from_str(&read("enrichment.json")).expect("enrichment.json");
-    e.visit = Some(serde_json::from_str(&read("visit.json")).expect("visit.json"));
-    kaibo_enrich::apply(&mut a, &e, &kaibo_enrich::Config::default());
+    let v = serde_json::from_str(&read("visit.json")).expect("visit.json");
+    let d = kaibo_enrich::judge(a, e, Some(v), &kaibo_enrich::Config::default());
     for (lang, md) in
         [(kaibo_report::Lang::En, "report-example.md"), (kaibo_report::Lang::Ja, "report-example.ja.md")]
     {
@@ -25,7 +25,7 @@ fn main() {
             asset_dir: Some(fixtures.join("report")),
             written_on: "2023-11-14".into(),
         };
-        let doc = kaibo_report::dissect(&a, Some(&e), &opts);
+        let doc = kaibo_report::document(&d, &opts);
         // The Markdown links the screenshot by path: point it at the copy in docs/.
         let text = kaibo_report::render_markdown(&doc).replace("](landing.png)", "](visit-screenshot.png)");
         std::fs::write(root.join("docs").join(md), text).expect("docs/ is writable");

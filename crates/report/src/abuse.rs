@@ -13,8 +13,7 @@
 //! original headers (the recipient redacted unless asked). Drafts are in English, with a
 //! Japanese version first for `.jp` contacts and the Japanese reporting points.
 
-use kaibo_core::Analysis;
-use kaibo_enrich::Enrichment;
+use kaibo_model::{Analysis, Dissection, Enrichment};
 
 use crate::indicators::{Indicators, Recipient, defang_ioc};
 use crate::text::Lang;
@@ -128,8 +127,8 @@ fn contacts(a: &Analysis, e: Option<&Enrichment>, ind: &Indicators) -> Vec<Conta
         }
     }
     if a.message.language.as_deref() == Some("ja") {
-        for (name, email, _) in crate::dissection::reporting_points(Lang::Ja, true) {
-            let en = crate::dissection::reporting_points(Lang::En, true)
+        for (name, email, _) in crate::document::reporting_points(Lang::Ja, true) {
+            let en = crate::document::reporting_points(Lang::En, true)
                 .into_iter()
                 .find(|(_, e2, _)| *e2 == email)
                 .map(|(n, _, _)| n)
@@ -224,17 +223,11 @@ fn body(text: &mut String, w: &Words, kind: Kind, f: &Facts, evidence: &str) {
     text.push_str(&format!("{}\n{evidence}\n\n{}\n", w.evidence, w.defanged));
 }
 
-/// The drafts for an analysed mail. `raw_headers` is the mail's header block.
-pub fn abuse_drafts(
-    a: &Analysis,
-    e: Option<&Enrichment>,
-    raw_headers: &str,
-    keep_recipient: bool,
-) -> Vec<AbuseDraft> {
-    let a = &crate::inert::copy(a);
-    let e = e.map(crate::inert::enrichment);
-    let e = e.as_ref();
-    let ind = Indicators::of(a, e);
+/// The drafts for a dissected mail. `raw_headers` is the mail's header block.
+pub fn abuse_drafts(d: &Dissection, raw_headers: &str, keep_recipient: bool) -> Vec<AbuseDraft> {
+    let d = &crate::inert::copy(d);
+    let (a, e) = (&d.analysis, d.enrichment.as_ref());
+    let ind = Indicators::of(d);
     let recipient = Recipient::of(a);
     let redact = |s: &str| if keep_recipient { s.to_string() } else { recipient.redact(s, "[recipient]") };
     let urls: Vec<String> = ind.links.iter().map(|l| defang_ioc(&redact(&l.url))).collect();
@@ -248,8 +241,9 @@ pub fn abuse_drafts(
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let landing: Vec<(String, Vec<String>)> = e
-        .and_then(|e| e.visit.as_ref())
+    let landing: Vec<(String, Vec<String>)> = d
+        .visit
+        .as_ref()
         .map(|v| {
             v.final_pages()
                 .map(|(pv, p)| {

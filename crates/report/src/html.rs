@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use base64::Engine as _;
 
-use crate::dissection::{Block, Doc, Inline};
+use crate::document::{Block, Document, Inline};
 use crate::text::Lang;
 
 const CSP: &str =
@@ -44,7 +44,7 @@ fn inlines(parts: &[Inline]) -> String {
         .collect()
 }
 
-pub fn render_html(doc: &Doc) -> String {
+pub fn render_html(doc: &Document) -> String {
     let lang = if doc.lang == Lang::Ja { "ja" } else { "en" };
     let class = doc.verdict.as_str();
     let mut out = String::new();

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use kaibo_core::{Analysis, Verdict};
+use kaibo_model::{Analysis, Dissection, Verdict};
 
 /// The recipient's own identity, kept out of published reports unless asked.
 ///
@@ -216,7 +216,8 @@ pub struct Indicators {
 }
 
 impl Indicators {
-    pub fn of(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>) -> Indicators {
+    pub fn of(d: &Dissection) -> Indicators {
+        let (a, e) = (&d.analysis, d.enrichment.as_ref());
         let k = kaibo_core::knowledge::knowledge();
         let mut ind = Indicators { actionable: a.verdict != Verdict::Clean, ..Default::default() };
         let mut domains = BTreeSet::new();
@@ -317,15 +318,10 @@ pub fn defang_ioc(s: &str) -> String {
 
 /// `--format iocs`: one indicator per line, defanged unless `raw`; the recipient's address is
 /// replaced by `[recipient]` unless `keep_recipient`.
-pub fn render_iocs(
-    a: &Analysis,
-    e: Option<&kaibo_enrich::Enrichment>,
-    raw: bool,
-    keep_recipient: bool,
-) -> String {
-    let recipient = Recipient::of(a);
+pub fn render_iocs(d: &Dissection, raw: bool, keep_recipient: bool) -> String {
+    let recipient = Recipient::of(&d.analysis);
     let mut out = String::new();
-    for (kind, v) in Indicators::of(a, e).all() {
+    for (kind, v) in Indicators::of(d).all() {
         let v = if kind == "url" {
             export_url(&v, &recipient, keep_recipient).0
         } else if keep_recipient {

@@ -54,13 +54,6 @@ pub fn copy<T: Serialize + DeserializeOwned + Clone>(model: &T) -> T {
     serde_json::from_value(v).unwrap_or_else(|_| model.clone())
 }
 
-/// An inert copy of an enrichment, its visit included (the visit is serialised on its own).
-pub fn enrichment(e: &kaibo_enrich::Enrichment) -> kaibo_enrich::Enrichment {
-    let mut out = copy(e);
-    out.visit = e.visit.as_ref().map(copy);
-    out
-}
-
 /// The colours of kaibo's terminal report (SGR parameters): headings, weights, verdict badges
 /// and the reset. [`output`] lets exactly these through, so even an escape that slipped past
 /// the inert copy could not conceal text (SGR 8) or move the cursor.

@@ -7,7 +7,7 @@
 
 pub mod abuse;
 pub mod defang;
-pub mod dissection;
+pub mod document;
 pub mod html;
 pub mod ids;
 pub mod indicators;
@@ -19,14 +19,14 @@ pub mod stix;
 pub mod text;
 
 pub use abuse::{AbuseDraft, abuse_drafts, header_block};
-pub use dissection::{ReportOptions, dissect};
+pub use document::{Document, ReportOptions, document};
 pub use html::render_html;
 pub use indicators::render_iocs;
 pub use map::render_map_svg;
 pub use markdown::render_markdown;
 pub use misp::{ExportOptions, render_misp};
 pub use stix::render_stix;
-pub use text::{Lang, TextOptions, render_text, render_text_with, render_visit_text};
+pub use text::{Lang, TextOptions, render_text, render_visit_text};
 
 /// The `n` strongest scored findings, heaviest first. Online findings are appended after the
 /// offline ones, so the analysis' own order is not enough.
@@ -45,29 +45,8 @@ pub fn first_sentence(f: &kaibo_core::Finding, lang: Lang) -> &str {
     }
 }
 
-/// The analysis as pretty-printed JSON (raw indicators, not defanged).
-pub fn render_json(analysis: &kaibo_core::Analysis) -> String {
-    serde_json::to_string_pretty(analysis).expect("the analysis model serialises")
-}
-
-/// The analysis as JSON with an `enrichment` section (what the lookup rungs found) and a
-/// `visit` section (the landing pages), when they ran.
-pub fn render_json_with(
-    analysis: &kaibo_core::Analysis,
-    enrichment: Option<&kaibo_enrich::Enrichment>,
-) -> String {
-    let Some(e) = enrichment else { return render_json(analysis) };
-    let mut v = serde_json::to_value(analysis).expect("the analysis model serialises");
-    if let serde_json::Value::Object(map) = &mut v {
-        if !e.rungs.is_empty() {
-            map.insert(
-                "enrichment".into(),
-                serde_json::to_value(e).expect("the enrichment model serialises"),
-            );
-        }
-        if let Some(visit) = &e.visit {
-            map.insert("visit".into(), serde_json::to_value(visit).expect("the visit model serialises"));
-        }
-    }
-    serde_json::to_string_pretty(&v).expect("JSON values serialise")
+/// The dissection as pretty-printed JSON (raw indicators, not defanged): the analysis, with
+/// `enrichment` and `visit` when the online rungs ran (schema: `docs/json-schema.json`).
+pub fn render_json(d: &kaibo_model::Dissection) -> String {
+    serde_json::to_string_pretty(d).expect("the model serialises")
 }

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use kaibo_enrich::Enrichment;
+use kaibo_model::Enrichment;
 
 const LAND: &str = include_str!("../../../data/world-land-110m.svgpath");
 

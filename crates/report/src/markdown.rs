@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::dissection::{Block, Doc, Inline};
+use crate::document::{Block, Document, Inline};
 
 /// Escapes the characters Markdown would read as markup in running text.
 fn esc(s: &str) -> String {
@@ -37,7 +37,7 @@ fn inlines(parts: &[Inline]) -> String {
         .collect()
 }
 
-pub fn render_markdown(doc: &Doc) -> String {
+pub fn render_markdown(doc: &Document) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", esc(&doc.title));
     let _ = writeln!(out, "> {}\n", inlines(&doc.summary));

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::ids::{KAIBO_NAMESPACE, uuid5};
 use crate::indicators::{Indicators, Recipient};
-use kaibo_core::Analysis;
+use kaibo_model::Dissection;
 
 /// What the export needs besides the analysis.
 #[derive(Debug, Clone)]
@@ -66,13 +66,14 @@ const DOMAIN_IP_TEMPLATE: (&str, &str) = ("43b3b146-77eb-4931-b4cc-b66c60f28734"
 const IP_PORT_TEMPLATE: (&str, &str) = ("9f8cea74-16fe-4968-a2b4-026676949ac6", "10");
 
 /// The MISP event as pretty JSON.
-pub fn render_misp(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &ExportOptions) -> String {
-    let v = misp_event(a, e, opts);
+pub fn render_misp(d: &Dissection, opts: &ExportOptions) -> String {
+    let v = misp_event(d, opts);
     serde_json::to_string_pretty(&v).expect("JSON values serialise") + "\n"
 }
 
-pub fn misp_event(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &ExportOptions) -> Value {
-    let ind = Indicators::of(a, e);
+pub fn misp_event(d: &Dissection, opts: &ExportOptions) -> Value {
+    let (a, e) = (&d.analysis, d.enrichment.as_ref());
+    let ind = Indicators::of(d);
     let recipient = Recipient::of(a);
     let key = format!(
         "{}|{}|{}",

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::ids::{KAIBO_NAMESPACE, STIX_SCO_NAMESPACE, uuid5};
 use crate::indicators::{Indicators, Recipient};
 use crate::misp::ExportOptions;
-use kaibo_core::Analysis;
+use kaibo_model::Dissection;
 
 fn sco_id(kind: &str, contributing: &Value) -> String {
     // The canonical JSON of the contributing properties (keys sorted, no spaces): serde_json
@@ -39,12 +39,13 @@ fn pattern_literal(s: &str) -> String {
 }
 
 /// The bundle as pretty JSON.
-pub fn render_stix(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &ExportOptions) -> String {
-    serde_json::to_string_pretty(&stix_bundle(a, e, opts)).expect("JSON values serialise") + "\n"
+pub fn render_stix(d: &Dissection, opts: &ExportOptions) -> String {
+    serde_json::to_string_pretty(&stix_bundle(d, opts)).expect("JSON values serialise") + "\n"
 }
 
-pub fn stix_bundle(a: &Analysis, e: Option<&kaibo_enrich::Enrichment>, opts: &ExportOptions) -> Value {
-    let ind = Indicators::of(a, e);
+pub fn stix_bundle(d: &Dissection, opts: &ExportOptions) -> Value {
+    let a = &d.analysis;
+    let ind = Indicators::of(d);
     let recipient = Recipient::of(a);
     let redact =
         |s: &str| if opts.keep_recipient { s.to_string() } else { recipient.redact(s, "[recipient]") };

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use kaibo_core::{Analysis, Finding, Verdict};
-use kaibo_enrich::Enrichment;
+use kaibo_model::{Dissection, Enrichment, Visit};
 
 use crate::defang::defang_url;
 
@@ -196,17 +196,12 @@ impl Out<'_> {
     }
 }
 
-/// Renders the analysis as a terminal report.
-pub fn render_text(a: &Analysis, opts: &TextOptions) -> String {
-    render_text_with(a, None, opts)
-}
-
-/// The report with the "Online lookups" section, when enrichment ran.
-pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &TextOptions) -> String {
+/// Renders the dissection as a terminal report, with the "Online lookups" and "Landing page"
+/// sections when those rungs ran.
+pub fn render_text(d: &Dissection, opts: &TextOptions) -> String {
     // Everything from the mail, the registries and the pages is printed from an inert copy.
-    let a = &crate::inert::copy(a);
-    let enrichment = enrichment.map(crate::inert::enrichment);
-    let enrichment = enrichment.as_ref();
+    let d = &crate::inert::copy(d);
+    let a = &d.analysis;
     let w = match opts.lang {
         Lang::En => &EN,
         Lang::Ja => &JA,
@@ -406,15 +401,13 @@ pub fn render_text_with(a: &Analysis, enrichment: Option<&Enrichment>, opts: &Te
     }
     o.findings_of(a, &["links"]);
 
-    if let Some(e) = enrichment {
-        if !e.rungs.is_empty() {
-            online_section(&mut o, e);
-            o.findings_of(a, &["enrich"]);
-        }
-        if let Some(v) = &e.visit {
-            landing_section(&mut o, v);
-            o.findings_of(a, &["visit"]);
-        }
+    if let Some(e) = d.enrichment.as_ref().filter(|e| !e.rungs.is_empty()) {
+        online_section(&mut o, e);
+        o.findings_of(a, &["enrich"]);
+    }
+    if let Some(v) = &d.visit {
+        landing_section(&mut o, v);
+        o.findings_of(a, &["visit"]);
     }
 
     // Verdict
@@ -646,7 +639,7 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
 }
 
 /// Just the "Landing page" section, for `kaibo visit URL`.
-pub fn render_visit_text(v: &kaibo_visit::Visit, opts: &TextOptions) -> String {
+pub fn render_visit_text(v: &Visit, opts: &TextOptions) -> String {
     let w = match opts.lang {
         Lang::En => &EN,
         Lang::Ja => &JA,
@@ -659,11 +652,11 @@ pub fn render_visit_text(v: &kaibo_visit::Visit, opts: &TextOptions) -> String {
 
 /// A field the page asks for, in words.
 pub(crate) fn ask_word(id: &str, ja: bool) -> String {
-    kaibo_visit::page::catalog().ask_label(id, ja).unwrap_or(id).to_string()
+    kaibo_core::landing::catalog().ask_label(id, ja).unwrap_or(id).to_string()
 }
 
 /// "Landing page": the redirect chain of each visited link, and what its final page is.
-fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
+fn landing_section(o: &mut Out<'_>, v: &Visit) {
     let ja = matches!(o.opts.lang, Lang::Ja);
     let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
     o.heading(t("Landing page", "リンク先ページ"));
@@ -812,10 +805,10 @@ fn landing_section(o: &mut Out<'_>, v: &kaibo_visit::Visit) {
         if let Some(s) = &pv.screenshot {
             o.field(t("Screenshot", "スクリーンショット"), &format!("{} ({}×{})", s.path, s.width, s.height));
             // The browser's own service calls (updates, sign-in) are refused quietly: not the page's.
-            let own = |r: &&kaibo_visit::proxy::ProxyRequest| {
+            let own = |r: &&kaibo_model::visit::ProxyRequest| {
                 r.reason.as_deref().is_some_and(|why| why.starts_with("the browser's own"))
             };
-            let refused: Vec<&kaibo_visit::proxy::ProxyRequest> =
+            let refused: Vec<&kaibo_model::visit::ProxyRequest> =
                 s.requests.iter().filter(|r| !r.allowed && !own(r)).collect();
             let allowed = s.requests.iter().filter(|r| r.allowed).count();
             o.field(

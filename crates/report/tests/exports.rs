@@ -49,8 +49,8 @@ fn validate(schema: &Value, instance: &Value, schemas: &HashMap<String, Value>) 
 
 #[test]
 fn stix_bundle_follows_the_stix_2_1_schemas() {
-    let (a, e) = reference();
-    let bundle = kaibo_report::stix::stix_bundle(&a, Some(&e), &opts());
+    let d = reference();
+    let bundle = kaibo_report::stix::stix_bundle(&d, &opts());
     let schemas = stix_schemas();
     let bundle_schema = schemas.values().find(|s| s["title"] == "bundle").unwrap().clone();
     let errors = validate(&bundle_schema, &bundle, &schemas);
@@ -88,7 +88,7 @@ fn stix_bundle_follows_the_stix_2_1_schemas() {
         "all but the identity and itself"
     );
     // Reproducible.
-    assert_eq!(bundle, kaibo_report::stix::stix_bundle(&a, Some(&e), &opts()));
+    assert_eq!(bundle, kaibo_report::stix::stix_bundle(&d, &opts()));
     // The validation has teeth: a broken indicator and a bad id are caught.
     let mut broken = ind.clone();
     broken.as_object_mut().unwrap().remove("valid_from");
@@ -100,8 +100,8 @@ fn stix_bundle_follows_the_stix_2_1_schemas() {
 
 #[test]
 fn misp_event_follows_the_format_the_templates_and_the_type_table() {
-    let (a, e) = reference();
-    let event = kaibo_report::misp::misp_event(&a, Some(&e), &opts());
+    let d = reference();
+    let event = kaibo_report::misp::misp_event(&d, &opts());
     let dir = fixtures().join("schemas/misp");
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("schema-lax.json")).unwrap()).unwrap();
@@ -178,22 +178,22 @@ fn misp_event_follows_the_format_the_templates_and_the_type_table() {
 
 #[test]
 fn exports_keep_the_recipient_only_when_asked() {
-    let (a, e) = reference();
+    let d = reference();
     let keep = ExportOptions { created: CREATED, keep_recipient: true };
-    let event = serde_json::to_string(&kaibo_report::misp::misp_event(&a, Some(&e), &keep)).unwrap();
+    let event = serde_json::to_string(&kaibo_report::misp::misp_event(&d, &keep)).unwrap();
     assert!(event.contains("user@example.co.jp"));
-    let bundle = serde_json::to_string(&kaibo_report::stix::stix_bundle(&a, Some(&e), &keep)).unwrap();
+    let bundle = serde_json::to_string(&kaibo_report::stix::stix_bundle(&d, &keep)).unwrap();
     assert!(bundle.contains("\"to_refs\""));
 }
 
 #[test]
 fn ioc_list() {
-    let (a, e) = reference();
+    let d = reference();
     assert_eq!(
-        kaibo_report::render_iocs(&a, Some(&e), false, false),
+        kaibo_report::render_iocs(&d, false, false),
         "hxxps://mail-sync[.]aorz[.]ru/webmail/index.php\naorz[.]ru\n31.31.198.183\n185.220.101.47\naxh33983[at]biglobe[.]ne[.]jp\n"
     );
-    let raw = kaibo_report::render_iocs(&a, Some(&e), true, true);
+    let raw = kaibo_report::render_iocs(&d, true, true);
     assert!(
         raw.starts_with("https://mail-sync.aorz.ru/webmail/index.php?email=user@example.co.jp\naorz.ru\n")
     );
@@ -201,9 +201,9 @@ fn ioc_list() {
 
 #[test]
 fn abuse_drafts_for_each_contact() {
-    let (a, e) = reference();
+    let d = reference();
     let raw = std::fs::read(fixtures().join("phish_seed_utf8.eml")).unwrap();
-    let drafts = kaibo_report::abuse_drafts(&a, Some(&e), &kaibo_report::header_block(&raw), false);
+    let drafts = kaibo_report::abuse_drafts(&d, &kaibo_report::header_block(&raw), false);
     let to: Vec<&str> = drafts.iter().map(|d| d.to.as_str()).collect();
     // REG.RU is both registrar and host: one draft. Then the sender's provider (RFC 2142 guess)
     // and the two Japanese reporting points.
@@ -221,6 +221,6 @@ fn abuse_drafts_for_each_contact() {
     assert!(provider.text.starts_with("To: abuse@biglobe.ne.jp\nSubject: フィッシング報告"));
     assert!(provider.text.contains("利用停止"));
     assert_eq!(drafts[2].file_name, "abuse-03-antiphishing.jp.txt");
-    let kept = kaibo_report::abuse_drafts(&a, Some(&e), &kaibo_report::header_block(&raw), true);
+    let kept = kaibo_report::abuse_drafts(&d, &kaibo_report::header_block(&raw), true);
     assert!(kept[0].text.contains("for <user@example.co.jp>"));
 }

@@ -45,63 +45,59 @@ fn html_without_images(html: &str) -> String {
 
 #[test]
 fn markdown_dissection_en() {
-    let (a, e) = reference();
-    insta::assert_snapshot!(kaibo_report::render_markdown(&kaibo_report::dissect(
-        &a,
-        Some(&e),
+    let d = reference();
+    insta::assert_snapshot!(kaibo_report::render_markdown(&kaibo_report::document(
+        &d,
         &report_opts(Lang::En)
     )));
 }
 
 #[test]
 fn markdown_dissection_ja() {
-    let (a, e) = reference();
-    insta::assert_snapshot!(kaibo_report::render_markdown(&kaibo_report::dissect(
-        &a,
-        Some(&e),
+    let d = reference();
+    insta::assert_snapshot!(kaibo_report::render_markdown(&kaibo_report::document(
+        &d,
         &report_opts(Lang::Ja)
     )));
 }
 
 #[test]
 fn html_dissection_en() {
-    let (a, e) = reference();
-    let html = kaibo_report::render_html(&kaibo_report::dissect(&a, Some(&e), &report_opts(Lang::En)));
+    let d = reference();
+    let html = kaibo_report::render_html(&kaibo_report::document(&d, &report_opts(Lang::En)));
     insta::assert_snapshot!(html_without_images(&html));
 }
 
 #[test]
 fn html_dissection_ja() {
-    let (a, e) = reference();
-    let html = kaibo_report::render_html(&kaibo_report::dissect(&a, Some(&e), &report_opts(Lang::Ja)));
+    let d = reference();
+    let html = kaibo_report::render_html(&kaibo_report::document(&d, &report_opts(Lang::Ja)));
     insta::assert_snapshot!(html_without_images(&html));
 }
 
 #[test]
 fn misp_event() {
-    let (a, e) = reference();
+    let d = reference();
     insta::assert_snapshot!(kaibo_report::render_misp(
-        &a,
-        Some(&e),
+        &d,
         &ExportOptions { created: CREATED, keep_recipient: false }
     ));
 }
 
 #[test]
 fn stix_bundle() {
-    let (a, e) = reference();
+    let d = reference();
     insta::assert_snapshot!(kaibo_report::render_stix(
-        &a,
-        Some(&e),
+        &d,
         &ExportOptions { created: CREATED, keep_recipient: false }
     ));
 }
 
 #[test]
 fn published_reports_are_safe() {
-    let (a, e) = reference();
+    let d = reference();
     for lang in [Lang::En, Lang::Ja] {
-        let doc = kaibo_report::dissect(&a, Some(&e), &report_opts(lang));
+        let doc = kaibo_report::document(&d, &report_opts(lang));
         for text in [kaibo_report::render_markdown(&doc), kaibo_report::render_html(&doc)] {
             // No live indicator, no recipient, no mail HTML.
             for live in ["https://mail-sync", "aorz.ru", "@biglobe", "user@example.co.jp", "example.co.jp 様"]
@@ -112,7 +108,7 @@ fn published_reports_are_safe() {
             assert!(!text.contains("invoice meeting schedule</div>"));
         }
     }
-    let html = kaibo_report::render_html(&kaibo_report::dissect(&a, Some(&e), &report_opts(Lang::En)));
+    let html = kaibo_report::render_html(&kaibo_report::document(&d, &report_opts(Lang::En)));
     assert!(html.contains(
         r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:"#
     ));
@@ -123,7 +119,7 @@ fn published_reports_are_safe() {
     // --no-redact keeps the recipient.
     let kept = ReportOptions { keep_recipient: true, ..report_opts(Lang::En) };
     assert!(
-        kaibo_report::render_markdown(&kaibo_report::dissect(&a, Some(&e), &kept))
+        kaibo_report::render_markdown(&kaibo_report::document(&d, &kept))
             .contains("user[at]example[.]co[.]jp")
     );
 }

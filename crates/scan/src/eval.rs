@@ -162,7 +162,8 @@ pub fn evaluate(root: &Path, labels: &[LabelRow], opts: &ScanOptions) -> EvalRep
                     error: Some(e.to_string()),
                 });
             }
-            Ok(a) => {
+            Ok(d) => {
+                let a = &d.analysis;
                 let flagged = a.verdict != Verdict::Clean;
                 if flagged {
                     src.flagged += 1;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
-use kaibo_core::Analysis;
+use kaibo_core::{Analysis, Dissection};
 
 use crate::sources::{Location, ReadError, WalkOptions, for_each_message};
 
@@ -46,14 +46,14 @@ impl std::fmt::Display for ItemError {
 
 /// The outcome for one message.
 #[derive(Debug)]
-pub struct ScanItem<E = ()> {
+pub struct ScanItem {
     /// 0-based position in the input order.
     pub seq: usize,
     pub location: Location,
     pub bytes: usize,
-    pub result: Result<Analysis, ItemError>,
-    /// What the post-processing step added (online enrichment), when there is one.
-    pub extra: Option<E>,
+    /// The mail's dissection: the offline analysis, and what the online rungs found when a
+    /// post-processing step ran them.
+    pub result: Result<Dissection, ItemError>,
 }
 
 /// Totals of a scan.
@@ -85,22 +85,22 @@ type Job = (usize, Location, Result<Vec<u8>, ReadError>);
 /// Scans `paths`, calling `on_item` for every message in input order. `on_item` returns false
 /// to stop the scan.
 pub fn scan(paths: &[PathBuf], opts: &ScanOptions, on_item: impl FnMut(ScanItem) -> bool) -> ScanStats {
-    scan_with(paths, opts, &|_: &mut Analysis| None::<()>, on_item)
+    scan_with(paths, opts, &Dissection::offline, on_item)
 }
 
-/// [`scan`] with a step that runs on the analysis threads after the offline analysis (online
-/// enrichment: its lookups then overlap across messages) and may change the analysis.
-pub fn scan_with<E: Send>(
+/// [`scan`] with a step that turns each offline analysis into its dissection on the analysis
+/// threads (online enrichment: its lookups then overlap across messages).
+pub fn scan_with(
     paths: &[PathBuf],
     opts: &ScanOptions,
-    post: &(dyn Fn(&mut Analysis) -> Option<E> + Sync),
-    mut on_item: impl FnMut(ScanItem<E>) -> bool,
+    dissect: &(dyn Fn(Analysis) -> Dissection + Sync),
+    mut on_item: impl FnMut(ScanItem) -> bool,
 ) -> ScanStats {
     let jobs = effective_jobs(opts.jobs);
     let window = jobs * 8;
     let started = Instant::now();
     let (job_tx, job_rx) = bounded::<Job>(window);
-    let (res_tx, res_rx) = bounded::<ScanItem<E>>(window);
+    let (res_tx, res_rx) = bounded::<ScanItem>(window);
     let (permit_tx, permit_rx) = bounded::<()>(window);
     let mut stats = ScanStats::default();
 
@@ -142,12 +142,12 @@ pub fn scan_with<E: Send>(
                         Err(ReadError::Skipped(why)) => (0, Err(ItemError::Skipped(why))),
                         Err(e) => (0, Err(ItemError::Failed(e.to_string()))),
                     };
-                    let mut result = result;
-                    let extra = result
-                        .as_mut()
-                        .ok()
-                        .and_then(|a| catch_unwind(AssertUnwindSafe(|| post(a))).ok().flatten());
-                    if res_tx.send(ScanItem { seq, location, bytes, result, extra }).is_err() {
+                    let result = result.and_then(|a| {
+                        catch_unwind(AssertUnwindSafe(|| dissect(a))).map_err(|_| {
+                            ItemError::Failed("internal error while enriching this message".to_string())
+                        })
+                    });
+                    if res_tx.send(ScanItem { seq, location, bytes, result }).is_err() {
                         return;
                     }
                 }
@@ -156,7 +156,7 @@ pub fn scan_with<E: Send>(
         drop(job_rx);
         drop(res_tx);
 
-        let mut pending: BTreeMap<usize, ScanItem<E>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, ScanItem> = BTreeMap::new();
         let mut next = 0;
         let mut stopped = false;
         for item in res_rx.iter() {

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
+pub use kaibo_model::visit::{FetchHop, TlsCert};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
@@ -22,45 +23,6 @@ use url::Url;
 
 use crate::guard::Guard;
 use crate::page;
-
-/// One request of a visit.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Hop {
-    pub url: String,
-    /// How kaibo got here: `start`, `http` (a 3xx Location), `meta-refresh`, `javascript`.
-    pub via: String,
-    pub status: Option<u16>,
-    /// The address kaibo connected to.
-    pub ip: Option<IpAddr>,
-    pub server: Option<String>,
-    pub content_type: Option<String>,
-    /// Bytes of the body read (at most the configured cap).
-    pub bytes: usize,
-    /// The body was longer than the cap and was cut.
-    pub truncated: bool,
-    /// SHA-256 of a complete non-HTML body (a file the link serves).
-    pub sha256: Option<String>,
-    pub tls: Option<TlsCert>,
-    /// Why kaibo did not connect (the guard's reason).
-    pub refused: Option<String>,
-    pub error: Option<String>,
-    pub elapsed_ms: u64,
-}
-
-/// The server's certificate, as presented.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct TlsCert {
-    pub subject: String,
-    pub issuer: String,
-    pub not_before: String,
-    pub not_after: String,
-    /// Days between the certificate's issue and the visit (phishing sites use fresh ones).
-    pub age_days: i64,
-    /// The certificate chain was valid for the host name.
-    pub verified: bool,
-    /// Why verification failed, when it did.
-    pub error: Option<String>,
-}
 
 /// Browser-like request headers. kaibo identifies itself only when told to.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -98,7 +60,7 @@ pub struct Limits {
 /// How a visit ended, and what it read last.
 #[derive(Debug, Default)]
 pub struct Followed {
-    pub chain: Vec<Hop>,
+    pub chain: Vec<FetchHop>,
     /// `page`, `file`, `http_error`, `refused`, `nxdomain`, `dns_failed`, `connect_failed`,
     /// `timeout`, `too_many_hops`, `bad_url`.
     pub outcome: String,
@@ -290,7 +252,7 @@ impl Session<'_> {
                 return out;
             }
             let began = Instant::now();
-            let mut hop = Hop { url: url.to_string(), via: via.into(), ..Default::default() };
+            let mut hop = FetchHop { url: url.to_string(), via: via.into(), ..Default::default() };
             if !matches!(url.scheme(), "http" | "https") {
                 hop.refused = Some(format!("the scheme {}: is not fetched", url.scheme()));
                 out.chain.push(hop);
@@ -379,7 +341,7 @@ impl Session<'_> {
         if let Vetted::Stop { .. } = self.vet(url, deadline).await {
             return None;
         }
-        let mut hop = Hop::default();
+        let mut hop = FetchHop::default();
         let (status, _, body) = self.get(url, deadline, cap, &mut hop).await?;
         (status == 200 && !hop.truncated && !body.is_empty()).then_some(body)
     }
@@ -391,7 +353,7 @@ impl Session<'_> {
         url: &Url,
         deadline: Instant,
         cap: usize,
-        hop: &mut Hop,
+        hop: &mut FetchHop,
     ) -> Option<(u16, Option<String>, Vec<u8>)> {
         let profile = &self.fetcher.profile;
         let send = |client: &reqwest::Client| {

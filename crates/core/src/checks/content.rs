@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{Collector, Context, clip};
-use crate::report_model::Evidence;
 use crate::urls::registrable_domain;
+use kaibo_model::Evidence;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     lures(ctx, out);

@@ -1,8 +1,8 @@
 //! Links: where each link really goes, and the tricks that hide it.
 
 use super::{Collector, Context, Link};
-use crate::report_model::Evidence;
 use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain};
+use kaibo_model::Evidence;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let recipients = recipient_needles(ctx);

@@ -9,8 +9,8 @@ use crate::Options;
 use crate::html::HtmlForm;
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
-use crate::report_model::{Authentication, Evidence, Finding, UpstreamVerdict};
 use crate::urls::UrlFacts;
+use kaibo_model::{Authentication, Evidence, Finding, UpstreamVerdict};
 
 pub mod attachments;
 pub mod auth;

@@ -2,8 +2,8 @@
 
 use super::{Collector, Context};
 use crate::mail::domain_of;
-use crate::report_model::{Evidence, Mailbox};
 use crate::urls::registrable_domain;
+use kaibo_model::{Evidence, Mailbox};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from = &ctx.mail.from;

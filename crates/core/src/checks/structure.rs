@@ -4,7 +4,7 @@
 use super::{Collector, Content, Context, clip};
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
-use crate::report_model::Evidence;
+use kaibo_model::Evidence;
 
 /// A genuine report written by a mail system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! Received header of the server that handled the mail when it was added.
 
 use super::{Collector, Context};
-use crate::report_model::{Evidence, UpstreamVerdict};
+use kaibo_model::{Evidence, UpstreamVerdict};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let mail = ctx.mail;

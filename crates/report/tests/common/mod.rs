@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kaibo_core::Analysis;
+use kaibo_core::{Analysis, Dissection};
 use kaibo_enrich::Enrichment;
 
 pub fn fixtures() -> PathBuf {
@@ -14,23 +14,23 @@ pub fn fixtures() -> PathBuf {
 /// 2023-11-14T10:30:00Z: when the fixtures' report is said to be made.
 pub const CREATED: i64 = 1_699_957_800;
 
-/// The reference mail analysed offline, then with `tests/fixtures/report/enrichment.json` and
-/// `visit.json` applied as the CLI applies online answers.
-pub fn reference() -> (Analysis, Enrichment) {
-    let raw = std::fs::read(fixtures().join("phish_seed_utf8.eml")).unwrap();
-    let mut a = kaibo_core::analyze(&raw, &kaibo_core::Options::default()).unwrap();
-    let mut e: Enrichment =
+/// The reference mail analysed offline, then judged with `tests/fixtures/report/enrichment.json`
+/// and `visit.json` as the CLI judges online answers.
+pub fn reference() -> Dissection {
+    let e: Enrichment =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("report/enrichment.json")).unwrap())
             .unwrap();
-    e.visit = Some(
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("report/visit.json")).unwrap())
-            .unwrap(),
-    );
-    kaibo_enrich::apply(&mut a, &e, &kaibo_enrich::Config::default());
-    (a, e)
+    let v = serde_json::from_str(&std::fs::read_to_string(fixtures().join("report/visit.json")).unwrap())
+        .unwrap();
+    kaibo_enrich::judge(offline_analysis(), e, Some(v), &kaibo_enrich::Config::default())
 }
 
-pub fn offline() -> Analysis {
+fn offline_analysis() -> Analysis {
     let raw = std::fs::read(fixtures().join("phish_seed_utf8.eml")).unwrap();
     kaibo_core::analyze(&raw, &kaibo_core::Options::default()).unwrap()
+}
+
+/// The reference mail analysed offline only.
+pub fn offline() -> Dissection {
+    Dissection::offline(offline_analysis())
 }

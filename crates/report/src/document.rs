@@ -1,6 +1,6 @@
 //! The published dissection: the write-up a security blogger or an office admin would post, in
 //! the order an analyst tells it (what arrived, who really sent it, the lure, the links, where
-//! they lead, the landing page, the conclusion and the advice), as a [`Doc`] that the Markdown
+//! they lead, the landing page, the conclusion and the advice), as a [`Document`] that the Markdown
 //! and HTML renderers turn into files.
 //!
 //! Safe to publish by construction: every indicator goes through [`Dissector::ioc`] (defanged,
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use kaibo_core::{Analysis, Finding, Verdict};
-use kaibo_enrich::Enrichment;
+use kaibo_model::{Dissection, Visit};
 use serde::Deserialize;
 
 use crate::indicators::{Indicators, Recipient, defang_ioc};
@@ -60,7 +60,7 @@ pub struct Section {
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Doc {
+pub struct Document {
     pub lang: Lang,
     pub title: String,
     pub verdict: Verdict,
@@ -143,13 +143,13 @@ pub fn reporting_points(lang: Lang, japanese_context: bool) -> Vec<(String, Stri
 }
 
 /// The intent sentence and the advice for someone who clicked, with `{brand}` filled in.
-pub fn intent(a: &Analysis, e: Option<&Enrichment>, lang: Lang) -> (String, String, Vec<String>) {
+pub fn intent(a: &Analysis, v: Option<&Visit>, lang: Lang) -> (String, String, Vec<String>) {
     let d = data();
     let ids: Vec<&str> =
         a.findings.iter().filter(|f| f.scored && f.weight > 0).map(|f| f.id.as_str()).collect();
     let def =
         d.intent.iter().find(|i| i.when_any.iter().any(|w| ids.contains(&w.as_str()))).unwrap_or(&d.fallback);
-    let brand = imitated_brand(a, e)
+    let brand = imitated_brand(a, v)
         .unwrap_or_else(|| if lang == Lang::Ja { "サービス".into() } else { "the service".into() });
     let fill = |s: &str| s.replace("{brand}", &brand);
     let (sentence, clicked) = match lang {
@@ -160,11 +160,9 @@ pub fn intent(a: &Analysis, e: Option<&Enrichment>, lang: Lang) -> (String, Stri
 }
 
 /// The brand the mail or its landing page pretends to be.
-fn imitated_brand(a: &Analysis, e: Option<&Enrichment>) -> Option<String> {
+fn imitated_brand(a: &Analysis, v: Option<&Visit>) -> Option<String> {
     let k = kaibo_core::knowledge::knowledge();
-    if let Some(b) = e
-        .and_then(|e| e.visit.as_ref())
-        .and_then(|v| v.final_pages().flat_map(|(_, p)| &p.brands).find(|b| !b.owned).cloned())
+    if let Some(b) = v.and_then(|v| v.final_pages().flat_map(|(_, p)| &p.brands).find(|b| !b.owned).cloned())
     {
         return Some(b.name);
     }
@@ -254,13 +252,12 @@ impl Dissector<'_> {
     }
 }
 
-/// Builds the dissection of an analysed mail.
-pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Doc {
-    // The document is built from inert copies: nothing from the mail can act on a terminal that
+/// Builds the report document of a dissection, for Markdown and HTML.
+pub fn document(input: &Dissection, opts: &ReportOptions) -> Document {
+    // The document is built from an inert copy: nothing from the mail can act on a terminal that
     // shows the Markdown, or hide in the HTML.
-    let a = &crate::inert::copy(a);
-    let e = e.map(crate::inert::enrichment);
-    let e = e.as_ref();
+    let input = &crate::inert::copy(input);
+    let (a, e, v) = (&input.analysis, input.enrichment.as_ref(), input.visit.as_ref());
     let ja = opts.lang == Lang::Ja;
     let d = Dissector { a, opts, recipient: Recipient::of(a), ja };
     let m = &a.message;
@@ -279,7 +276,7 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
         format!("Dissecting a {kind}: “{subject}”")
     };
     let verdict_label = crate::text::verdict_word(a.verdict, opts.lang).to_string();
-    let (_, intent_sentence, clicked) = intent(a, e, opts.lang);
+    let (_, intent_sentence, clicked) = intent(a, v, opts.lang);
     let summary = vec![
         Inline::Strong(format!("{verdict_label} ({} {})", d.t("score", "スコア"), a.score)),
         Inline::Text(if a.verdict == Verdict::Clean {
@@ -584,7 +581,7 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
     }
 
     // 6. The landing page.
-    if let Some(v) = e.and_then(|e| e.visit.as_ref()) {
+    if let Some(v) = v {
         let mut blocks = Vec::new();
         for pv in &v.pages {
             let chain: Vec<Vec<Inline>> = pv
@@ -727,7 +724,7 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
     }
 
     // 9. Indicators.
-    let ind = Indicators::of(a, e);
+    let ind = Indicators::of(input);
     let rows: Vec<Vec<Vec<Inline>>> = ind
         .all()
         .into_iter()
@@ -762,11 +759,11 @@ pub fn dissect(a: &Analysis, e: Option<&Enrichment>, opts: &ReportOptions) -> Do
             if opts.keep_recipient { "" } else { " The recipient's address and name are redacted." }
         )
     };
-    Doc { lang: opts.lang, title, verdict: a.verdict, verdict_label, summary, sections, footer }
+    Document { lang: opts.lang, title, verdict: a.verdict, verdict_label, summary, sections, footer }
 }
 
 /// "Moscow, Russia, AS197695 REG.RU Ltd".
-fn place(ip: &kaibo_enrich::geo::IpInfo, ja: bool) -> String {
+fn place(ip: &kaibo_model::enrichment::IpInfo, ja: bool) -> String {
     let k = kaibo_core::knowledge::knowledge();
     let country = ip.country.as_deref().map(|c| match k.country(c) {
         Some(cn) if ja => cn.ja.clone().unwrap_or(cn.en.clone()),

@@ -1,5 +1,6 @@
 //! The pipeline: bytes → parsed mail → facts → content → findings → verdict.
 
+use kaibo_model::ids;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use mail_parser::{Message, MessageParser};
@@ -240,25 +241,17 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
         if let Some(s) = &mail.subject {
             ev.push(Evidence::new("attached mail", s.clone()));
         }
-        collected.add(k, "structure.forwarded_attachment", ev);
+        collected.add(ids::STRUCTURE_FORWARDED_ATTACHMENT, ev);
     }
-    if opts.ignore_upstream_verdicts {
-        for f in collected.findings.iter_mut().filter(|f| f.category == "upstream") {
-            f.scored = false;
-        }
-    }
-    let (score, verdict) = verdict::judge(&collected.findings);
-    let mut findings = collected.findings;
-    // Strongest evidence first; ties keep check order.
-    findings.sort_by_key(|f| std::cmp::Reverse(if f.scored { f.weight } else { 0 }));
+    let judged = collected.ledger.close(opts.ignore_upstream_verdicts);
 
     let observables = observables(&mail, &content);
     Analysis {
         kaibo_version: env!("CARGO_PKG_VERSION").to_string(),
-        verdict,
-        score,
+        verdict: judged.verdict,
+        score: judged.score,
         thresholds: verdict::THRESHOLDS,
-        findings,
+        findings: judged.findings,
         analysed: subject,
         message: MessageSummary {
             subject: mail.subject.clone(),

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
-use kaibo_model::Explanation;
+use kaibo_model::{Explanation, FindingId};
 
 pub const FINDINGS_TOML: &str = include_str!("../../../data/findings.toml");
 pub const LURES_TOML: &str = include_str!("../../../data/lures.toml");
@@ -106,7 +106,7 @@ struct WordList {
 struct LuresFile {
     lure: Vec<LureGroupDef>,
     #[serde(default)]
-    combination: Vec<Combination>,
+    combination: Vec<CombinationDef>,
     roles: NameList,
     celebrities: NameList,
     signatures: PhraseList,
@@ -115,10 +115,18 @@ struct LuresFile {
 
 /// Findings that together are a scam's script (`[[combination]]` in lures.toml).
 #[derive(Debug, Clone, Deserialize)]
+struct CombinationDef {
+    id: String,
+    all: Vec<Vec<String>>,
+}
+
+/// Findings that together are a scam's script (`[[combination]]` in lures.toml), its ids checked
+/// against the catalog when the file is loaded.
+#[derive(Debug, Clone)]
 pub struct Combination {
-    pub id: String,
+    pub id: FindingId,
     /// Every group must have one of its findings present.
-    pub all: Vec<Vec<String>>,
+    pub all: Vec<Vec<FindingId>>,
 }
 
 #[derive(Deserialize)]
@@ -243,7 +251,8 @@ pub fn domain_is_or_under(domain: &str, parent: &str) -> bool {
 pub struct Knowledge {
     pub findings: HashMap<String, FindingDef>,
     /// Finding id of each lure group, indexed by group.
-    pub lure_groups: Vec<String>,
+    /// The finding of each lure group.
+    pub lure_groups: Vec<FindingId>,
     lure_matcher: AhoCorasick,
     /// Pattern index → (lure group index, phrase).
     lure_patterns: Vec<(usize, String)>,
@@ -327,8 +336,15 @@ impl Knowledge {
 
         let mut lure_groups = Vec::new();
         let mut lure_patterns = Vec::new();
+        // Ids named by data are checked here, once: past this point every id is the catalog's.
+        let id = |s: &str| {
+            FindingId::parse(s).ok_or_else(|| crate::data::DataError {
+                file: "lures.toml".into(),
+                problem: format!("{s} is not a finding of findings.toml"),
+            })
+        };
         for (i, g) in lures.lure.iter().enumerate() {
-            lure_groups.push(g.finding.clone());
+            lure_groups.push(id(&g.finding)?);
             for p in &g.phrases {
                 lure_patterns.push((i, p.clone()));
             }
@@ -394,7 +410,20 @@ impl Knowledge {
             lure_patterns,
             roles: lures.roles.names.iter().map(|s| s.to_lowercase()).collect(),
             celebrities: lures.celebrities.names.iter().map(|s| s.to_lowercase()).collect(),
-            combinations: lures.combination.clone(),
+            combinations: lures
+                .combination
+                .iter()
+                .map(|c| {
+                    Ok(Combination {
+                        id: id(&c.id)?,
+                        all: c
+                            .all
+                            .iter()
+                            .map(|g| g.iter().map(|s| id(s)).collect())
+                            .collect::<Result<_, _>>()?,
+                    })
+                })
+                .collect::<Result<_, crate::data::DataError>>()?,
             signature_matcher: automaton(&lures.signatures.phrases),
             signature_phrases: lures.signatures.phrases,
             free_mail: lower_set(&senders.consumer_domains.free_mail),
@@ -431,6 +460,12 @@ impl Knowledge {
 
     pub fn finding(&self, id: &str) -> Option<&FindingDef> {
         self.findings.get(id)
+    }
+
+    /// The definition of a catalog finding. Every [`FindingId`] is generated from the same file,
+    /// so it is always there (a test checks both lists are one).
+    pub fn definition(&self, id: FindingId) -> &FindingDef {
+        &self.findings[id.as_str()]
     }
 
     /// Every lure phrase in `text`: within one story leftmost-longest and non-overlapping,
@@ -727,6 +762,19 @@ pub fn knowledge() -> &'static Knowledge {
 mod tests {
     use super::*;
 
+    /// The typed ids (generated from findings.toml at build time) and the catalog loaded at run
+    /// time are one list: every id a check, a rung or a data file can name has its weight and
+    /// explanations. This replaces scanning the sources for id strings.
+    #[test]
+    fn typed_finding_ids_are_the_catalog() {
+        let k = knowledge();
+        for id in kaibo_model::ids::ALL {
+            let def = k.definition(*id);
+            assert_eq!(def.category, id.category(), "{id}");
+        }
+        assert_eq!(k.findings.len(), kaibo_model::ids::ALL.len());
+    }
+
     #[test]
     fn data_files_load() {
         let k = Knowledge::load().unwrap();
@@ -770,8 +818,7 @@ mod tests {
     fn every_lure_group_names_a_lure_finding() {
         let k = knowledge();
         for id in &k.lure_groups {
-            let def = k.finding(id).unwrap_or_else(|| panic!("lure group {id} has no finding"));
-            assert_eq!(def.category, "lure");
+            assert_eq!(id.category(), "lure", "{id}");
         }
     }
 

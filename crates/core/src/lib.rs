@@ -28,6 +28,7 @@ pub mod html;
 pub mod inert;
 pub mod knowledge;
 pub mod landing;
+pub mod ledger;
 pub mod limits;
 pub mod mail;
 pub mod text;
@@ -36,8 +37,7 @@ pub mod verdict;
 
 pub use analyze::analyze;
 pub use kaibo_model::analysis::*;
-pub use kaibo_model::{Dissection, Enrichment, Visit};
-pub use verdict::add_finding;
+pub use kaibo_model::{Dissection, Enrichment, FindingId, ProposedFinding, Visit, ids};
 
 pub use limits::DEFAULT_MAX_INPUT_BYTES;
 

@@ -20,20 +20,3 @@ pub fn judge(findings: &[Finding]) -> (i32, Verdict) {
     };
     (score, verdict)
 }
-
-/// Adds finding `id` from the catalog (`data/findings.toml`) with its evidence, and judges the
-/// mail again. Layers built on the core (online enrichment) report their findings this way, so
-/// every finding has the same id, weight and explanations wherever it comes from. Returns false
-/// for an id the catalog does not have.
-pub fn add_finding(a: &mut kaibo_model::Analysis, id: &str, evidence: Vec<kaibo_model::Evidence>) -> bool {
-    let Some(def) = crate::knowledge::knowledge().finding(id) else { return false };
-    if let Some(existing) = a.findings.iter_mut().find(|f| f.id == id) {
-        existing.evidence.extend(evidence);
-    } else {
-        a.findings.push(def.finding(evidence));
-    }
-    let (score, verdict) = judge(&a.findings);
-    a.score = score;
-    a.verdict = verdict;
-    true
-}

@@ -7,6 +7,8 @@
 //! - [`enrichment`]: what the online lookup rungs found ([`Enrichment`]: DNS, registration,
 //!   geolocation, feeds, reputation services);
 //! - [`visit`]: what the landing-page visit found ([`Visit`]: requests, pages, screenshots);
+//! - [`FindingId`] and [`ids`]: the catalog's finding ids as constants, generated from
+//!   `data/findings.toml`;
 //! - [`Dissection`]: the three together, the document `kaibo analyze --format json` writes and
 //!   every renderer reads.
 //!
@@ -17,10 +19,12 @@
 
 pub mod analysis;
 pub mod enrichment;
+pub mod finding_id;
 pub mod visit;
 
 pub use analysis::*;
 pub use enrichment::Enrichment;
+pub use finding_id::{FindingId, ProposedFinding, ids};
 pub use visit::Visit;
 
 use serde::{Deserialize, Serialize};

@@ -28,13 +28,10 @@ pub use misp::{ExportOptions, render_misp};
 pub use stix::render_stix;
 pub use text::{Lang, TextOptions, render_text, render_visit_text};
 
-/// The `n` strongest scored findings, heaviest first. Online findings are appended after the
-/// offline ones, so the analysis' own order is not enough.
-pub fn strongest(a: &kaibo_core::Analysis, n: usize) -> Vec<&kaibo_core::Finding> {
-    let mut top: Vec<&kaibo_core::Finding> = a.findings.iter().filter(|f| f.scored && f.weight > 0).collect();
-    top.sort_by_key(|f| std::cmp::Reverse(f.weight));
-    top.truncate(n);
-    top
+/// The `n` strongest scored findings, heaviest first (the ledger keeps the findings in that
+/// order, online ones included).
+pub fn strongest(a: &kaibo_model::Analysis, n: usize) -> Vec<&kaibo_model::Finding> {
+    a.findings.iter().filter(|f| f.scored && f.weight > 0).take(n).collect()
 }
 
 /// The first sentence of a finding's explanation, without its full stop.

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use kaibo_core::{Analysis, Evidence};
+use kaibo_core::{Analysis, Evidence, FindingId, ProposedFinding, ids};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -261,8 +261,8 @@ fn host_of(url: &str) -> String {
     Url::parse(url).ok().and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase())).unwrap_or_default()
 }
 
-/// Turns what the visit found into findings, and judges the mail again.
-pub fn apply(a: &mut Analysis, v: &Visit) {
+/// The findings what the visit found makes, for the core's ledger to add.
+pub fn findings(a: &Analysis, v: &Visit) -> Vec<ProposedFinding> {
     let k = kaibo_core::knowledge::knowledge();
     let recipients: Vec<String> = a
         .message
@@ -277,14 +277,14 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         .filter_map(|r| r.rsplit_once('@').map(|(_, d)| d.to_string()))
         .filter_map(|d| kaibo_core::urls::registrable_domain(&d).or(Some(d)))
         .collect();
-    let mut found: Vec<(&str, Evidence)> = Vec::new();
+    let mut found: Vec<(FindingId, Evidence)> = Vec::new();
     for pv in &v.pages {
         // The chain.
         if let Some(h) = pv.chain.iter().find(|h| {
             h.refused.as_deref().is_some_and(|r| !r.starts_with("port") && !r.starts_with("the scheme"))
         }) {
             found.push((
-                "visit.private_redirect",
+                ids::VISIT_PRIVATE_REDIRECT,
                 Evidence::new(
                     "refused hop",
                     format!("{} — {}", h.url, h.refused.as_deref().unwrap_or_default()),
@@ -301,11 +301,11 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         }
         if let Some(h) = pv.chain.iter().find(|h| h.via == "meta-refresh" || h.via == "javascript") {
             found.push((
-                "visit.redirect_chain",
+                ids::VISIT_REDIRECT_CHAIN,
                 Evidence::new(format!("url (redirect by {})", h.via), h.url.clone()),
             ));
         } else if domains.len() >= 3 {
-            found.push(("visit.redirect_chain", Evidence::new("redirect chain", domains.join(" → "))));
+            found.push((ids::VISIT_REDIRECT_CHAIN, Evidence::new("redirect chain", domains.join(" → "))));
         }
         // Gone.
         let last = pv.chain.last();
@@ -314,14 +314,14 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
                 Some(s) => format!("{}: HTTP {s}", h.url),
                 None => format!("{}: {}", h.url, h.error.clone().unwrap_or_default()),
             });
-            found.push(("visit.taken_down", Evidence::new("page", what.unwrap_or_default())));
+            found.push((ids::VISIT_TAKEN_DOWN, Evidence::new("page", what.unwrap_or_default())));
         }
         let Some(page) = &pv.page else { continue };
         let final_url = pv.final_url.clone().unwrap_or_default();
         let page_host = host_of(&final_url);
         if let Some(m) = &page.parked {
             found.push((
-                "visit.taken_down",
+                ids::VISIT_TAKEN_DOWN,
                 Evidence::new("page", format!("{final_url} — parked or suspended: \"{m}\"")),
             ));
         }
@@ -329,18 +329,18 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         if page.asks_for_password() && !owned_brand {
             let asks = page.asks_for.join(", ");
             found.push((
-                "visit.credential_form",
+                ids::VISIT_CREDENTIAL_FORM,
                 Evidence::new("page", format!("{final_url} — asks for: {asks}")),
             ));
             for f in page.forms.iter().filter(|f| f.has_password && f.offsite) {
                 let to = f.action.clone().unwrap_or_default();
-                found.push(("visit.credentials_offsite", Evidence::new("url (form action)", to)));
+                found.push((ids::VISIT_CREDENTIALS_OFFSITE, Evidence::new("url (form action)", to)));
             }
             if let Some(tls) =
                 pv.chain.last().and_then(|h| h.tls.as_ref()).filter(|t| (0..=7).contains(&t.age_days))
             {
                 found.push((
-                    "visit.fresh_certificate",
+                    ids::VISIT_FRESH_CERTIFICATE,
                     Evidence::new(
                         "TLS certificate",
                         format!(
@@ -352,14 +352,14 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
             }
         }
         for x in &page.exfiltration {
-            found.push(("visit.credentials_offsite", Evidence::new("page source", x.clone())));
+            found.push((ids::VISIT_CREDENTIALS_OFFSITE, Evidence::new("page source", x.clone())));
         }
         for b in page.brands.iter().filter(|b| !b.owned) {
             let is_webmail = k.brands.iter().find(|kb| kb.id == b.brand).is_some_and(|kb| kb.is_webmail());
             let strong = b.seen_in.iter().any(|s| s != "text") || page.asks_for_password();
             if !is_webmail && strong {
                 found.push((
-                    "visit.brand_impersonation",
+                    ids::VISIT_BRAND_IMPERSONATION,
                     Evidence::new(
                         "page",
                         format!("{page_host}: {} (seen in {})", b.name, b.seen_in.join(", ")),
@@ -378,7 +378,7 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
                     format!("; the recipient's domain is {}", recipient_domains.join(", "))
                 };
                 found.push((
-                    "visit.webmail_kit",
+                    ids::VISIT_WEBMAIL_KIT,
                     Evidence::new(
                         "page",
                         format!("{page_host}: {} ({}){whose}", kit.name, kit.markers.join(", ")),
@@ -388,39 +388,16 @@ pub fn apply(a: &mut Analysis, v: &Visit) {
         }
         for addr in page.addresses.iter().filter(|x| recipients.contains(x)) {
             found.push((
-                "visit.recipient_prefilled",
+                ids::VISIT_RECIPIENT_PREFILLED,
                 Evidence::new("page", format!("{final_url} — carries {addr}")),
             ));
         }
     }
-    let mut seen: Vec<(&str, String, String)> = Vec::new();
-    for (id, ev) in found {
-        let key = (id, ev.source.clone(), ev.value.clone());
-        if !seen.contains(&key) {
-            seen.push(key);
-            kaibo_core::add_finding(a, id, vec![ev]);
-        }
-    }
+    found.into_iter().map(|(id, ev)| ProposedFinding::new(id, vec![ev])).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    /// Every `visit.*` id this crate reports is in the catalog.
-    #[test]
-    fn finding_ids_exist() {
-        let src = include_str!("lib.rs");
-        let k = kaibo_core::knowledge::knowledge();
-        let mut n = 0;
-        for (i, _) in src.match_indices("\"visit.") {
-            let id: String = src[i + 1..].chars().take_while(|c| *c != '"').collect();
-            if id.len() > 6 && id.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_') {
-                assert!(k.finding(&id).is_some(), "{id} missing from data/findings.toml");
-                n += 1;
-            }
-        }
-        assert!(n >= 8);
-    }
-
     #[test]
     fn config_defaults_are_safe() {
         let c = super::VisitConfig::default();

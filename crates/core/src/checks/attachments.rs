@@ -4,6 +4,7 @@
 
 use super::{Collector, Context};
 use kaibo_model::Evidence;
+use kaibo_model::ids;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let has_file = ctx.mail.attachments.iter().any(|a| {
@@ -16,7 +17,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             let i = lower.find(label.as_str()).unwrap_or(0);
             let line_end = lower[i..].find('\n').map_or(lower.len(), |j| i + j);
             let span: String = lower[i..line_end].chars().take(60).collect();
-            out.add(ctx.k, "attachment.password_in_text", vec![Evidence::new("body", span)]);
+            out.add(ids::ATTACHMENT_PASSWORD_IN_TEXT, vec![Evidence::new("body", span)]);
         }
     }
     for a in &ctx.mail.attachments {
@@ -31,24 +32,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let exec_by_name = last.is_some_and(|e| ctx.k.is_executable_ext(e));
         let exec_by_magic = m.detected_type.as_deref() == Some("application/x-msdownload");
         if exec_by_name || exec_by_magic {
-            out.add(ctx.k, "attachment.executable", ev());
+            out.add(ids::ATTACHMENT_EXECUTABLE, ev());
         }
         if let (Some(last), Some(prev)) = (last, exts.get(1))
             && (ctx.k.is_executable_ext(last) || ctx.k.is_html_ext(last))
             && ctx.k.is_decoy_ext(prev)
             && prev != &last
         {
-            out.add(ctx.k, "attachment.double_extension", ev());
+            out.add(ids::ATTACHMENT_DOUBLE_EXTENSION, ev());
         }
         if !m.links.is_empty() {
             let mut e = ev();
             e.extend(m.links.iter().take(3).map(|l| Evidence::new("link", l.clone())));
-            out.add(ctx.k, "attachment.pdf_link", e);
+            out.add(ids::ATTACHMENT_PDF_LINK, e);
         }
         if !m.active_content.is_empty() {
             let mut e = ev();
             e.push(Evidence::new("contains", m.active_content.join(", ")));
-            out.add(ctx.k, "attachment.pdf_active", e);
+            out.add(ids::ATTACHMENT_PDF_ACTIVE, e);
         }
         let inner_exec: Vec<&String> = m
             .archive_entries
@@ -62,21 +63,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if !inner_exec.is_empty() {
             let mut e = ev();
             e.extend(inner_exec.iter().map(|n| Evidence::new("inside", (*n).clone())));
-            out.add(ctx.k, "attachment.archive_executable", e);
+            out.add(ids::ATTACHMENT_ARCHIVE_EXECUTABLE, e);
         }
         if m.encrypted {
-            out.add(ctx.k, "attachment.encrypted_archive", ev());
+            out.add(ids::ATTACHMENT_ENCRYPTED_ARCHIVE, ev());
         }
         if a.html.is_some() || last.is_some_and(|e| ctx.k.is_html_ext(e)) {
             let mut e = ev();
             e.push(Evidence::new("type", m.detected_type.clone().unwrap_or_else(|| m.declared_type.clone())));
-            out.add(ctx.k, "attachment.html", e);
+            out.add(ids::ATTACHMENT_HTML, e);
         }
     }
     for q in &ctx.content.qr_codes {
         out.add(
-            ctx.k,
-            "attachment.qr_code",
+            ids::ATTACHMENT_QR_CODE,
             vec![Evidence::new("image", q.place.clone()), Evidence::new("qr", q.payload.clone())],
         );
     }

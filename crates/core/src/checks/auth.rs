@@ -3,6 +3,7 @@
 use super::{Collector, Context};
 use crate::auth_results;
 use crate::urls::registrable_domain;
+use kaibo_model::ids;
 use kaibo_model::{AuthResult, Evidence};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
@@ -45,19 +46,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
 
     if let Some(spf) = ar.result("spf") {
         match spf.result.as_str() {
-            "fail" => out.add(ctx.k, "auth.spf_fail", ev(spf)),
-            "softfail" => out.add(ctx.k, "auth.spf_softfail", ev(spf)),
+            "fail" => out.add(ids::AUTH_SPF_FAIL, ev(spf)),
+            "softfail" => out.add(ids::AUTH_SPF_SOFTFAIL, ev(spf)),
             _ => {}
         }
     }
     let dkim_pass = ar.all("dkim").any(|r| r.result == "pass");
     if !dkim_pass && let Some(fail) = ar.all("dkim").find(|r| r.result == "fail") {
-        out.add(ctx.k, "auth.dkim_fail", ev(fail));
+        out.add(ids::AUTH_DKIM_FAIL, ev(fail));
     }
     let dmarc = ar.result("dmarc");
     match dmarc.map(|d| d.result.as_str()) {
-        Some("fail") => out.add(ctx.k, "auth.dmarc_fail", ev(dmarc.unwrap())),
-        Some("pass") if !no_counter_evidence => out.add(ctx.k, "auth.dmarc_pass", ev(dmarc.unwrap())),
+        Some("fail") => out.add(ids::AUTH_DMARC_FAIL, ev(dmarc.unwrap())),
+        Some("pass") if !no_counter_evidence => out.add(ids::AUTH_DMARC_PASS, ev(dmarc.unwrap())),
         Some("pass") => {}
         _ => {
             // Without a DMARC result, a passing DKIM signature of the From domain still proves
@@ -67,7 +68,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 r.result == "pass"
                     && r.property("header.d").and_then(registrable_domain).is_some_and(|d| Some(d) == from_rd)
             }) {
-                out.add(ctx.k, "auth.dkim_pass_aligned", ev(aligned));
+                out.add(ids::AUTH_DKIM_PASS_ALIGNED, ev(aligned));
             }
         }
     }
@@ -93,8 +94,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let spf_known = ar.result("spf").is_some_and(|r| r.property("smtp.mailfrom").is_some());
         if spf_known && spf_rd.as_ref() != Some(from_rd) && !dkim_aligned {
             out.add(
-                ctx.k,
-                "auth.unaligned_sender",
+                ids::AUTH_UNALIGNED_SENDER,
                 vec![
                     Evidence::new("header:From", from_rd.clone()),
                     Evidence::new(
@@ -112,7 +112,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     }
     // Authenticated as a brand's own domain: the brand sent it. Free-mail domains are excluded:
     // anyone can authenticate as gmail.com.
-    let authenticated = out.has("auth.dmarc_pass") || out.has("auth.dkim_pass_aligned");
+    let authenticated = out.has(ids::AUTH_DMARC_PASS) || out.has(ids::AUTH_DKIM_PASS_ALIGNED);
     // A platform relaying someone else's content (a shared document) proves only itself.
     let relay = mail.from.address.as_deref().is_some_and(|a| ctx.k.is_relay_sender(a));
     if let Some(domain) = mail.from.domain.as_deref()
@@ -121,12 +121,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         && let Some(brand) = ctx.k.sender_domain_brand(domain)
     {
         out.add(
-            ctx.k,
-            "auth.brand_domain_authenticated",
+            ids::AUTH_BRAND_DOMAIN_AUTHENTICATED,
             vec![Evidence::new("header:From", domain), Evidence::new("brand", brand.id.clone())],
         );
     }
     if let Some(arc) = ar.result("arc").filter(|r| r.result == "fail") {
-        out.add(ctx.k, "auth.arc_fail", ev(arc));
+        out.add(ids::AUTH_ARC_FAIL, ev(arc));
     }
 }

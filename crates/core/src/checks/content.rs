@@ -1,6 +1,7 @@
 //! Content: the lure (the story that makes the reader act), the signature, hidden text, a
 //! brand the mail claims that its links do not belong to, and forms inside the mail.
 
+use kaibo_model::ids;
 use std::collections::BTreeMap;
 
 use super::{Collector, Context, clip};
@@ -20,7 +21,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         && let Some(sum) =
             large_sum(&ctx.content.subject, &ctx.k.vocab).or_else(|| large_sum(head, &ctx.k.vocab))
     {
-        out.add(ctx.k, "lure.large_sum", vec![Evidence::new("amount", sum)]);
+        out.add(ids::LURE_LARGE_SUM, vec![Evidence::new("amount", sum)]);
     }
     recipient_address_greeting(ctx, out);
     styled_letters(ctx, out);
@@ -32,12 +33,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     mixed.extend(mixed_script_words(head));
     if !mixed.is_empty() {
         mixed.truncate(5);
-        out.add(ctx.k, "content.mixed_script_words", vec![Evidence::new("words", mixed.join(" "))]);
+        out.add(ids::CONTENT_MIXED_SCRIPT_WORDS, vec![Evidence::new("words", mixed.join(" "))]);
     }
     if let Some(token) = random_token(&ctx.content.subject) {
         out.add(
-            ctx.k,
-            "content.random_subject_token",
+            ids::CONTENT_RANDOM_SUBJECT_TOKEN,
             vec![Evidence::new("header:Subject", ctx.content.subject.clone()), Evidence::new("token", token)],
         );
     }
@@ -46,7 +46,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if let Some(s) = &ctx.content.invisible.sample {
             ev.push(Evidence::new("seen in", s.clone()));
         }
-        out.add(ctx.k, "content.invisible_characters", ev);
+        out.add(ids::CONTENT_INVISIBLE_CHARACTERS, ev);
     }
     anonymous_signature(ctx, out);
     hidden_text(ctx, out);
@@ -110,9 +110,9 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     let mut told_at_length = false;
     let mut pitch_in_name = Vec::new();
     for (group, evidence) in groups {
-        let id = &ctx.k.lure_groups[group];
-        let name = id.split_once('.').map_or(id.as_str(), |(_, n)| n);
-        if name == "call_to_action" || name == "urgency" {
+        let id = ctx.k.lure_groups[group];
+        let name = id.as_str().split_once('.').map_or(id.as_str(), |(_, n)| n);
+        if id == ids::LURE_CALL_TO_ACTION || id == ids::LURE_URGENCY {
             push = true;
         } else {
             stories.push(name.to_string());
@@ -121,14 +121,14 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
                 pitch_in_name.push(name.to_string());
             }
         }
-        out.add(ctx.k, id, evidence);
+        out.add(id, evidence);
     }
     // A "leaked interview" about a famous presenter or billionaire is the celebrity-endorsement
     // scam's opening: the name is what makes readers click through to the investment page.
     if stories.iter().any(|s| s == "fake_news") {
         let head = crate::text::head(&own_words, 3000);
         if let Some(celebrity) = ctx.k.celebrity_in(subject).or_else(|| ctx.k.celebrity_in(head)) {
-            out.add(ctx.k, "lure.celebrity_story", vec![Evidence::new("name used", celebrity)]);
+            out.add(ids::LURE_CELEBRITY_STORY, vec![Evidence::new("name used", celebrity)]);
         }
     }
     // Senders name themselves ("Anna Schmidt", "Acme Bank"); a story where the name should be
@@ -136,13 +136,12 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // the inbox list. Pushes ("Act now") are left to the exclaiming-name check.
     if !pitch_in_name.is_empty() {
         out.add(
-            ctx.k,
-            "sender.pitch_name",
+            ids::SENDER_PITCH_NAME,
             vec![Evidence::new("header:From", name), Evidence::new("stories", pitch_in_name.join(", "))],
         );
     }
     if (stories.len() >= 2 && push) || told_at_length {
-        out.add(ctx.k, "lure.combined", vec![Evidence::new("stories", stories.join(", "))]);
+        out.add(ids::LURE_COMBINED, vec![Evidence::new("stories", stories.join(", "))]);
     }
 }
 
@@ -180,7 +179,7 @@ fn styled_letters(ctx: &Context<'_>, out: &mut Collector) {
     let name = ctx.mail.from.name.as_deref().unwrap_or("");
     for (source, text) in [("header:Subject", ctx.content.subject.as_str()), ("header:From", name)] {
         if text.chars().filter(|&c| styled(c)).count() >= 3 {
-            out.add(ctx.k, "content.styled_letters", vec![Evidence::new(source, text)]);
+            out.add(ids::CONTENT_STYLED_LETTERS, vec![Evidence::new(source, text)]);
             return;
         }
     }
@@ -198,8 +197,7 @@ fn image_only(ctx: &Context<'_>, out: &mut Collector) {
     let clickable = ctx.content.links.iter().filter(|l| l.is_clickable()).count();
     if words <= 8 && chars <= 60 && images >= 1 && clickable >= 1 {
         out.add(
-            ctx.k,
-            "content.image_only",
+            ids::CONTENT_IMAGE_ONLY,
             vec![Evidence::new("body", format!("{words} words of text, {images} images, {clickable} links"))],
         );
     }
@@ -223,7 +221,7 @@ fn free_image_host(ctx: &Context<'_>, out: &mut Collector) {
     }
     if !ev.is_empty() {
         ev.push(Evidence::new("image host", hosts.join(", ")));
-        out.add(ctx.k, "content.free_image_host", ev);
+        out.add(ids::CONTENT_FREE_IMAGE_HOST, ev);
     }
 }
 
@@ -246,7 +244,7 @@ fn obfuscated_words(ctx: &Context<'_>, out: &mut Collector) {
     }
     let count: usize = ev.iter().map(|e| e.value.split(' ').count()).sum();
     if count >= 2 {
-        out.add(ctx.k, "content.obfuscated_words", ev);
+        out.add(ids::CONTENT_OBFUSCATED_WORDS, ev);
     }
 }
 
@@ -337,8 +335,7 @@ fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
         if greeted || (local.len() >= 2 && (head.contains(&addr) || head.contains(&format!("{local}@")))) {
             let first_line = ctx.content.visible_text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             out.add(
-                ctx.k,
-                "content.recipient_address_greeting",
+                ids::CONTENT_RECIPIENT_ADDRESS_GREETING,
                 vec![Evidence::new("body", clip(first_line, 100))],
             );
             return;
@@ -440,8 +437,7 @@ fn recipient_in_subject(ctx: &Context<'_>, out: &mut Collector) {
         };
         if local.len() >= 2 && subject.contains(&format!("{local}@")) {
             out.add(
-                ctx.k,
-                "content.recipient_in_subject",
+                ids::CONTENT_RECIPIENT_IN_SUBJECT,
                 vec![
                     Evidence::new("header:Subject", ctx.content.subject.clone()),
                     Evidence::new("recipient", addr),
@@ -486,7 +482,7 @@ fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
         let rest = rest.replace("(c)", "").replace("copyright", "").replace("all rights reserved", "");
         let left = rest.chars().filter(|c| c.is_alphabetic() && !matches!(c, '©')).count();
         if left <= 3 {
-            out.add(ctx.k, "content.anonymous_signature", vec![Evidence::new("body", *line)]);
+            out.add(ids::CONTENT_ANONYMOUS_SIGNATURE, vec![Evidence::new("body", *line)]);
             return;
         }
     }
@@ -503,9 +499,9 @@ fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
             .take(3)
             .map(|t| Evidence::new("body:html (hidden)", clip(t, 120)))
             .collect();
-        out.add(ctx.k, "content.hidden_text", ev);
+        out.add(ids::CONTENT_HIDDEN_TEXT, ev);
         if words >= 40 {
-            out.add(ctx.k, "content.hidden_filler", vec![Evidence::new("hidden words", words.to_string())]);
+            out.add(ids::CONTENT_HIDDEN_FILLER, vec![Evidence::new("hidden words", words.to_string())]);
         }
     }
 }
@@ -635,7 +631,7 @@ fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
             "brand domains",
             brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", "),
         ));
-        out.add(ctx.k, "content.brand_mismatch", ev);
+        out.add(ids::CONTENT_BRAND_MISMATCH, ev);
     }
 }
 
@@ -654,7 +650,7 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
         {
             ev.push(Evidence::new("submits to", rd));
         }
-        out.add(ctx.k, "content.html_form", ev);
+        out.add(ids::CONTENT_HTML_FORM, ev);
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{Collector, Context, Link};
 use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain};
 use kaibo_model::Evidence;
+use kaibo_model::ids;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let recipients = recipient_needles(ctx);
@@ -14,37 +15,29 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
 
         if let Some(shown) = displayed_other_domain(link) {
-            out.add(ctx.k, "links.display_mismatch", vec![Evidence::new("link text", shown), url_ev()]);
+            out.add(ids::LINKS_DISPLAY_MISMATCH, vec![Evidence::new("link text", shown), url_ev()]);
         }
         // A link to a private or loopback address cannot reach an attacker's server; in
         // technical mail it is a device on the reader's own network.
         if f.is_ip && f.host.as_deref().and_then(|h| h.parse().ok()).is_some_and(crate::analyze::is_public_ip)
         {
-            out.add(ctx.k, "links.ip_literal_host", vec![url_ev()]);
+            out.add(ids::LINKS_IP_LITERAL_HOST, vec![url_ev()]);
         }
         if let Some(host) = f.host.as_deref() {
             // The sender's own brand may host its pages there (Google on docs.google.com).
             let own = from_brand.is_some_and(|b| b.owns(host));
             if !own && let Some(service) = ctx.k.hosting_service(host) {
-                out.add(ctx.k, "links.cloud_hosted_page", vec![url_ev(), Evidence::new("hosting", service)]);
+                out.add(ids::LINKS_CLOUD_HOSTED_PAGE, vec![url_ev(), Evidence::new("hosting", service)]);
             }
             if let Some(suffix) = ctx.k.abused_suffix(host) {
-                out.add(
-                    ctx.k,
-                    "links.abused_tld",
-                    vec![url_ev(), Evidence::new("suffix", format!(".{suffix}"))],
-                );
+                out.add(ids::LINKS_ABUSED_TLD, vec![url_ev(), Evidence::new("suffix", format!(".{suffix}"))]);
             }
         }
         if let Some(ui) = &f.userinfo {
-            out.add(
-                ctx.k,
-                "links.userinfo_trick",
-                vec![url_ev(), Evidence::new("shown before @", ui.clone())],
-            );
+            out.add(ids::LINKS_USERINFO_TRICK, vec![url_ev(), Evidence::new("shown before @", ui.clone())]);
         }
         if f.host.as_deref().is_some_and(|h| ctx.k.is_shortener(h)) {
-            out.add(ctx.k, "links.shortener", vec![url_ev()]);
+            out.add(ids::LINKS_SHORTENER, vec![url_ev()]);
         }
         // Unsubscribe links carry the address by design.
         let lower_url = f.url.to_ascii_lowercase();
@@ -53,21 +46,20 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if !unsubscribe
             && let Some(r) = recipients.iter().find(|(needle, _)| lower_url.contains(needle.as_str()))
         {
-            out.add(ctx.k, "links.recipient_in_url", vec![url_ev(), Evidence::new("recipient", r.1.clone())]);
+            out.add(ids::LINKS_RECIPIENT_IN_URL, vec![url_ev(), Evidence::new("recipient", r.1.clone())]);
         }
         if f.punycode {
             let mut ev = vec![url_ev()];
             if let Some(u) = &f.host_unicode {
                 ev.push(Evidence::new("host shown as", u.clone()));
             }
-            out.add(ctx.k, "links.punycode_host", ev);
+            out.add(ids::LINKS_PUNYCODE_HOST, ev);
         }
         if let Some(rd) = &f.registrable_domain {
             let uni = if f.punycode { idna::domain_to_unicode(rd).0 } else { rd.clone() };
             if let Some(brand) = ctx.k.brand_lookalike(&uni) {
                 out.add(
-                    ctx.k,
-                    "links.confusable_domain",
+                    ids::LINKS_CONFUSABLE_DOMAIN,
                     vec![
                         url_ev(),
                         Evidence::new(
@@ -94,8 +86,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 })
             };
             out.add(
-                ctx.k,
-                "links.foreign_country_domain",
+                ids::LINKS_FOREIGN_COUNTRY_DOMAIN,
                 vec![
                     url_ev(),
                     Evidence::new("link country", name(country)),

@@ -10,7 +10,9 @@ use crate::html::HtmlForm;
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
 use crate::urls::UrlFacts;
-use kaibo_model::{Authentication, Evidence, Finding, UpstreamVerdict};
+use kaibo_model::{Authentication, Evidence, FindingId, UpstreamVerdict};
+
+use crate::ledger::Ledger;
 
 pub mod attachments;
 pub mod auth;
@@ -83,35 +85,24 @@ pub struct Context<'a> {
     pub machine_report: Option<structure::MachineReport>,
 }
 
-/// Collects findings; looks up their weight and explanation in the catalog.
+/// What the checks found: findings (in the [`Ledger`]), and the facts two of them read out of
+/// the headers on the way (which Authentication-Results header was trusted, and the verdicts of
+/// other filters).
 #[derive(Default)]
 pub struct Collector {
-    pub findings: Vec<Finding>,
+    pub ledger: Ledger,
     pub authentication: Authentication,
     pub upstream: Vec<UpstreamVerdict>,
 }
 
 impl Collector {
-    /// Adds finding `id` with its evidence. An id missing from the catalog is a programming
-    /// error caught by the tests; in a release build it is skipped rather than crash on mail.
-    pub fn add(&mut self, k: &Knowledge, id: &str, evidence: Vec<Evidence>) {
-        let Some(def) = k.finding(id) else {
-            debug_assert!(false, "finding {id} is not in data/findings.toml");
-            return;
-        };
-        if let Some(existing) = self.findings.iter_mut().find(|f| f.id == id) {
-            for e in evidence {
-                if !existing.evidence.contains(&e) && existing.evidence.len() < 10 {
-                    existing.evidence.push(e);
-                }
-            }
-            return;
-        }
-        self.findings.push(def.finding(evidence));
+    /// Adds finding `id` with its evidence (see [`Ledger::add`]).
+    pub fn add(&mut self, id: FindingId, evidence: Vec<Evidence>) {
+        self.ledger.add(id, evidence);
     }
 
-    pub fn has(&self, id: &str) -> bool {
-        self.findings.iter().any(|f| f.id == id)
+    pub fn has(&self, id: FindingId) -> bool {
+        self.ledger.has(id)
     }
 }
 
@@ -135,13 +126,13 @@ fn combinations(ctx: &Context<'_>, out: &mut Collector) {
     for c in &ctx.k.combinations {
         let mut made_of = Vec::new();
         for group in &c.all {
-            match group.iter().find(|id| out.has(id)) {
-                Some(id) => made_of.push(id.clone()),
+            match group.iter().find(|id| out.has(**id)) {
+                Some(id) => made_of.push(id.as_str()),
                 None => break,
             }
         }
         if made_of.len() == c.all.len() {
-            out.add(ctx.k, &c.id, vec![Evidence::new("findings", made_of.join(" + "))]);
+            out.add(c.id, vec![Evidence::new("findings", made_of.join(" + "))]);
         }
     }
 }
@@ -155,46 +146,5 @@ pub fn clip(s: &str, max_chars: usize) -> String {
         let mut t: String = s.chars().take(max_chars).collect();
         t.push('…');
         t
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::knowledge::knowledge;
-
-    /// Every finding id written in a check exists in the catalog, so no check can report an
-    /// unexplained finding.
-    #[test]
-    fn every_id_used_in_code_is_in_the_catalog() {
-        let sources = [
-            include_str!("attachments.rs"),
-            include_str!("auth.rs"),
-            include_str!("content.rs"),
-            include_str!("links.rs"),
-            include_str!("sender.rs"),
-            include_str!("structure.rs"),
-            include_str!("upstream.rs"),
-            include_str!("../analyze.rs"),
-        ];
-        let prefixes =
-            ["upstream.", "auth.", "sender.", "lure.", "content.", "links.", "structure.", "attachment."];
-        let mut used = 0;
-        for src in sources {
-            for (i, _) in src.match_indices('"') {
-                let rest = &src[i + 1..];
-                let Some(end) = rest.find('"') else { continue };
-                let lit = &rest[..end];
-                if prefixes.iter().any(|p| lit.starts_with(p))
-                    && lit.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
-                {
-                    used += 1;
-                    assert!(
-                        knowledge().finding(lit).is_some(),
-                        "{lit} is used in code but missing from findings.toml"
-                    );
-                }
-            }
-        }
-        assert!(used > 20, "found only {used} finding ids in the checks");
     }
 }

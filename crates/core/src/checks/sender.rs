@@ -3,6 +3,7 @@
 use super::{Collector, Context};
 use crate::mail::domain_of;
 use crate::urls::registrable_domain;
+use kaibo_model::ids;
 use kaibo_model::{Evidence, Mailbox};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
@@ -10,7 +11,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if from.address.is_none() {
         if ctx.machine_report.is_none() {
             let raw = ctx.mail.header("From").unwrap_or("");
-            out.add(ctx.k, "sender.from_missing", vec![Evidence::new("header:From", raw)]);
+            out.add(ids::SENDER_FROM_MISSING, vec![Evidence::new("header:From", raw)]);
         }
     } else {
         let from_header = ctx.mail.header("From").unwrap_or("").to_string();
@@ -23,7 +24,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             .iter()
             .any(|d| d.starts_with("From header holds") || d.starts_with("From address"))
         {
-            out.add(ctx.k, "sender.malformed_from", vec![Evidence::new("header:From", from_header.clone())]);
+            out.add(ids::SENDER_MALFORMED_FROM, vec![Evidence::new("header:From", from_header.clone())]);
         }
         reply_to(ctx, out);
         reply_elsewhere(ctx, out);
@@ -35,7 +36,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     // A sharing platform's notice names the person who shared: that is the real sender.
     let relay = from.address.as_deref().filter(|a| ctx.k.is_relay_sender(a));
     if let Some(platform) = relay.filter(|_| ctx.machine_report.is_none()) {
-        out.add(ctx.k, "sender.relay_platform", vec![Evidence::new("header:From", platform)]);
+        out.add(ids::SENDER_RELAY_PLATFORM, vec![Evidence::new("header:From", platform)]);
     }
     if relay.is_some()
         && let Some(sharer) = first_address_in(&ctx.content.visible_text)
@@ -73,8 +74,7 @@ fn reply_elsewhere(ctx: &Context<'_>, out: &mut Collector) {
     });
     if let Some(addr) = found {
         out.add(
-            ctx.k,
-            "sender.reply_elsewhere",
+            ids::SENDER_REPLY_ELSEWHERE,
             vec![Evidence::new("body", addr), Evidence::new("header:From", from)],
         );
     }
@@ -89,8 +89,7 @@ fn recipient_in_sender(ctx: &Context<'_>, out: &mut Collector, from_header: &str
         let Some(rcpt) = m.address.as_deref().map(str::to_lowercase) else { continue };
         if rcpt != sender && rcpt.len() >= 6 && local.contains(rcpt.as_str()) {
             out.add(
-                ctx.k,
-                "sender.uses_recipient_address",
+                ids::SENDER_USES_RECIPIENT_ADDRESS,
                 vec![Evidence::new("header:From", from_header), Evidence::new("recipient", rcpt)],
             );
             return;
@@ -123,8 +122,7 @@ fn judge_mailbox(
 
     if let Some(claimed) = display_name_claims_other_sender(name, address, &from_rd) {
         out.add(
-            ctx.k,
-            "sender.display_name_spoof",
+            ids::SENDER_DISPLAY_NAME_SPOOF,
             vec![
                 shown_ev(),
                 Evidence::new("display name shows", claimed),
@@ -134,7 +132,7 @@ fn judge_mailbox(
     }
 
     if let Some(celebrity) = ctx.k.celebrity_in(name) {
-        out.add(ctx.k, "sender.celebrity_name", vec![shown_ev(), Evidence::new("name used", celebrity)]);
+        out.add(ids::SENDER_CELEBRITY_NAME, vec![shown_ev(), Evidence::new("name used", celebrity)]);
     }
 
     // A system role in the display name over a personal account. The provider's own system
@@ -144,8 +142,7 @@ fn judge_mailbox(
     if consumer && !system_address && ctx.machine_report.is_none() {
         if let Some(role) = ctx.k.role_in(name) {
             out.add(
-                ctx.k,
-                "sender.role_from_consumer_address",
+                ids::SENDER_ROLE_FROM_CONSUMER_ADDRESS,
                 vec![
                     shown_ev(),
                     Evidence::new("role claimed", role),
@@ -156,8 +153,7 @@ fn judge_mailbox(
             && let Some(word) = ctx.k.organisation_word_in(name)
         {
             out.add(
-                ctx.k,
-                "sender.organisation_from_free_mail",
+                ids::SENDER_ORGANISATION_FROM_FREE_MAIL,
                 vec![shown_ev(), Evidence::new("organisation word", word)],
             );
         }
@@ -195,8 +191,7 @@ fn judge_mailbox(
         let brand = &ctx.k.brands[i];
         if !brand.owns(&from_domain) && ctx.machine_report.is_none() {
             out.add(
-                ctx.k,
-                "sender.brand_impersonation",
+                ids::SENDER_BRAND_IMPERSONATION,
                 vec![
                     shown_ev(),
                     Evidence::new("brand named", brand_name),
@@ -217,7 +212,7 @@ fn judge_mailbox(
         || spelled_out_host(&from_domain)
         || (generated_local_part(local) && !consumer)
     {
-        out.add(ctx.k, "sender.random_looking_address", vec![Evidence::new(source, address)]);
+        out.add(ids::SENDER_RANDOM_LOOKING_ADDRESS, vec![Evidence::new(source, address)]);
     }
     // "Congratulations!", "You are eligible!": a slogan where a name should be.
     // Brand names that carry the sign themselves ("Yahoo!") are taken out first.
@@ -227,12 +222,11 @@ fn judge_mailbox(
     }
     let exclaims = plain.contains(['!', '?', '$', '%']);
     if exclaims && ctx.machine_report.is_none() {
-        out.add(ctx.k, "sender.exclaiming_name", vec![shown_ev()]);
+        out.add(ids::SENDER_EXCLAIMING_NAME, vec![shown_ev()]);
     }
     if let Some(suffix) = ctx.k.abused_suffix(&from_domain) {
         out.add(
-            ctx.k,
-            "sender.abused_tld",
+            ids::SENDER_ABUSED_TLD,
             vec![Evidence::new(source, address), Evidence::new("suffix", format!(".{suffix}"))],
         );
     }
@@ -253,8 +247,7 @@ fn reply_to(ctx: &Context<'_>, out: &mut Collector) {
         let other_mailbox = rt.address.as_deref().is_some_and(|a| mailbox(a) != mailbox(address));
         if ctx.k.is_free_mail(rt_domain) && (rt_rd != from_rd || other_mailbox) {
             out.add(
-                ctx.k,
-                "sender.reply_to_divergent",
+                ids::SENDER_REPLY_TO_DIVERGENT,
                 vec![
                     Evidence::new("header:Reply-To", rt.address.clone().unwrap_or_default()),
                     Evidence::new("header:From", address),

@@ -5,6 +5,7 @@ use super::{Collector, Content, Context, clip};
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
 use kaibo_model::Evidence;
+use kaibo_model::ids;
 
 /// A genuine report written by a mail system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub enum MachineReport {
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if !ctx.mail.defects.is_empty() {
         let ev = ctx.mail.defects.iter().map(|d| Evidence::new("structure", d.clone())).collect();
-        out.add(ctx.k, "structure.malformed", ev);
+        out.add(ids::STRUCTURE_MALFORMED, ev);
     }
     // Date against the first Received time stamp written by the receiving side.
     if let (Some(date), Some(received)) = (ctx.mail.date_timestamp, ctx.mail.first_hop_timestamp) {
@@ -30,8 +31,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 format!("{} days before it was received", skew / 86_400)
             };
             out.add(
-                ctx.k,
-                "structure.date_mismatch",
+                ids::STRUCTURE_DATE_MISMATCH,
                 vec![
                     Evidence::new("header:Date", ctx.mail.date.clone().unwrap_or_default()),
                     Evidence::new("skew", how),
@@ -44,7 +44,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if let Some(s) = &fwd.subject {
             ev.push(Evidence::new("forwarded Subject", s.clone()));
         }
-        out.add(ctx.k, "structure.inline_forward", ev);
+        out.add(ids::STRUCTURE_INLINE_FORWARD, ev);
     }
     let Some(kind) = ctx.machine_report else { return };
     let mut ev = vec![Evidence::new("header:From", ctx.mail.header("From").unwrap_or("").to_string())];
@@ -64,10 +64,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         ev.push(Evidence::new("header:Subject", s.clone()));
     }
     let id = match kind {
-        MachineReport::Bounce => "structure.delivery_status_report",
-        MachineReport::Feedback => "structure.feedback_report",
+        MachineReport::Bounce => ids::STRUCTURE_DELIVERY_STATUS_REPORT,
+        MachineReport::Feedback => ids::STRUCTURE_FEEDBACK_REPORT,
     };
-    out.add(ctx.k, id, ev);
+    out.add(id, ev);
 }
 
 /// Is the mail from a mail system rather than a person: a system local part

@@ -6,6 +6,7 @@
 //! Received header of the server that handled the mail when it was added.
 
 use super::{Collector, Context};
+use kaibo_model::ids;
 use kaibo_model::{Evidence, UpstreamVerdict};
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
@@ -16,14 +17,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     for (i, v) in mail.header_values("X-Spam-Flag") {
         if v.trim().to_ascii_lowercase().starts_with("yes") {
             push(out, "x-spam-flag", v, added_by(i), &mut first_filter_host);
-            out.add(ctx.k, "upstream.spam_flag", vec![Evidence::new("header:X-Spam-Flag", v)]);
+            out.add(ids::UPSTREAM_SPAM_FLAG, vec![Evidence::new("header:X-Spam-Flag", v)]);
         }
     }
     for name in ["X-Spam-Status", "X-Spam"] {
         for (i, v) in mail.header_values(name) {
             if v.trim().to_ascii_lowercase().starts_with("yes") {
                 push(out, &name.to_ascii_lowercase(), v, added_by(i), &mut first_filter_host);
-                out.add(ctx.k, "upstream.spam_flag", vec![Evidence::new(format!("header:{name}"), v)]);
+                out.add(ids::UPSTREAM_SPAM_FLAG, vec![Evidence::new(format!("header:{name}"), v)]);
             }
         }
     }
@@ -36,8 +37,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             if ms_says_spam(v) {
                 push(out, &name.to_ascii_lowercase(), v, added_by(i), &mut first_filter_host);
                 out.add(
-                    ctx.k,
-                    "upstream.ms_spam_verdict",
+                    ids::UPSTREAM_MS_SPAM_VERDICT,
                     vec![Evidence::new(format!("header:{name}"), super::clip(v, 160))],
                 );
             }
@@ -55,7 +55,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 value: stamp.clone(),
                 added_by: by,
             });
-            out.add(ctx.k, "upstream.spam_stamp", vec![Evidence::new("header:Subject", subject.clone())]);
+            out.add(ids::UPSTREAM_SPAM_STAMP, vec![Evidence::new("header:Subject", subject.clone())]);
         }
     }
 }

@@ -12,7 +12,7 @@ pub enum What {
 
 /// DB-IP's free "lite" databases: CC BY 4.0, redistributable with attribution, one file a month.
 fn dbip_url(kind: &str) -> String {
-    let now = kaibo_enrich::feeds::rfc3339(std::time::SystemTime::now());
+    let now = kaibo_core::calendar::rfc3339_of(std::time::SystemTime::now());
     format!("https://download.db-ip.com/free/dbip-{kind}-lite-{}.mmdb.gz", &now[..7])
 }
 

@@ -57,6 +57,11 @@ pub fn rfc3339_utc(unix: i64) -> String {
     format!("{}T{:02}:{:02}:{:02}Z", civil_from_days(days), secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (UTC) of a system time (a file's modification time, now).
+pub fn rfc3339_of(t: std::time::SystemTime) -> String {
+    rfc3339_utc(t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +73,8 @@ mod tests {
         assert_eq!(days_from_civil(&civil_from_days(-1)), Some(-1));
         assert_eq!(unix_from_rfc3339("2023-11-14T09:12:00+09:00"), Some(1_699_920_720));
         assert_eq!(rfc3339_utc(1_699_920_720), "2023-11-14T00:12:00Z");
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 3661);
+        assert_eq!(rfc3339_of(t), "1971-01-01T01:01:01Z");
         assert_eq!(unix_from_rfc3339("2023-11-14T00:12:00.5Z"), Some(1_699_920_720));
         assert_eq!(unix_from_rfc3339("nonsense"), None);
     }

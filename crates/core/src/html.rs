@@ -10,14 +10,15 @@
 
 use std::borrow::Cow;
 
+use kaibo_model::LinkSource;
+
 use crate::limits::{HTML_MAX_DEPTH, HTML_MAX_FRAGMENT_CHARS, HTML_MAX_HIDDEN_FRAGMENTS};
 
 /// A link found in HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HtmlLink {
     pub url: String,
-    /// `a`, `area`, `form`, `img`, `iframe`, `meta-refresh`, `text`.
-    pub source: &'static str,
+    pub source: LinkSource,
     /// Anchor text, or an image's alt text inside the anchor.
     pub display_text: Option<String>,
     /// The link sits inside hidden content.
@@ -166,7 +167,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                             close_anchor(&mut doc, &mut anchor);
                             doc.links.push(HtmlLink {
                                 url: href.to_string(),
-                                source: if name == "a" { "a" } else { "area" },
+                                source: if name == "a" { LinkSource::Anchor } else { LinkSource::Area },
                                 display_text: attr("title")
                                     .filter(|_| name == "area")
                                     .or(attr("alt"))
@@ -190,7 +191,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                         if let Some(src) = attr("src").filter(|s| is_web_url(s) || is_data_image(s)) {
                             doc.links.push(HtmlLink {
                                 url: src.to_string(),
-                                source: "img",
+                                source: LinkSource::Image,
                                 display_text: attr("alt").filter(|a| !a.is_empty()).map(str::to_string),
                                 hidden,
                             });
@@ -200,7 +201,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                         if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
                             doc.links.push(HtmlLink {
                                 url: src.to_string(),
-                                source: "iframe",
+                                source: LinkSource::Frame,
                                 display_text: None,
                                 hidden,
                             });
@@ -211,7 +212,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                         if let Some(a) = &action {
                             doc.links.push(HtmlLink {
                                 url: a.clone(),
-                                source: "form",
+                                source: LinkSource::Form,
                                 display_text: None,
                                 hidden,
                             });
@@ -231,7 +232,7 @@ pub fn analyze_html(html: &str) -> HtmlDoc {
                         {
                             doc.links.push(HtmlLink {
                                 url,
-                                source: "meta-refresh",
+                                source: LinkSource::MetaRefresh,
                                 display_text: None,
                                 hidden: false,
                             });
@@ -697,7 +698,7 @@ mod tests {
             <a href="https://i.example/"><img src="https://img.example/logo.png" alt="Sign in"></a>
             <map><area href="https://area.example/" alt="zone"></map>"#,
         );
-        let srcs: Vec<(&str, &str)> = d.links.iter().map(|l| (l.source, l.url.as_str())).collect();
+        let srcs: Vec<(&str, &str)> = d.links.iter().map(|l| (l.source.as_str(), l.url.as_str())).collect();
         assert_eq!(
             srcs,
             vec![

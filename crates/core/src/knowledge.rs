@@ -396,7 +396,7 @@ impl Knowledge {
         let mut brand_names_by_domain = Vec::new();
         for (i, b) in brands.brand.iter().enumerate() {
             for d in &b.domains {
-                brand_skeletons.insert(crate::urls::skeleton(d), i);
+                brand_skeletons.insert(crate::text::skeleton(d), i);
                 if let Some(name) = d.split('.').next().filter(|n| n.len() >= 6) {
                     brand_names_by_domain.push((name.to_string(), i));
                 }
@@ -645,7 +645,7 @@ impl Knowledge {
     /// confusable skeleton as a brand domain, but not that domain.
     pub fn brand_lookalike(&self, domain_unicode: &str) -> Option<&Brand> {
         let ascii = idna::domain_to_ascii(domain_unicode).unwrap_or_default();
-        if let Some(&i) = self.brand_skeletons.get(&crate::urls::skeleton(domain_unicode)) {
+        if let Some(&i) = self.brand_skeletons.get(&crate::text::skeleton(domain_unicode)) {
             let brand = &self.brands[i];
             return (!brand.owns(&ascii) && !brand.owns(domain_unicode)).then_some(brand);
         }

@@ -19,6 +19,7 @@
 
 pub mod analyze;
 pub mod auth_results;
+pub mod body;
 pub mod calendar;
 pub mod checks;
 pub mod data;
@@ -26,11 +27,14 @@ pub mod files;
 pub mod forward;
 pub mod html;
 pub mod inert;
+pub mod input;
 pub mod knowledge;
 pub mod landing;
 pub mod ledger;
 pub mod limits;
 pub mod mail;
+pub mod mime;
+pub mod net;
 pub mod text;
 pub mod urls;
 pub mod verdict;

@@ -264,7 +264,7 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
         if is_mail
             && let PartType::Binary(b) | PartType::InlineBinary(b) = &part.body
             && depth < MAX_ATTACHED_DEPTH
-            && let Some(nested) = crate::analyze::parser().parse(b.as_ref())
+            && let Some(nested) = crate::mime::parser().parse(b.as_ref())
         {
             f.attached.push(extract_at(&nested, depth + 1, budget));
             continue;
@@ -448,7 +448,7 @@ fn header_text(value: &HeaderValue<'_>, raw: &[u8]) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        // Unstructured headers (left unparsed, see `analyze::parser`) and the rest: the raw text.
+        // Unstructured headers (left unparsed, see `mime::parser`) and the rest: the raw text.
         _ => match std::str::from_utf8(raw) {
             Ok(text) => unfold(text),
             Err(_) => unfold(&String::from_utf8_lossy(raw)),
@@ -654,7 +654,7 @@ mod tests {
     use super::*;
 
     fn facts(raw: &[u8]) -> MailFacts {
-        extract(&crate::analyze::parser().parse(raw).unwrap())
+        extract(&crate::mime::parser().parse(raw).unwrap())
     }
 
     #[test]

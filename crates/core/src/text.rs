@@ -76,6 +76,27 @@ pub fn strip_invisible(text: &str) -> (String, Invisible) {
     (out, found)
 }
 
+/// `ja` when the text has Japanese kana, `en` when it reads as English, else none.
+pub fn language(subject: &str, text: &str) -> Option<&'static str> {
+    let sample: String = subject.chars().chain(" ".chars()).chain(text.chars().take(4000)).collect();
+    let kana = sample.chars().filter(|c| matches!(*c as u32, 0x3040..=0x30ff)).count();
+    if kana >= 5 {
+        return Some("ja");
+    }
+    let lower = sample.to_ascii_lowercase();
+    let english = lower
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| matches!(*w, "the" | "and" | "you" | "your" | "to" | "of" | "is" | "for" | "please"))
+        .count();
+    (english >= 3).then_some("en")
+}
+
+/// The confusable skeleton (UTS #39) of a text (a domain's Unicode form): two look-alikes
+/// have the same one.
+pub fn skeleton(text: &str) -> String {
+    unicode_security::skeleton(&text.to_lowercase()).collect::<String>().to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

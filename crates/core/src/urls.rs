@@ -92,11 +92,6 @@ pub fn registrable_domain(host: &str) -> Option<String> {
     psl::domain_str(&host).map(str::to_string)
 }
 
-/// The confusable skeleton (UTS #39) of a domain's Unicode form, used to spot look-alikes.
-pub fn skeleton(domain_unicode: &str) -> String {
-    unicode_security::skeleton(&domain_unicode.to_lowercase()).collect::<String>().to_lowercase()
-}
-
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -183,6 +178,29 @@ fn is_url_unicode(c: char) -> bool {
     c.is_alphabetic() && (c as u32) < 0x2000
 }
 
+/// The destination of a gateway link rewriter (Microsoft Safe Links, Proofpoint and the ones of
+/// `senders.toml`), when `url` is one.
+pub fn unwrap_gateway(url: &url::Url, k: &Knowledge) -> Option<url::Url> {
+    use crate::knowledge::domain_is_or_under;
+    let host = url.host_str()?.to_ascii_lowercase();
+    // Proofpoint v3 carries the URL verbatim between double underscores.
+    if domain_is_or_under(&host, "urldefense.com") {
+        let s = url.as_str();
+        let start = s.find("/__")? + 3;
+        let end = start + s[start..].find("__")?;
+        return parse_web_url(&s[start..end]);
+    }
+    let rw = k.rewriters.iter().find(|r| domain_is_or_under(&host, &r.host))?;
+    let (_, dest) = url.query_pairs().find(|(n, _)| n == rw.param.as_str())?;
+    // Proofpoint v2 escapes the URL: '-' for '%', '_' for '/'.
+    if domain_is_or_under(&host, "urldefense.proofpoint.com") && !dest.contains("://") {
+        let escaped = dest.replace('_', "/").replace('-', "%");
+        let decoded = url::form_urlencoded::parse(format!("u={escaped}").as_bytes()).next()?.1.into_owned();
+        return parse_web_url(&decoded);
+    }
+    parse_web_url(&dest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,8 +236,11 @@ mod tests {
         let f = url_facts(&u, k);
         assert!(f.punycode);
         assert_eq!(f.host_unicode.as_deref(), Some("\u{430}mazon.co.jp"));
-        assert_eq!(skeleton(f.host_unicode.as_deref().unwrap()), skeleton("amazon.co.jp"));
-        assert_eq!(skeleton("arnazon.co.jp"), skeleton("amazon.co.jp"));
+        assert_eq!(
+            crate::text::skeleton(f.host_unicode.as_deref().unwrap()),
+            crate::text::skeleton("amazon.co.jp")
+        );
+        assert_eq!(crate::text::skeleton("arnazon.co.jp"), crate::text::skeleton("amazon.co.jp"));
     }
 
     #[test]
@@ -228,5 +249,25 @@ mod tests {
         let found: Vec<&str> = find_urls_in_text(t).iter().map(|u| u.text).collect();
         assert_eq!(found, vec!["https://a.example/x?y=1", "www.b.example/p", "http://c.example/"]);
         assert!(find_urls_in_text("no links here, just www. and http://").is_empty());
+    }
+
+    #[test]
+    fn unwraps_gateway_rewriters() {
+        let k = knowledge();
+        let cases = [
+            (
+                "https://urldefense.proofpoint.com/v2/url?u=http-3A__gnuradio.cn_en_page-5Fusrp.html&d=DwMFaQ&c=x",
+                "http://gnuradio.cn/en/page_usrp.html",
+            ),
+            ("https://urldefense.com/v3/__https://evil.example/login__;!!abc", "https://evil.example/login"),
+            (
+                "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fevil.example%2Fx&data=1",
+                "https://evil.example/x",
+            ),
+        ];
+        for (wrapped, want) in cases {
+            let url = parse_web_url(wrapped).unwrap();
+            assert_eq!(unwrap_gateway(&url, k).map(|u| u.to_string()).as_deref(), Some(want), "{wrapped}");
+        }
     }
 }

@@ -76,7 +76,12 @@ fn qr_code_in_an_attached_image_becomes_a_link() {
         let png = qr_png("https://mail-keep.phish.test/login?u=user@example.com", scale, invert, transparent);
         let a = analyse(&mail(text, Some(("scan.png", "image/png", &png))));
         assert!(has(&a, "attachment.qr_code"), "scale {scale} invert {invert} transparent {transparent}");
-        let url = a.observables.urls.iter().find(|u| u.source == "qr").expect("the QR link is a link");
+        let url = a
+            .observables
+            .urls
+            .iter()
+            .find(|u| u.source == kaibo_core::LinkSource::QrCode)
+            .expect("the QR link is a link");
         assert_eq!(url.facts.host.as_deref(), Some("mail-keep.phish.test"));
         assert_eq!(
             a.observables.attachments[0].qr_codes,
@@ -113,7 +118,8 @@ fn pdf_links_and_script() {
         analyse(&mail("Please review the attached invoice.", Some(("invoice.pdf", "application/pdf", &pdf))));
     assert!(has(&a, "attachment.pdf_link"));
     assert!(has(&a, "attachment.pdf_active"));
-    let url = a.observables.urls.iter().find(|u| u.source == "pdf").expect("PDF link listed");
+    let url =
+        a.observables.urls.iter().find(|u| u.source == kaibo_core::LinkSource::Pdf).expect("PDF link listed");
     assert_eq!(url.facts.registrable_domain.as_deref(), Some("phish.test"));
     assert_eq!(a.observables.attachments[0].active_content, vec!["JavaScript"]);
 }

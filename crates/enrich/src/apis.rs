@@ -50,7 +50,7 @@ impl ApiConfig {
 }
 
 fn now() -> String {
-    crate::feeds::rfc3339(std::time::SystemTime::now())
+    kaibo_core::calendar::rfc3339_of(std::time::SystemTime::now())
 }
 
 /// Safe Browsing v4 Lookup API: all URLs in one request.

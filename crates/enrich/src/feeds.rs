@@ -57,7 +57,10 @@ impl FeedIndex {
             for (url, listed_at) in parse_feed(&s.format, &text) {
                 idx.add(feed, &url, listed_at);
             }
-            let updated = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(rfc3339);
+            let updated = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(kaibo_core::calendar::rfc3339_of);
             idx.status.push(FeedStatus {
                 feed: s.name.clone(),
                 file: path.display().to_string(),
@@ -143,24 +146,6 @@ pub fn parse_feed(format: &str, text: &str) -> Vec<(String, Option<String>)> {
     }
 }
 
-/// A system time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339(t: std::time::SystemTime) -> String {
-    let secs = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,9 +170,5 @@ mod tests {
         assert_eq!(uh[0].0, "http://u.example/a.exe");
         let jp = parse_feed("jpcert", "date,URL,description\n2023/03/01,https://j.example/,Amazon\n");
         assert_eq!(jp, vec![("https://j.example/".to_string(), Some("2023/03/01".to_string()))]);
-        assert_eq!(
-            rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 3661)),
-            "1971-01-01T01:01:01Z"
-        );
     }
 }

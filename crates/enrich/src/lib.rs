@@ -331,8 +331,7 @@ impl Enricher {
                 };
                 self.cached("rdap", d, ttl.rdap_ttl, lookup).await
             });
-            let public_ips =
-                ips.iter().map(|(ip, _)| *ip).filter(|ip| kaibo_core::analyze::is_public_ip(*ip));
+            let public_ips = ips.iter().map(|(ip, _)| *ip).filter(|ip| kaibo_core::net::is_public_ip(*ip));
             let ip_jobs = public_ips.take(MAX_IP_RDAP).map(|ip| async move {
                 let key = ip.to_string();
                 let lookup = async {

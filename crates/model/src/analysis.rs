@@ -158,14 +158,83 @@ pub struct UpstreamVerdict {
 pub struct UrlObservable {
     #[serde(flatten)]
     pub facts: UrlFacts,
-    /// Where it came from: `a`, `area`, `form`, `img`, `iframe`, `meta-refresh`, `text`,
-    /// `attachment`.
-    pub source: String,
+    /// Where it came from.
+    pub source: LinkSource,
     /// The text shown for the link (anchor text or alt text), when there is one.
     pub display_text: Option<String>,
     pub shortener: bool,
     /// The gateway-rewritten URL this link was unwrapped from (Safe Links, Proofpoint…).
     pub unwrapped_from: Option<String>,
+}
+
+/// Where a link was found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LinkSource {
+    /// An anchor (`<a href>`) of the HTML body.
+    #[default]
+    #[serde(rename = "a")]
+    Anchor,
+    /// An image map's `<area href>`.
+    #[serde(rename = "area")]
+    Area,
+    /// A form's `action`.
+    #[serde(rename = "form")]
+    Form,
+    /// A picture the mail loads (`<img src>`).
+    #[serde(rename = "img")]
+    Image,
+    /// A frame the mail loads.
+    #[serde(rename = "iframe")]
+    Frame,
+    /// A `<meta http-equiv=refresh>` redirect.
+    #[serde(rename = "meta-refresh")]
+    MetaRefresh,
+    /// A URL written as text.
+    #[serde(rename = "text")]
+    Text,
+    /// A link of an HTML or SVG attachment.
+    #[serde(rename = "attachment")]
+    Attachment,
+    /// A link action of a PDF attachment.
+    #[serde(rename = "pdf")]
+    Pdf,
+    /// The content of a QR code in a picture.
+    #[serde(rename = "qr")]
+    QrCode,
+}
+
+impl LinkSource {
+    /// Links a reader can follow (not pictures or frames the mail loads by itself).
+    pub fn is_clickable(self) -> bool {
+        !matches!(self, LinkSource::Image | LinkSource::Frame)
+    }
+
+    /// Loaded by the mail itself when it is shown: a picture or a frame.
+    pub fn is_loaded(self) -> bool {
+        matches!(self, LinkSource::Image | LinkSource::Frame)
+    }
+
+    /// The name used in JSON and evidence (`a`, `img`, `meta-refresh`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkSource::Anchor => "a",
+            LinkSource::Area => "area",
+            LinkSource::Form => "form",
+            LinkSource::Image => "img",
+            LinkSource::Frame => "iframe",
+            LinkSource::MetaRefresh => "meta-refresh",
+            LinkSource::Text => "text",
+            LinkSource::Attachment => "attachment",
+            LinkSource::Pdf => "pdf",
+            LinkSource::QrCode => "qr",
+        }
+    }
+}
+
+impl std::fmt::Display for LinkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

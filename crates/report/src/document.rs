@@ -431,7 +431,7 @@ pub fn document(input: &Dissection, opts: &ReportOptions) -> Document {
     }
     // The server that handed the mail over, located when enrichment ran.
     if let Some(hop) = a.hops.iter().rev().find(|h| {
-        h.from_ip.as_deref().and_then(|ip| ip.parse().ok()).is_some_and(kaibo_core::analyze::is_public_ip)
+        h.from_ip.as_deref().and_then(|ip| ip.parse().ok()).is_some_and(kaibo_core::net::is_public_ip)
     }) && let Some(ip) = &hop.from_ip
     {
         let mut para = vec![d.text(d.t("The mail entered the recipient's network from ", "メールは "))];
@@ -464,8 +464,7 @@ pub fn document(input: &Dissection, opts: &ReportOptions) -> Document {
 
     // 4. The links.
     let mut blocks = Vec::new();
-    let links: Vec<_> =
-        a.observables.urls.iter().filter(|u| u.source != "img" && u.source != "iframe").take(20).collect();
+    let links: Vec<_> = a.observables.urls.iter().filter(|u| !u.source.is_loaded()).take(20).collect();
     if links.is_empty() {
         blocks.push(Block::Para(vec![d.text(d.t("The mail has no links.", "リンクはありません。"))]));
     } else {

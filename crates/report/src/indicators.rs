@@ -194,7 +194,7 @@ pub struct LinkIndicator {
     pub host: Option<String>,
     pub domain: Option<String>,
     pub display_text: Option<String>,
-    pub source: String,
+    pub source: kaibo_model::LinkSource,
     /// Addresses the host resolved to (online enrichment).
     pub addresses: Vec<String>,
 }
@@ -222,7 +222,7 @@ impl Indicators {
         let mut ind = Indicators { actionable: a.verdict != Verdict::Clean, ..Default::default() };
         let mut domains = BTreeSet::new();
         for u in &a.observables.urls {
-            if u.source == "img" || ind.links.iter().any(|l| l.url == u.facts.url) {
+            if u.source == kaibo_model::LinkSource::Image || ind.links.iter().any(|l| l.url == u.facts.url) {
                 continue;
             }
             let host = u.facts.host.clone();
@@ -244,7 +244,7 @@ impl Indicators {
                 host,
                 domain: u.facts.registrable_domain.clone(),
                 display_text: u.display_text.clone(),
-                source: u.source.clone(),
+                source: u.source,
                 addresses,
             });
             if ind.links.len() >= 50 {

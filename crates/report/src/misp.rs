@@ -122,7 +122,7 @@ pub fn misp_event(d: &Dissection, opts: &ExportOptions) -> Value {
     }
     for h in a.hops.iter().filter_map(|h| h.from_ip.as_deref()) {
         if let Ok(ip) = h.parse::<std::net::IpAddr>()
-            && kaibo_core::analyze::is_public_ip(ip)
+            && kaibo_core::net::is_public_ip(ip)
         {
             mail.push(b.attr("received-header-ip", "ip-src", "Network activity", h, false));
         }

@@ -369,8 +369,7 @@ pub fn render_text(d: &Dissection, opts: &TextOptions) -> String {
 
     // Links
     o.heading(w.links);
-    let clickable: Vec<_> =
-        a.observables.urls.iter().filter(|u| u.source != "img" && u.source != "iframe").collect();
+    let clickable: Vec<_> = a.observables.urls.iter().filter(|u| !u.source.is_loaded()).collect();
     if clickable.is_empty() {
         let _ = writeln!(o.buf, "  {}", w.no_links);
     }

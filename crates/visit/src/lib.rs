@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use kaibo_core::{Analysis, Evidence, FindingId, ProposedFinding, ids};
+use kaibo_core::{Analysis, Evidence, FindingId, LinkSource, ProposedFinding, ids};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -228,7 +228,7 @@ pub fn targets(a: &Analysis, max: usize) -> Vec<String> {
     for (i, u) in a.observables.urls.iter().enumerate() {
         let url = u.facts.url.as_str();
         let lower = url.to_ascii_lowercase();
-        if !(lower.starts_with("http://") || lower.starts_with("https://")) || u.source == "img" {
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) || u.source == LinkSource::Image {
             continue;
         }
         let host = u.facts.host.as_deref().unwrap_or("");
@@ -245,7 +245,16 @@ pub fn targets(a: &Analysis, max: usize) -> Vec<String> {
         if u.shortener {
             score += 3;
         }
-        if matches!(u.source.as_str(), "a" | "area" | "form" | "qr" | "pdf" | "meta-refresh") {
+        // Links built to be followed: anchors, forms, codes, documents, redirects.
+        if matches!(
+            u.source,
+            LinkSource::Anchor
+                | LinkSource::Area
+                | LinkSource::Form
+                | LinkSource::QrCode
+                | LinkSource::Pdf
+                | LinkSource::MetaRefresh
+        ) {
             score += 2;
         }
         if u.display_text.is_some() {

@@ -1,7 +1,7 @@
 //! Content: the lure (the story that makes the reader act), the signature, hidden text, a
 //! brand the mail claims that its links do not belong to, and forms inside the mail.
 
-use kaibo_model::ids;
+use kaibo_model::{LinkSource, ids};
 use std::collections::BTreeMap;
 
 use super::{Collector, Context, clip};
@@ -192,7 +192,7 @@ fn image_only(ctx: &Context<'_>, out: &mut Collector) {
     }
     let words = ctx.content.visible_text.split_whitespace().count();
     let chars = ctx.content.visible_text.chars().filter(|c| c.is_alphanumeric()).count();
-    let images = ctx.content.links.iter().filter(|l| l.source == "img").count()
+    let images = ctx.content.links.iter().filter(|l| l.source == LinkSource::Image).count()
         + ctx.mail.attachments.iter().filter(|a| a.meta.declared_type.starts_with("image/")).count();
     let clickable = ctx.content.links.iter().filter(|l| l.is_clickable()).count();
     if words <= 8 && chars <= 60 && images >= 1 && clickable >= 1 {
@@ -212,7 +212,7 @@ fn free_image_host(ctx: &Context<'_>, out: &mut Collector) {
     }
     let mut ev: Vec<Evidence> = Vec::new();
     let mut hosts: Vec<&str> = Vec::new();
-    for link in ctx.content.links.iter().filter(|l| l.source == "img") {
+    for link in ctx.content.links.iter().filter(|l| l.source == LinkSource::Image) {
         let Some(service) = link.facts.host.as_deref().and_then(|h| ctx.k.image_host(h)) else { continue };
         if !hosts.contains(&service) && hosts.len() < 3 {
             hosts.push(service);

@@ -1,6 +1,7 @@
 //! Links: where each link really goes, and the tricks that hide it.
 
-use super::{Collector, Context, Link};
+use super::{Collector, Context};
+use crate::body::Link;
 use crate::urls::{find_urls_in_text, parse_web_url, registrable_domain};
 use kaibo_model::Evidence;
 use kaibo_model::ids;
@@ -19,8 +20,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
         // A link to a private or loopback address cannot reach an attacker's server; in
         // technical mail it is a device on the reader's own network.
-        if f.is_ip && f.host.as_deref().and_then(|h| h.parse().ok()).is_some_and(crate::analyze::is_public_ip)
-        {
+        if f.is_ip && f.host.as_deref().and_then(|h| h.parse().ok()).is_some_and(crate::net::is_public_ip) {
             out.add(ids::LINKS_IP_LITERAL_HOST, vec![url_ev()]);
         }
         if let Some(host) = f.host.as_deref() {
@@ -67,7 +67,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                             brand
                                 .domains
                                 .iter()
-                                .find(|d| crate::urls::skeleton(d) == crate::urls::skeleton(&uni))
+                                .find(|d| crate::text::skeleton(d) == crate::text::skeleton(&uni))
                                 .cloned()
                                 .unwrap_or_else(|| brand.id.clone()),
                         ),
@@ -178,11 +178,12 @@ mod tests {
     use super::*;
     use crate::knowledge::knowledge;
     use crate::urls::url_facts;
+    use kaibo_model::LinkSource;
 
     fn link(url: &str, text: &str) -> Link {
         Link {
             facts: url_facts(&parse_web_url(url).unwrap(), knowledge()),
-            source: "a",
+            source: LinkSource::Anchor,
             display_text: Some(text.into()),
             hidden: false,
             unwrapped_from: None,

@@ -6,10 +6,9 @@
 //! matter and the verdict is reproducible.
 
 use crate::Options;
-use crate::html::HtmlForm;
+use crate::body::Content;
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
-use crate::urls::UrlFacts;
 use kaibo_model::{Authentication, Evidence, FindingId, UpstreamVerdict};
 
 use crate::ledger::Ledger;
@@ -21,59 +20,6 @@ pub mod links;
 pub mod sender;
 pub mod structure;
 pub mod upstream;
-
-/// A link as the checks see it.
-#[derive(Debug, Clone)]
-pub struct Link {
-    pub facts: UrlFacts,
-    /// Where the URL came from: `a`, `area`, `form`, `img`, `iframe`, `meta-refresh`, `text`,
-    /// `attachment` (an HTML attachment), `pdf` (a PDF attachment's link), `qr` (a QR code).
-    pub source: &'static str,
-    pub display_text: Option<String>,
-    pub hidden: bool,
-    /// The destination of a gateway link rewriter, when this link went through one.
-    pub unwrapped_from: Option<String>,
-}
-
-impl Link {
-    /// Links a reader can click (not images or frames loaded by the page).
-    pub fn is_clickable(&self) -> bool {
-        matches!(self.source, "a" | "area" | "text" | "meta-refresh" | "form" | "attachment" | "pdf" | "qr")
-    }
-}
-
-/// What the body says and links to.
-#[derive(Debug, Clone, Default)]
-pub struct Content {
-    /// Visible text of the body parts (hidden text excluded), parts separated by blank lines.
-    pub visible_text: String,
-    pub hidden_text: Vec<String>,
-    pub links: Vec<Link>,
-    /// Addresses of `mailto:` links, in order, without their query.
-    pub mailto: Vec<String>,
-    pub forms: Vec<HtmlForm>,
-    pub emails: Vec<String>,
-    /// `ja` or `en`, when clear.
-    pub language: Option<&'static str>,
-    /// The subject with invisible characters removed.
-    pub subject: String,
-    /// Invisible characters slipped between letters of the subject and the text.
-    pub invisible: crate::text::Invisible,
-    /// The original's header block, when the mail forwards another one inline.
-    pub inline_forward: Option<crate::forward::InlineForward>,
-    /// QR codes decoded from images: where (attachment index or `None` for an inline data:
-    /// image) and what they say.
-    pub qr_codes: Vec<QrCode>,
-    /// Limits reached while reading the content (docs/limits.md).
-    pub limits: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct QrCode {
-    pub attachment: Option<usize>,
-    pub place: String,
-    pub payload: String,
-}
 
 /// Everything a check may read.
 pub struct Context<'a> {

@@ -5,7 +5,7 @@ use super::{Collector, Content, Context, clip};
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
 use kaibo_model::Evidence;
-use kaibo_model::ids;
+use kaibo_model::{LinkSource, ids};
 
 /// A genuine report written by a mail system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub fn classify(mail: &MailFacts, content: &Content, k: &Knowledge) -> Option<Ma
         let home = (rd.is_some() && rd == own_rd.as_deref())
             || own_brand.is_some_and(|b| l.facts.host.as_deref().is_some_and(|h| b.owns(h)));
         let host = l.facts.host.as_deref().unwrap_or("");
-        let plain_help = l.source == "text"
+        let plain_help = l.source == LinkSource::Text
             && !l.facts.is_ip
             && k.hosting_service(host).is_none()
             && k.abused_suffix(host).is_none();

@@ -128,165 +128,180 @@ struct Attr<'a> {
 /// Analyses one HTML document.
 pub fn analyze_html(html: &str) -> HtmlDoc {
     let mut s = Scanner { src: html, pos: 0, spare_attrs: Vec::new() };
-    let mut doc = HtmlDoc::default();
-    let mut stack: Vec<Open<'_>> = Vec::new();
-    let mut hidden_buf = String::new();
-    // Index of the link whose anchor text is being collected, and that text.
-    let mut anchor: Option<(usize, String, usize)> = None;
-    let mut form_open: Option<usize> = None;
-
+    let mut r = Reader::default();
     while let Some(tok) = s.next_token() {
         match tok {
-            Token::Text(raw) => {
-                let text = html_escape::decode_html_entities(raw);
-                let top = stack.last();
-                let hidden = top.is_some_and(|o| o.hidden || o.fg.is_some_and(|fg| near(fg, o.bg)));
-                if hidden {
-                    push_folded(&mut hidden_buf, &text);
-                } else {
-                    push_folded(&mut doc.visible_text, &text);
-                    if let Some((_, buf, _)) = anchor.as_mut() {
-                        push_folded(buf, &text);
-                    }
-                }
-            }
+            Token::Text(raw) => r.text(raw),
             Token::Start { name, attrs, self_closing } => {
-                let name = lowercase(name);
-                if is_block(&name) {
-                    newline(&mut doc.visible_text);
-                }
-                if closes_sibling(&name) && stack.last().is_some_and(|o| o.name == name) {
-                    stack.pop();
-                }
-                let parent = stack.last().map_or((false, None, WHITE), |o| (o.hidden, o.fg, o.bg));
-                let (hidden, fg, bg) = element_visibility(&name, &attrs, parent);
-                let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| a.value.trim());
-                match name.as_ref() {
-                    "a" | "area" => {
-                        if let Some(href) = attr("href").filter(|h| !h.is_empty()) {
-                            close_anchor(&mut doc, &mut anchor);
-                            doc.links.push(HtmlLink {
-                                url: href.to_string(),
-                                source: if name == "a" { LinkSource::Anchor } else { LinkSource::Area },
-                                display_text: attr("title")
-                                    .filter(|_| name == "area")
-                                    .or(attr("alt"))
-                                    .map(str::to_string),
-                                hidden,
-                            });
-                            if name == "a" && !self_closing {
-                                anchor = Some((doc.links.len() - 1, String::new(), stack.len()));
-                            }
-                        }
-                    }
-                    "img" => {
-                        if let Some((_, buf, _)) = anchor.as_mut()
-                            && let Some(alt) = attr("alt").filter(|a| !a.is_empty())
-                        {
-                            push_folded(buf, alt);
-                        }
-                        // Inline data: images are kept for QR decoding; they are not web links.
-                        let is_data_image =
-                            |s: &str| s.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("data:image/"));
-                        if let Some(src) = attr("src").filter(|s| is_web_url(s) || is_data_image(s)) {
-                            doc.links.push(HtmlLink {
-                                url: src.to_string(),
-                                source: LinkSource::Image,
-                                display_text: attr("alt").filter(|a| !a.is_empty()).map(str::to_string),
-                                hidden,
-                            });
-                        }
-                    }
-                    "iframe" | "frame" => {
-                        if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
-                            doc.links.push(HtmlLink {
-                                url: src.to_string(),
-                                source: LinkSource::Frame,
-                                display_text: None,
-                                hidden,
-                            });
-                        }
-                    }
-                    "form" => {
-                        let action = attr("action").filter(|a| !a.is_empty()).map(str::to_string);
-                        if let Some(a) = &action {
-                            doc.links.push(HtmlLink {
-                                url: a.clone(),
-                                source: LinkSource::Form,
-                                display_text: None,
-                                hidden,
-                            });
-                        }
-                        doc.forms.push(HtmlForm { action, has_password: false });
-                        form_open = Some(doc.forms.len() - 1);
-                    }
-                    "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
-                        match form_open {
-                            Some(i) => doc.forms[i].has_password = true,
-                            None => doc.forms.push(HtmlForm { action: None, has_password: true }),
-                        }
-                    }
-                    "meta" => {
-                        if attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
-                            && let Some(url) = attr("content").and_then(refresh_url)
-                        {
-                            doc.links.push(HtmlLink {
-                                url,
-                                source: LinkSource::MetaRefresh,
-                                display_text: None,
-                                hidden: false,
-                            });
-                        }
-                    }
-                    "title" => {
-                        let raw = s.raw_text_until("title");
-                        let t = fold(&html_escape::decode_html_entities(raw));
-                        if !t.is_empty() && doc.title.is_none() {
-                            doc.title = Some(t);
-                        }
-                        continue;
-                    }
-                    "script" | "style" | "noscript" | "template" | "xmp" | "textarea" => {
-                        s.raw_text_until(&name);
-                        continue;
-                    }
-                    _ => {}
-                }
-                if !self_closing && !is_void(&name) {
-                    if stack.len() < HTML_MAX_DEPTH {
-                        stack.push(Open { name, hidden, fg, bg });
-                    } else {
-                        doc.too_deep = true;
-                    }
-                }
-                s.spare_attrs = attrs;
+                r.start(&mut s, lowercase(name), attrs, self_closing)
             }
-            Token::End(name) => {
-                let name = lowercase(name);
-                if is_block(&name) || name == "td" {
-                    newline(&mut doc.visible_text);
-                }
-                if name == "form" {
-                    form_open = None;
-                }
-                if let Some(i) = stack.iter().rposition(|o| o.name == name) {
-                    stack.truncate(i);
-                    if anchor.as_ref().is_some_and(|(_, _, depth)| *depth >= stack.len()) {
-                        close_anchor(&mut doc, &mut anchor);
-                    }
-                }
-                let now_hidden = stack.last().is_some_and(|o| o.hidden);
-                if !now_hidden {
-                    flush_hidden(&mut doc, &mut hidden_buf);
-                }
+            Token::End(name) => r.end(lowercase(name)),
+        }
+    }
+    r.finish()
+}
+
+/// The state of one document's reading: the elements open, the hidden text not yet flushed, the
+/// anchor whose text is being collected and the form being read.
+#[derive(Default)]
+struct Reader<'a> {
+    doc: HtmlDoc,
+    stack: Vec<Open<'a>>,
+    hidden_buf: String,
+    /// Index of the link whose anchor text is being collected, that text, and the depth of its
+    /// element.
+    anchor: Option<(usize, String, usize)>,
+    form_open: Option<usize>,
+}
+
+impl<'a> Reader<'a> {
+    fn text(&mut self, raw: &str) {
+        let text = html_escape::decode_html_entities(raw);
+        let top = self.stack.last();
+        let hidden = top.is_some_and(|o| o.hidden || o.fg.is_some_and(|fg| near(fg, o.bg)));
+        if hidden {
+            push_folded(&mut self.hidden_buf, &text);
+        } else {
+            push_folded(&mut self.doc.visible_text, &text);
+            if let Some((_, buf, _)) = self.anchor.as_mut() {
+                push_folded(buf, &text);
             }
         }
     }
-    close_anchor(&mut doc, &mut anchor);
-    flush_hidden(&mut doc, &mut hidden_buf);
-    let trimmed = doc.visible_text.trim().to_string();
-    doc.visible_text = trimmed;
-    doc
+
+    fn start(&mut self, s: &mut Scanner<'a>, name: Cow<'a, str>, attrs: Vec<Attr<'a>>, self_closing: bool) {
+        if is_block(&name) {
+            newline(&mut self.doc.visible_text);
+        }
+        if closes_sibling(&name) && self.stack.last().is_some_and(|o| o.name == name) {
+            self.stack.pop();
+        }
+        let parent = self.stack.last().map_or((false, None, WHITE), |o| (o.hidden, o.fg, o.bg));
+        let (hidden, fg, bg) = element_visibility(&name, &attrs, parent);
+        match name.as_ref() {
+            "title" => {
+                let raw = s.raw_text_until("title");
+                let t = fold(&html_escape::decode_html_entities(raw));
+                if !t.is_empty() && self.doc.title.is_none() {
+                    self.doc.title = Some(t);
+                }
+                return;
+            }
+            "script" | "style" | "noscript" | "template" | "xmp" | "textarea" => {
+                s.raw_text_until(&name);
+                return;
+            }
+            _ => self.element(&name, &attrs, hidden, self_closing),
+        }
+        if !self_closing && !is_void(&name) {
+            if self.stack.len() < HTML_MAX_DEPTH {
+                self.stack.push(Open { name, hidden, fg, bg });
+            } else {
+                self.doc.too_deep = true;
+            }
+        }
+        s.spare_attrs = attrs;
+    }
+
+    /// The links, forms and anchor text an element adds.
+    fn element(&mut self, name: &str, attrs: &[Attr<'_>], hidden: bool, self_closing: bool) {
+        let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| a.value.trim());
+        let doc = &mut self.doc;
+        match name {
+            "a" | "area" => {
+                if let Some(href) = attr("href").filter(|h| !h.is_empty()) {
+                    close_anchor(doc, &mut self.anchor);
+                    doc.links.push(HtmlLink {
+                        url: href.to_string(),
+                        source: if name == "a" { LinkSource::Anchor } else { LinkSource::Area },
+                        display_text: attr("title")
+                            .filter(|_| name == "area")
+                            .or(attr("alt"))
+                            .map(str::to_string),
+                        hidden,
+                    });
+                    if name == "a" && !self_closing {
+                        self.anchor = Some((doc.links.len() - 1, String::new(), self.stack.len()));
+                    }
+                }
+            }
+            "img" => {
+                if let Some((_, buf, _)) = self.anchor.as_mut()
+                    && let Some(alt) = attr("alt").filter(|a| !a.is_empty())
+                {
+                    push_folded(buf, alt);
+                }
+                // Inline data: images are kept for QR decoding; they are not web links.
+                let is_data_image =
+                    |s: &str| s.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("data:image/"));
+                if let Some(src) = attr("src").filter(|s| is_web_url(s) || is_data_image(s)) {
+                    doc.links.push(HtmlLink {
+                        url: src.to_string(),
+                        source: LinkSource::Image,
+                        display_text: attr("alt").filter(|a| !a.is_empty()).map(str::to_string),
+                        hidden,
+                    });
+                }
+            }
+            "iframe" | "frame" => {
+                if let Some(src) = attr("src").filter(|s| is_web_url(s)) {
+                    let url = src.to_string();
+                    doc.links.push(HtmlLink { url, source: LinkSource::Frame, display_text: None, hidden });
+                }
+            }
+            "form" => {
+                let action = attr("action").filter(|a| !a.is_empty()).map(str::to_string);
+                if let Some(a) = &action {
+                    let url = a.clone();
+                    doc.links.push(HtmlLink { url, source: LinkSource::Form, display_text: None, hidden });
+                }
+                doc.forms.push(HtmlForm { action, has_password: false });
+                self.form_open = Some(doc.forms.len() - 1);
+            }
+            "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
+                match self.form_open {
+                    Some(i) => doc.forms[i].has_password = true,
+                    None => doc.forms.push(HtmlForm { action: None, has_password: true }),
+                }
+            }
+            "meta" => {
+                if attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
+                    && let Some(url) = attr("content").and_then(refresh_url)
+                {
+                    let source = LinkSource::MetaRefresh;
+                    doc.links.push(HtmlLink { url, source, display_text: None, hidden: false });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, name: Cow<'_, str>) {
+        if is_block(&name) || name == "td" {
+            newline(&mut self.doc.visible_text);
+        }
+        if name == "form" {
+            self.form_open = None;
+        }
+        if let Some(i) = self.stack.iter().rposition(|o| o.name == name) {
+            self.stack.truncate(i);
+            if self.anchor.as_ref().is_some_and(|(_, _, depth)| *depth >= self.stack.len()) {
+                close_anchor(&mut self.doc, &mut self.anchor);
+            }
+        }
+        let now_hidden = self.stack.last().is_some_and(|o| o.hidden);
+        if !now_hidden {
+            flush_hidden(&mut self.doc, &mut self.hidden_buf);
+        }
+    }
+
+    fn finish(mut self) -> HtmlDoc {
+        close_anchor(&mut self.doc, &mut self.anchor);
+        flush_hidden(&mut self.doc, &mut self.hidden_buf);
+        let trimmed = self.doc.visible_text.trim().to_string();
+        self.doc.visible_text = trimmed;
+        self.doc
+    }
 }
 
 /// A tag name in lower case, copied only when the document wrote it otherwise.

@@ -307,6 +307,95 @@ pub struct PhraseHit<'k> {
 /// A phrase automaton: a contiguous NFA, not a DFA. With a thousand case-insensitive phrases
 /// (Japanese among them) the DFA took 14 MB and most of the start-up time; the NFA takes 0.4 MB
 /// and a few milliseconds, and the texts it searches are short.
+/// A finding id named by lures.toml, checked against the catalog: past loading, every id is the
+/// catalog's.
+fn lures_finding(s: &str) -> Result<FindingId, crate::data::DataError> {
+    FindingId::parse(s).ok_or_else(|| crate::data::DataError {
+        file: "lures.toml".into(),
+        problem: format!("{s} is not a finding of findings.toml"),
+    })
+}
+
+/// The finding of each lure group, every phrase with its group, and one automaton over them.
+fn lure_automaton(
+    lures: &LuresFile,
+) -> Result<(Vec<FindingId>, Vec<(usize, String)>, AhoCorasick), crate::data::DataError> {
+    let mut groups = Vec::new();
+    let mut patterns = Vec::new();
+    for (i, g) in lures.lure.iter().enumerate() {
+        groups.push(lures_finding(&g.finding)?);
+        for p in &g.phrases {
+            patterns.push((i, p.clone()));
+        }
+    }
+    // Each story is matched on its own: "verify your wallet" is a verification request and
+    // a crypto story at once, so the automaton reports overlapping matches (sorted out per
+    // story in `lure_hits`).
+    // Built over lower-case phrases and run over lower-cased text: an ASCII case-insensitive
+    // automaton carries both cases on every transition, which makes each step slower.
+    let matcher = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(patterns.iter().map(|(_, p)| p.to_ascii_lowercase()))
+        .expect("lure phrases build an automaton");
+    Ok((groups, patterns, matcher))
+}
+
+fn combinations(lures: &LuresFile) -> Result<Vec<Combination>, crate::data::DataError> {
+    lures
+        .combination
+        .iter()
+        .map(|c| {
+            let all = c
+                .all
+                .iter()
+                .map(|g| g.iter().map(|s| lures_finding(s)).collect())
+                .collect::<Result<_, _>>()?;
+            Ok(Combination { id: lures_finding(&c.id)?, all })
+        })
+        .collect()
+}
+
+/// Every name of every brand (as `names` picks them), with the brand's index.
+fn brand_names(brands: &[Brand], names: impl Fn(&Brand) -> &Vec<String>) -> Vec<(usize, String)> {
+    brands.iter().enumerate().flat_map(|(i, b)| names(b).iter().map(move |n| (i, n.clone()))).collect()
+}
+
+fn countries() -> Result<HashMap<String, Country>, crate::data::DataError> {
+    let mut countries = HashMap::new();
+    for line in COUNTRIES_TSV.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut cols = line.split('\t');
+        let (Some(code), Some(en)) = (cols.next(), cols.next()) else {
+            return Err(crate::data::DataError {
+                file: "countries.tsv".into(),
+                problem: format!("bad line {line:?}"),
+            });
+        };
+        let ja = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
+        countries.insert(code.to_string(), Country { code: code.to_string(), en: en.to_string(), ja });
+    }
+    Ok(countries)
+}
+
+/// The confusable skeleton of every brand domain, and the distinctive names of brand domains
+/// (six letters or more), with the brand's index: what look-alike domains are compared with.
+fn brand_lookalikes(brands: &[Brand]) -> (HashMap<String, usize>, Vec<(String, usize)>) {
+    let mut skeletons = HashMap::new();
+    let mut names_by_domain = Vec::new();
+    for (i, b) in brands.iter().enumerate() {
+        for d in &b.domains {
+            skeletons.insert(crate::text::skeleton(d), i);
+            if let Some(name) = d.split('.').next().filter(|n| n.len() >= 6) {
+                names_by_domain.push((name.to_string(), i));
+            }
+        }
+    }
+    (skeletons, names_by_domain)
+}
+
 fn automaton(patterns: &[String]) -> AhoCorasick {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
@@ -334,74 +423,15 @@ impl Knowledge {
         let vocab: Vocabulary = toml("vocabulary.toml", VOCABULARY_TOML, 1)?;
         let attachments: AttachmentsFile = toml("attachments.toml", ATTACHMENTS_TOML, 1)?;
 
-        let mut lure_groups = Vec::new();
-        let mut lure_patterns = Vec::new();
-        // Ids named by data are checked here, once: past this point every id is the catalog's.
-        let id = |s: &str| {
-            FindingId::parse(s).ok_or_else(|| crate::data::DataError {
-                file: "lures.toml".into(),
-                problem: format!("{s} is not a finding of findings.toml"),
-            })
-        };
-        for (i, g) in lures.lure.iter().enumerate() {
-            lure_groups.push(id(&g.finding)?);
-            for p in &g.phrases {
-                lure_patterns.push((i, p.clone()));
-            }
-        }
-        // Each story is matched on its own: "verify your wallet" is a verification request and
-        // a crypto story at once, so the automaton reports overlapping matches (sorted out per
-        // story in `lure_hits`).
-        // Built over lower-case phrases and run over lower-cased text: an ASCII case-insensitive
-        // automaton carries both cases on every transition, which makes each step slower.
-        let lure_matcher = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .build(lure_patterns.iter().map(|(_, p)| p.to_ascii_lowercase()))
-            .expect("lure phrases build an automaton");
-
-        let mut brand_patterns = Vec::new();
-        for (i, b) in brands.brand.iter().enumerate() {
-            for n in &b.names {
-                brand_patterns.push((i, n.clone()));
-            }
-        }
+        let (lure_groups, lure_patterns, lure_matcher) = lure_automaton(&lures)?;
+        let combinations = combinations(&lures)?;
+        let brand_patterns = brand_names(&brands.brand, |b| &b.names);
         let brand_matcher = automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
-        let sender_brand_patterns: Vec<(usize, String)> = brands
-            .brand
-            .iter()
-            .enumerate()
-            .flat_map(|(i, b)| b.sender_names.iter().map(move |n| (i, n.clone())))
-            .collect();
+        let sender_brand_patterns = brand_names(&brands.brand, |b| &b.sender_names);
         let sender_brand_matcher =
             automaton(&sender_brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
-
-        let mut countries = HashMap::new();
-        for line in COUNTRIES_TSV.lines() {
-            if line.starts_with('#') || line.trim().is_empty() {
-                continue;
-            }
-            let mut cols = line.split('\t');
-            let (Some(code), Some(en)) = (cols.next(), cols.next()) else {
-                return Err(crate::data::DataError {
-                    file: "countries.tsv".into(),
-                    problem: format!("bad line {line:?}"),
-                });
-            };
-            let ja = cols.next().filter(|s| !s.is_empty()).map(str::to_string);
-            countries.insert(code.to_string(), Country { code: code.to_string(), en: en.to_string(), ja });
-        }
-
-        let mut brand_skeletons = HashMap::new();
-        let mut brand_names_by_domain = Vec::new();
-        for (i, b) in brands.brand.iter().enumerate() {
-            for d in &b.domains {
-                brand_skeletons.insert(crate::text::skeleton(d), i);
-                if let Some(name) = d.split('.').next().filter(|n| n.len() >= 6) {
-                    brand_names_by_domain.push((name.to_string(), i));
-                }
-            }
-        }
+        let countries = countries()?;
+        let (brand_skeletons, brand_names_by_domain) = brand_lookalikes(&brands.brand);
 
         Ok(Knowledge {
             findings: findings.finding.into_iter().map(|f| (f.id.clone(), f)).collect(),
@@ -410,20 +440,7 @@ impl Knowledge {
             lure_patterns,
             roles: lures.roles.names.iter().map(|s| s.to_lowercase()).collect(),
             celebrities: lures.celebrities.names.iter().map(|s| s.to_lowercase()).collect(),
-            combinations: lures
-                .combination
-                .iter()
-                .map(|c| {
-                    Ok(Combination {
-                        id: id(&c.id)?,
-                        all: c
-                            .all
-                            .iter()
-                            .map(|g| g.iter().map(|s| id(s)).collect())
-                            .collect::<Result<_, _>>()?,
-                    })
-                })
-                .collect::<Result<_, crate::data::DataError>>()?,
+            combinations,
             signature_matcher: automaton(&lures.signatures.phrases),
             signature_phrases: lures.signatures.phrases,
             free_mail: lower_set(&senders.consumer_domains.free_mail),

@@ -112,12 +112,28 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
     let raw: &[u8] = &msg.raw_message;
     let mut f = MailFacts::default();
     let root_headers = msg.root_part().headers();
-
-    let mut eight_bit = false;
-    let mut hop_times: Vec<Option<i64>> = Vec::new();
-    let mut headers_skipped = 0usize;
-    let mut recipients_seen = 0usize;
+    let mut reading = HeaderReading::default();
     for h in root_headers {
+        reading.read(&mut f, h, raw);
+    }
+    reading.finish(&mut f, root_headers);
+    multipart_shape(&mut f, msg, raw);
+    read_parts(&mut f, msg, depth, budget);
+    f
+}
+
+/// What reading a header block counts on the way.
+#[derive(Default)]
+struct HeaderReading {
+    eight_bit: bool,
+    hop_times: Vec<Option<i64>>,
+    skipped: usize,
+    recipients_seen: usize,
+}
+
+impl HeaderReading {
+    /// Reads one header into `f`.
+    fn read(&mut self, f: &mut MailFacts, h: &mail_parser::Header<'_>, raw: &[u8]) {
         // Past the cap, only the headers kaibo reads for the sender, the recipients, the subject
         // and the date are looked at; the rest are counted.
         let kept = f.headers.len() < MAX_HEADER_FIELDS;
@@ -133,16 +149,14 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                 | HeaderName::MessageId
         );
         if !kept {
-            headers_skipped += 1;
+            self.skipped += 1;
             if !identity {
-                continue;
+                return;
             }
         }
         let raw_value = raw.get(h.offset_start as usize..h.offset_end as usize).unwrap_or(b"");
         let needs_redecode = !raw_value.is_ascii() && std::str::from_utf8(raw_value).is_err();
-        if needs_redecode {
-            eight_bit = true;
-        }
+        self.eight_bit |= needs_redecode;
         let value =
             if needs_redecode { unfold(&decode_guess(raw_value)) } else { header_text(h.value(), raw_value) };
         match &h.name {
@@ -169,7 +183,7 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                 let room = MAX_RECIPIENTS.saturating_sub(f.to.len() + f.cc.len());
                 let list = if h.name == HeaderName::To { &mut f.to } else { &mut f.cc };
                 list.extend(addresses(h.value(), room));
-                recipients_seen += h.value().as_address().map_or(0, |a| a.iter().count());
+                self.recipients_seen += h.value().as_address().map_or(0, |a| a.iter().count());
             }
             HeaderName::ReturnPath if f.return_path.is_none() => {
                 let rp = String::from_utf8_lossy(raw_value);
@@ -188,7 +202,7 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
             HeaderName::Received if kept && f.hops.len() < MAX_HOPS => {
                 f.hop_header_index.push(f.headers.len());
                 let received = h.value().as_received();
-                hop_times
+                self.hop_times
                     .push(received.and_then(|r| r.date()).filter(|d| d.is_valid()).map(|d| d.to_timestamp()));
                 f.hops.push(hop(f.hops.len(), received));
             }
@@ -208,57 +222,74 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
             f.headers.push(HeaderLine { name: h.name().to_string(), value });
         }
     }
-    f.limits.dedup();
-    if headers_skipped > 0 {
-        f.limits.push(format!(
-            "headers: the first {MAX_HEADER_FIELDS} header fields were read, {headers_skipped} more only for sender, recipients, subject and date"
-        ));
-    }
-    if recipients_seen > f.to.len() + f.cc.len() {
-        f.limits.push(format!(
-            "recipients: {} of {recipients_seen} To/Cc addresses kept",
-            f.to.len() + f.cc.len()
-        ));
-    }
-    if eight_bit {
-        f.defects.push("header with undeclared 8-bit characters (re-decoded with a charset guess)".into());
-    }
-    if f.from_count > 1 {
-        f.defects.push(format!("{} From headers", f.from_count));
-    }
-    if root_headers.iter().filter(|h| h.name == HeaderName::Subject).count() > 1 {
-        f.defects.push("more than one Subject header".into());
-    }
-    hop_delays(&mut f.hops, &hop_times);
-    f.first_hop_timestamp = hop_times.iter().flatten().next().copied();
 
-    let root_ct = msg.root_part().content_type();
-    if let Some(ct) = root_ct
-        && ct.ctype().eq_ignore_ascii_case("multipart")
-    {
-        if ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
-            f.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+    /// What the whole header block says: limits reached, defects, the route's delays.
+    fn finish(self, f: &mut MailFacts, headers: &[mail_parser::Header<'_>]) {
+        f.limits.dedup();
+        if self.skipped > 0 {
+            f.limits.push(format!(
+                "headers: the first {MAX_HEADER_FIELDS} header fields were read, {} more only for sender, recipients, subject and date",
+                self.skipped
+            ));
         }
-        match ct.attribute("boundary") {
-            None => f.defects.push("multipart without a boundary".into()),
-            Some(b) => {
-                let close = format!("--{b}--");
-                if memchr::memmem::find(raw, close.as_bytes()).is_none() {
-                    f.defects.push("multipart body without its closing boundary".into());
-                }
+        if self.recipients_seen > f.to.len() + f.cc.len() {
+            f.limits.push(format!(
+                "recipients: {} of {} To/Cc addresses kept",
+                f.to.len() + f.cc.len(),
+                self.recipients_seen
+            ));
+        }
+        if self.eight_bit {
+            f.defects
+                .push("header with undeclared 8-bit characters (re-decoded with a charset guess)".into());
+        }
+        if f.from_count > 1 {
+            f.defects.push(format!("{} From headers", f.from_count));
+        }
+        if headers.iter().filter(|h| h.name == HeaderName::Subject).count() > 1 {
+            f.defects.push("more than one Subject header".into());
+        }
+        hop_delays(&mut f.hops, &self.hop_times);
+        f.first_hop_timestamp = self.hop_times.iter().flatten().next().copied();
+    }
+}
+
+/// A multipart mail's report type, and its defects: no boundary, or no closing boundary.
+fn multipart_shape(f: &mut MailFacts, msg: &Message<'_>, raw: &[u8]) {
+    let Some(ct) = msg.root_part().content_type() else { return };
+    if !ct.ctype().eq_ignore_ascii_case("multipart") {
+        return;
+    }
+    if ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")) {
+        f.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+    }
+    match ct.attribute("boundary") {
+        None => f.defects.push("multipart without a boundary".into()),
+        Some(b) => {
+            let close = format!("--{b}--");
+            if memchr::memmem::find(raw, close.as_bytes()).is_none() {
+                f.defects.push("multipart body without its closing boundary".into());
             }
         }
     }
+}
 
+/// The parts of a message: body text and HTML, attachments, attached mails, and the machine part
+/// of a report.
+fn read_parts(f: &mut MailFacts, msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) {
+    let raw: &[u8] = &msg.raw_message;
     let body_ids: std::collections::HashSet<u32> =
         msg.text_body.iter().chain(msg.html_body.iter()).copied().collect();
     let (mut bodies_skipped, mut attachments_skipped) = (0usize, 0usize);
+    let too_deep =
+        || format!("attached mails nested more than {MAX_ATTACHED_DEPTH} levels deep were not read");
     for (id, part) in msg.parts.iter().enumerate() {
         let (ctype, subtype) = part
             .content_type()
             .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase()))
             .unwrap_or_else(|| ("text".into(), "plain".into()));
         let is_mail = ctype == "message" && matches!(subtype.as_str(), "rfc822" | "global");
+        let is_report = ctype == "message" && (subtype == "delivery-status" || subtype == "feedback-report");
         // mail-parser decodes encoded attached mails three levels deep and leaves deeper ones as
         // bytes (marked as an encoding problem): those are parsed here, within kaibo's own depth.
         if is_mail
@@ -275,20 +306,22 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
         let is_attachment =
             part.attachment_name().is_some() || part.content_disposition().is_some_and(|d| d.is_attachment());
         let is_body = body_ids.contains(&(id as u32)) && !is_attachment;
+        let mut attach = |f: &mut MailFacts, bytes: &[u8]| {
+            if f.attachments.len() >= MAX_ATTACHMENTS {
+                attachments_skipped += 1;
+            } else {
+                f.attachments.push(attachment(part, bytes, &ctype, &subtype, budget));
+            }
+        };
         match &part.body {
             PartType::Multipart(_) => {}
-            PartType::Message(nested) => {
-                if depth < MAX_ATTACHED_DEPTH {
-                    f.attached.push(extract_at(nested, depth + 1, budget));
-                } else {
-                    f.defects.push(format!(
-                        "attached mails nested more than {MAX_ATTACHED_DEPTH} levels deep were not read"
-                    ));
-                }
+            PartType::Message(nested) if depth < MAX_ATTACHED_DEPTH => {
+                f.attached.push(extract_at(nested, depth + 1, budget));
             }
+            PartType::Message(_) => f.defects.push(too_deep()),
             PartType::Text(t) | PartType::Html(t) => {
                 let is_html = subtype == "html";
-                if ctype == "message" && (subtype == "delivery-status" || subtype == "feedback-report") {
+                if is_report {
                     f.report_part = Some(t.to_string());
                 } else if ctype == "text" && subtype == "rfc822-headers" {
                     // The headers of a returned mail inside a bounce: the recipient's own mail.
@@ -300,26 +333,18 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
                     }
                     let text = repair_text(t, part, raw, &mut f.defects);
                     if is_html { f.html_parts.push(text) } else { f.text_parts.push(text) }
-                } else if f.attachments.len() >= MAX_ATTACHMENTS {
-                    attachments_skipped += 1;
                 } else {
-                    f.attachments.push(attachment(part, t.as_bytes(), &ctype, &subtype, budget));
+                    attach(f, t.as_bytes());
                 }
             }
             PartType::Binary(b) | PartType::InlineBinary(b) => {
-                if ctype == "message" && (subtype == "delivery-status" || subtype == "feedback-report") {
+                if is_report {
                     f.report_part = Some(String::from_utf8_lossy(b).into_owned());
                 } else {
                     if is_mail && depth >= MAX_ATTACHED_DEPTH {
-                        f.defects.push(format!(
-                            "attached mails nested more than {MAX_ATTACHED_DEPTH} levels deep were not read"
-                        ));
+                        f.defects.push(too_deep());
                     }
-                    if f.attachments.len() >= MAX_ATTACHMENTS {
-                        attachments_skipped += 1;
-                    } else {
-                        f.attachments.push(attachment(part, b, &ctype, &subtype, budget));
-                    }
+                    attach(f, b);
                 }
             }
         }
@@ -330,7 +355,6 @@ fn extract_at(msg: &Message<'_>, depth: usize, budget: &mut ListingBudget) -> Ma
     if attachments_skipped > 0 {
         f.limits.push(format!("attachments: {MAX_ATTACHMENTS} listed, {attachments_skipped} more not read"));
     }
-    f
 }
 
 fn attachment(

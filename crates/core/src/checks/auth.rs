@@ -12,14 +12,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let Some((ar, why)) = auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids) else {
         return;
     };
-    let a = &mut out.authentication;
-    a.authserv_id = (!ar.authserv_id.is_empty()).then(|| ar.authserv_id.clone());
-    a.trusted_because = Some(why.to_string());
-    a.spf = ar.result("spf").map(|r| r.result.clone());
-    a.dkim = ar.all("dkim").map(|r| r.result.clone()).collect();
-    a.dmarc = ar.result("dmarc").map(|r| r.result.clone());
-    a.arc = ar.result("arc").map(|r| r.result.clone());
-    a.results = ar.results.clone();
+    record(&mut out.authentication, ar, why);
 
     // An inline forward's authentication is the forwarder's, not the original sender's: it is
     // no evidence either way about the forwarded mail.
@@ -72,43 +65,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             }
         }
     }
-    // Alignment, as DMARC defines it, whether or not the domain publishes DMARC: does SPF's
-    // domain or a passing DKIM signature's domain match the From domain?
-    let from_rd = mail.from.domain.as_deref().and_then(registrable_domain);
     // Only where DMARC gave no verdict of its own: a DMARC fail already says this.
-    if let Some(from_rd) = &from_rd
-        && !forwarded
-        && dmarc.is_none_or(|d| d.result != "pass" && d.result != "fail")
-    {
-        let spf_rd = ar
-            .result("spf")
-            .filter(|r| r.result == "pass")
-            .and_then(|r| r.property("smtp.mailfrom"))
-            .map(|m| m.rsplit('@').next().unwrap_or(m))
-            .and_then(registrable_domain);
-        let dkim_aligned = ar
-            .all("dkim")
-            .filter(|r| r.result == "pass")
-            .filter_map(|r| r.property("header.d").or(r.property("header.i")))
-            .any(|d| registrable_domain(d.trim_start_matches('@')).as_ref() == Some(from_rd));
-        let spf_known = ar.result("spf").is_some_and(|r| r.property("smtp.mailfrom").is_some());
-        if spf_known && spf_rd.as_ref() != Some(from_rd) && !dkim_aligned {
-            out.add(
-                ids::AUTH_UNALIGNED_SENDER,
-                vec![
-                    Evidence::new("header:From", from_rd.clone()),
-                    Evidence::new(
-                        source.clone(),
-                        format!(
-                            "spf={} smtp.mailfrom={}; dkim={}",
-                            ar.result("spf").map_or("-", |r| r.result.as_str()),
-                            ar.result("spf").and_then(|r| r.property("smtp.mailfrom")).unwrap_or("-"),
-                            ar.all("dkim").map(|r| r.result.as_str()).collect::<Vec<_>>().join(",")
-                        ),
-                    ),
-                ],
-            );
-        }
+    if !forwarded && dmarc.is_none_or(|d| d.result != "pass" && d.result != "fail") {
+        alignment(ctx, out, ar, &source);
     }
     // Authenticated as a brand's own domain: the brand sent it. Free-mail domains are excluded:
     // anyone can authenticate as gmail.com.
@@ -127,5 +86,53 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     }
     if let Some(arc) = ar.result("arc").filter(|r| r.result == "fail") {
         out.add(ids::AUTH_ARC_FAIL, ev(arc));
+    }
+}
+
+/// The trusted header's results, as facts of the analysis.
+fn record(a: &mut kaibo_model::Authentication, ar: &auth_results::AuthResultsHeader, why: &str) {
+    a.authserv_id = (!ar.authserv_id.is_empty()).then(|| ar.authserv_id.clone());
+    a.trusted_because = Some(why.to_string());
+    a.spf = ar.result("spf").map(|r| r.result.clone());
+    a.dkim = ar.all("dkim").map(|r| r.result.clone()).collect();
+    a.dmarc = ar.result("dmarc").map(|r| r.result.clone());
+    a.arc = ar.result("arc").map(|r| r.result.clone());
+    a.results = ar.results.clone();
+}
+
+/// Alignment, as DMARC defines it, whether or not the domain publishes DMARC: does SPF's domain
+/// or a passing DKIM signature's domain match the From domain?
+fn alignment(ctx: &Context<'_>, out: &mut Collector, ar: &auth_results::AuthResultsHeader, source: &str) {
+    let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
+    if let Some(from_rd) = &from_rd {
+        let spf_rd = ar
+            .result("spf")
+            .filter(|r| r.result == "pass")
+            .and_then(|r| r.property("smtp.mailfrom"))
+            .map(|m| m.rsplit('@').next().unwrap_or(m))
+            .and_then(registrable_domain);
+        let dkim_aligned = ar
+            .all("dkim")
+            .filter(|r| r.result == "pass")
+            .filter_map(|r| r.property("header.d").or(r.property("header.i")))
+            .any(|d| registrable_domain(d.trim_start_matches('@')).as_ref() == Some(from_rd));
+        let spf_known = ar.result("spf").is_some_and(|r| r.property("smtp.mailfrom").is_some());
+        if spf_known && spf_rd.as_ref() != Some(from_rd) && !dkim_aligned {
+            out.add(
+                ids::AUTH_UNALIGNED_SENDER,
+                vec![
+                    Evidence::new("header:From", from_rd.clone()),
+                    Evidence::new(
+                        source,
+                        format!(
+                            "spf={} smtp.mailfrom={}; dkim={}",
+                            ar.result("spf").map_or("-", |r| r.result.as_str()),
+                            ar.result("spf").and_then(|r| r.property("smtp.mailfrom")).unwrap_or("-"),
+                            ar.all("dkim").map(|r| r.result.as_str()).collect::<Vec<_>>().join(",")
+                        ),
+                    ),
+                ],
+            );
+        }
     }
 }

@@ -115,120 +115,160 @@ fn judge_mailbox(
 ) {
     let Some(address) = from.address.as_deref() else { return };
     let from_domain = from.domain.clone().unwrap_or_default();
-    let from_rd = registrable_domain(&from_domain).unwrap_or_else(|| from_domain.clone());
-    let name = from.name.as_deref().unwrap_or("");
-    let local = address.split('@').next().unwrap_or("");
-    let shown_ev = || Evidence::new(source, shown.to_string());
+    let s = Sender {
+        from_rd: registrable_domain(&from_domain).unwrap_or_else(|| from_domain.clone()),
+        consumer: ctx.k.is_consumer_domain(&from_domain),
+        from_domain,
+        address,
+        name: from.name.as_deref().unwrap_or(""),
+        local: address.split('@').next().unwrap_or(""),
+        source,
+        shown,
+    };
+    s.claims_in_the_name(ctx, out);
+    s.brand_claims(ctx, out, subject);
+    s.address_shape(ctx, out);
+}
 
-    if let Some(claimed) = display_name_claims_other_sender(name, address, &from_rd) {
-        out.add(
-            ids::SENDER_DISPLAY_NAME_SPOOF,
-            vec![
-                shown_ev(),
-                Evidence::new("display name shows", claimed),
-                Evidence::new("real address", address),
-            ],
-        );
+/// One sender mailbox, as the checks of its name and address read it.
+struct Sender<'a> {
+    address: &'a str,
+    from_domain: String,
+    from_rd: String,
+    name: &'a str,
+    local: &'a str,
+    /// The domain is a free-mail or consumer ISP's.
+    consumer: bool,
+    /// Where the mailbox was read (`header:From`…) and how it was written.
+    source: &'a str,
+    shown: &'a str,
+}
+
+impl Sender<'_> {
+    fn shown_ev(&self) -> Evidence {
+        Evidence::new(self.source, self.shown.to_string())
     }
 
-    if let Some(celebrity) = ctx.k.celebrity_in(name) {
-        out.add(ids::SENDER_CELEBRITY_NAME, vec![shown_ev(), Evidence::new("name used", celebrity)]);
-    }
-
-    // A system role in the display name over a personal account. The provider's own system
-    // address (MAILER-DAEMON@provider) is not a person posing as a system.
-    let consumer = ctx.k.is_consumer_domain(&from_domain);
-    let system_address = ctx.k.is_system_local_part(local) || ctx.k.role_in(local).is_some();
-    if consumer && !system_address && ctx.machine_report.is_none() {
-        if let Some(role) = ctx.k.role_in(name) {
+    /// The display name shows another address, a famous name, a system role or an organisation
+    /// over a personal account.
+    fn claims_in_the_name(&self, ctx: &Context<'_>, out: &mut Collector) {
+        let (address, name) = (self.address, self.name);
+        if let Some(claimed) = display_name_claims_other_sender(name, address, &self.from_rd) {
             out.add(
-                ids::SENDER_ROLE_FROM_CONSUMER_ADDRESS,
+                ids::SENDER_DISPLAY_NAME_SPOOF,
                 vec![
-                    shown_ev(),
-                    Evidence::new("role claimed", role),
-                    Evidence::new("consumer domain", from_domain.clone()),
+                    self.shown_ev(),
+                    Evidence::new("display name shows", claimed),
+                    Evidence::new("real address", address),
                 ],
             );
-        } else if ctx.k.is_free_mail(&from_domain)
-            && let Some(word) = ctx.k.organisation_word_in(name)
-        {
-            out.add(
-                ids::SENDER_ORGANISATION_FROM_FREE_MAIL,
-                vec![shown_ev(), Evidence::new("organisation word", word)],
-            );
+        }
+        if let Some(celebrity) = ctx.k.celebrity_in(name) {
+            out.add(ids::SENDER_CELEBRITY_NAME, vec![self.shown_ev(), Evidence::new("name used", celebrity)]);
+        }
+        // A system role in the display name over a personal account. The provider's own system
+        // address (MAILER-DAEMON@provider) is not a person posing as a system.
+        let system_address = ctx.k.is_system_local_part(self.local) || ctx.k.role_in(self.local).is_some();
+        if self.consumer && !system_address && ctx.machine_report.is_none() {
+            if let Some(role) = ctx.k.role_in(name) {
+                out.add(
+                    ids::SENDER_ROLE_FROM_CONSUMER_ADDRESS,
+                    vec![
+                        self.shown_ev(),
+                        Evidence::new("role claimed", role),
+                        Evidence::new("consumer domain", self.from_domain.clone()),
+                    ],
+                );
+            } else if ctx.k.is_free_mail(&self.from_domain)
+                && let Some(word) = ctx.k.organisation_word_in(name)
+            {
+                out.add(
+                    ids::SENDER_ORGANISATION_FROM_FREE_MAIL,
+                    vec![self.shown_ev(), Evidence::new("organisation word", word)],
+                );
+            }
         }
     }
 
-    // The brand the sender claims: in the display name (addresses in it aside: they are the
-    // display-name check's business) or in the subject's brackets or start.
-    let name_words: String =
-        name.split_whitespace().filter(|w| !w.contains('@')).collect::<Vec<_>>().join(" ");
-    let list_rewrite = name.to_lowercase().contains(" via ");
-    let mut claimed: Vec<(usize, String)> = if list_rewrite {
-        Vec::new()
-    } else {
-        ctx.k.sender_brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
-    };
-    // A brand name disguised against filters ("U P S", "D'isney", "WaIIet") is still a claim.
-    if !list_rewrite {
-        let unmasked = unmask_name(&name_words);
-        if unmasked != name_words {
-            for (i, n) in ctx.k.sender_brand_mentions(&unmasked) {
-                if !claimed.iter().any(|(b, _)| *b == i) {
-                    claimed.push((i, format!("{n} (written \"{}\")", name_words.trim())));
+    /// The brand the sender claims: in the display name (addresses in it aside: they are the
+    /// display-name check's business) or in the subject's brackets or start, sent from a domain
+    /// the brand does not own.
+    fn brand_claims(&self, ctx: &Context<'_>, out: &mut Collector, subject: Option<&str>) {
+        let name = self.name;
+        let name_words: String =
+            name.split_whitespace().filter(|w| !w.contains('@')).collect::<Vec<_>>().join(" ");
+        let list_rewrite = name.to_lowercase().contains(" via ");
+        let mut claimed: Vec<(usize, String)> = if list_rewrite {
+            Vec::new()
+        } else {
+            ctx.k.sender_brand_mentions(&name_words).into_iter().map(|(i, n)| (i, n.to_string())).collect()
+        };
+        // A brand name disguised against filters ("U P S", "D'isney", "WaIIet") is still a claim.
+        if !list_rewrite {
+            let unmasked = unmask_name(&name_words);
+            if unmasked != name_words {
+                for (i, n) in ctx.k.sender_brand_mentions(&unmasked) {
+                    if !claimed.iter().any(|(b, _)| *b == i) {
+                        claimed.push((i, format!("{n} (written \"{}\")", name_words.trim())));
+                    }
                 }
             }
         }
-    }
-    if let Some(subject) = subject {
-        for (i, n) in super::content::subject_brands(ctx, subject) {
-            if !claimed.iter().any(|(b, _)| *b == i) {
-                claimed.push((i, n));
+        if let Some(subject) = subject {
+            for (i, n) in super::content::subject_brands(ctx, subject) {
+                if !claimed.iter().any(|(b, _)| *b == i) {
+                    claimed.push((i, n));
+                }
+            }
+        }
+        for (i, brand_name) in claimed {
+            let brand = &ctx.k.brands[i];
+            if !brand.owns(&self.from_domain) && ctx.machine_report.is_none() {
+                out.add(
+                    ids::SENDER_BRAND_IMPERSONATION,
+                    vec![
+                        self.shown_ev(),
+                        Evidence::new("brand named", brand_name),
+                        Evidence::new(
+                            "brand domains",
+                            brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", "),
+                        ),
+                    ],
+                );
             }
         }
     }
-    for (i, brand_name) in claimed {
-        let brand = &ctx.k.brands[i];
-        if !brand.owns(&from_domain) && ctx.machine_report.is_none() {
+
+    /// An address that looks generated, a slogan for a name, a top-level domain abuse keeps
+    /// naming.
+    fn address_shape(&self, ctx: &Context<'_>, out: &mut Collector) {
+        let (address, local, source) = (self.address, self.local, self.source);
+        let tag = local.split_once('+').map(|(_, t)| t).unwrap_or("");
+        if looks_random(local.split('+').next().unwrap_or(local))
+            || self.from_rd.split('.').next().is_some_and(looks_random)
+            || random_case(address.rsplit('@').next().unwrap_or(""))
+            || super::content::random_token(tag).is_some()
+            || spelled_out_host(&self.from_domain)
+            || (generated_local_part(local) && !self.consumer)
+        {
+            out.add(ids::SENDER_RANDOM_LOOKING_ADDRESS, vec![Evidence::new(source, address)]);
+        }
+        // "Congratulations!", "You are eligible!": a slogan where a name should be.
+        // Brand names that carry the sign themselves ("Yahoo!") are taken out first.
+        let mut plain = self.name.to_lowercase();
+        for (_, brand_name) in ctx.k.brand_mentions(self.name) {
+            plain = plain.replace(&brand_name.to_lowercase(), "");
+        }
+        let exclaims = plain.contains(['!', '?', '$', '%']);
+        if exclaims && ctx.machine_report.is_none() {
+            out.add(ids::SENDER_EXCLAIMING_NAME, vec![self.shown_ev()]);
+        }
+        if let Some(suffix) = ctx.k.abused_suffix(&self.from_domain) {
             out.add(
-                ids::SENDER_BRAND_IMPERSONATION,
-                vec![
-                    shown_ev(),
-                    Evidence::new("brand named", brand_name),
-                    Evidence::new(
-                        "brand domains",
-                        brand.domains.iter().take(4).cloned().collect::<Vec<_>>().join(", "),
-                    ),
-                ],
+                ids::SENDER_ABUSED_TLD,
+                vec![Evidence::new(source, address), Evidence::new("suffix", format!(".{suffix}"))],
             );
         }
-    }
-
-    let tag = local.split_once('+').map(|(_, t)| t).unwrap_or("");
-    if looks_random(local.split('+').next().unwrap_or(local))
-        || from_rd.split('.').next().is_some_and(looks_random)
-        || random_case(address.rsplit('@').next().unwrap_or(""))
-        || super::content::random_token(tag).is_some()
-        || spelled_out_host(&from_domain)
-        || (generated_local_part(local) && !consumer)
-    {
-        out.add(ids::SENDER_RANDOM_LOOKING_ADDRESS, vec![Evidence::new(source, address)]);
-    }
-    // "Congratulations!", "You are eligible!": a slogan where a name should be.
-    // Brand names that carry the sign themselves ("Yahoo!") are taken out first.
-    let mut plain = name.to_lowercase();
-    for (_, brand_name) in ctx.k.brand_mentions(name) {
-        plain = plain.replace(&brand_name.to_lowercase(), "");
-    }
-    let exclaims = plain.contains(['!', '?', '$', '%']);
-    if exclaims && ctx.machine_report.is_none() {
-        out.add(ids::SENDER_EXCLAIMING_NAME, vec![shown_ev()]);
-    }
-    if let Some(suffix) = ctx.k.abused_suffix(&from_domain) {
-        out.add(
-            ids::SENDER_ABUSED_TLD,
-            vec![Evidence::new(source, address), Evidence::new("suffix", format!(".{suffix}"))],
-        );
     }
 }
 

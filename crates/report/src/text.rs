@@ -7,6 +7,7 @@
 use std::fmt::Write;
 
 use kaibo_core::{Analysis, Finding, Verdict};
+use kaibo_model::visit::{Page, PageVisit, Screenshot};
 use kaibo_model::{Dissection, Enrichment, Visit};
 
 use crate::defang::defang_url;
@@ -207,199 +208,16 @@ pub fn render_text(d: &Dissection, opts: &TextOptions) -> String {
         Lang::Ja => &JA,
     };
     let mut o = Out { buf: String::new(), opts, w };
-    let m = &a.message;
-
-    let verdict_label = verdict_word(a.verdict, opts.lang);
     let color = match a.verdict {
         Verdict::Phishing => "1;41;97",
         Verdict::Suspicious => "1;43;30",
         Verdict::Clean => "1;42;30",
     };
-    let _ = writeln!(o.buf, "{} — {}", w.title, m.subject.as_deref().unwrap_or("(no subject)"));
-    let badge = o.paint(color, &format!(" {verdict_label} "));
-    let _ = writeln!(
-        o.buf,
-        "{badge}  {} {} ({} ≥ {}, {} ≥ {})",
-        w.score,
-        a.score,
-        verdict_word(Verdict::Suspicious, opts.lang),
-        a.thresholds.suspicious,
-        verdict_word(Verdict::Phishing, opts.lang),
-        a.thresholds.phishing
-    );
-    if a.analysed.kind == "attached_message" {
-        let _ = writeln!(o.buf, "{}", w.analysed_attached);
-        if a.analysed.depth > 1 {
-            let _ = match opts.lang {
-                Lang::En => {
-                    writeln!(o.buf, "(a forward of a forward: {} levels unwrapped)", a.analysed.depth)
-                }
-                Lang::Ja => writeln!(o.buf, "(転送の転送: {} 段階を開いて解析)", a.analysed.depth),
-            };
-        }
-    }
-
-    // Headers
-    o.heading(w.headers);
-    o.field(w.subject, m.subject.as_deref().unwrap_or(w.none));
-    o.field(w.date, m.date.as_deref().unwrap_or(w.none));
-    o.field("Message-ID", &o.ioc(m.message_id.as_deref().unwrap_or(w.none)));
-    let to = m.to.iter().filter_map(|t| t.address.clone()).collect::<Vec<_>>().join(", ");
-    o.field(w.to, &o.ioc(if to.is_empty() { w.none } else { &to }));
-    if !a.upstream_verdicts.is_empty() {
-        let _ = writeln!(o.buf, "  {}:", w.upstream);
-        for u in &a.upstream_verdicts {
-            let by =
-                u.added_by.as_deref().map(|b| format!(" ({} {})", w.added_by, o.ioc(b))).unwrap_or_default();
-            let _ = writeln!(o.buf, "    - {}: {}{by}", u.kind, u.value);
-        }
-    }
-    if !a.hops.is_empty() {
-        let _ = writeln!(o.buf, "  {}:", w.route);
-        for h in &a.hops {
-            let from = match (&h.from_host, &h.from_ip) {
-                (Some(host), Some(ip)) if host != ip => format!("{host} [{ip}]"),
-                (Some(host), _) => host.clone(),
-                (None, Some(ip)) => format!("[{ip}]"),
-                (None, None) => "?".into(),
-            };
-            let mut line = format!(
-                "    {}. {} → {}",
-                h.index + 1,
-                o.ioc(&from),
-                o.ioc(h.by_host.as_deref().unwrap_or("?"))
-            );
-            if let Some(with) = &h.with {
-                let _ = write!(line, "  {with}");
-            }
-            if let Some(tls) = &h.tls {
-                let _ = write!(line, " {tls}");
-            }
-            if let Some(t) = &h.time {
-                let _ = write!(line, "  {t}");
-            }
-            if let Some(d) = h.delay_seconds {
-                let _ = write!(line, " (+{d}s)");
-            }
-            let _ = writeln!(o.buf, "{line}");
-        }
-    }
-    if !a.limits.is_empty() {
-        let _ = writeln!(o.buf, "  {}: {}", w.limits, a.limits.join("; "));
-    }
-    if !a.defects.is_empty() {
-        let _ = writeln!(o.buf, "  {}: {}", w.defects, a.defects.join("; "));
-    }
-    o.findings_of(a, &["upstream", "structure"]);
-
-    // Sender
-    o.heading(w.sender);
-    let from = match (&m.from.name, &m.from.address) {
-        (Some(n), Some(ad)) => format!("\"{n}\" <{ad}>"),
-        (None, Some(ad)) => ad.clone(),
-        (Some(n), None) => n.clone(),
-        (None, None) => w.none.to_string(),
-    };
-    o.field("From", &o.ioc(&from));
-    if let Some(rp) = &m.return_path {
-        o.field("Return-Path", &o.ioc(if rp.is_empty() { "<>" } else { rp }));
-    }
-    for rt in &m.reply_to {
-        o.field("Reply-To", &o.ioc(rt.address.as_deref().unwrap_or("")));
-    }
-    let auth = &a.authentication;
-    if let Some(id) = &auth.authserv_id {
-        let dash = "-".to_string();
-        let summary = format!(
-            "spf={} dkim={} dmarc={}{}  ({}: {})",
-            auth.spf.as_deref().unwrap_or("-"),
-            if auth.dkim.is_empty() { dash.clone() } else { auth.dkim.join(",") },
-            auth.dmarc.as_deref().unwrap_or("-"),
-            auth.arc.as_deref().map(|x| format!(" arc={x}")).unwrap_or_default(),
-            o.ioc(id),
-            auth.trusted_because.as_deref().unwrap_or("")
-        );
-        o.field(w.auth, &summary);
-    } else {
-        o.field(w.auth, w.none);
-    }
-    o.findings_of(a, &["sender", "auth"]);
-
-    // Content
-    o.heading(w.content);
-    if let Some(lang) = &m.language {
-        o.field(w.language, lang);
-    }
-    if let Some(ex) = &a.text_excerpt {
-        let _ = writeln!(o.buf, "  {}:", w.text_excerpt);
-        for line in ex.lines().filter(|l| !l.trim().is_empty()).take(8) {
-            let _ = writeln!(o.buf, "    │ {}", o.ioc(&clip(line.trim(), 100)));
-        }
-    }
-    if !a.hidden_text.is_empty() {
-        let hidden = a
-            .hidden_text
-            .iter()
-            .take(3)
-            .map(|h| format!("\"{}\"", clip(h, 60)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        o.field(w.hidden, &hidden);
-    }
-    for att in &a.observables.attachments {
-        let name = att.filename.as_deref().unwrap_or("(unnamed)");
-        let detected = att.detected_type.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
-        let line = format!("{name} ({}{detected}, {} B) sha256 {}", att.declared_type, att.size, att.sha256);
-        o.field(w.attachments, &line);
-        // What is inside: archive listing, PDF links and script, QR codes.
-        let mut inside: Vec<String> = att.archive_entries.iter().take(5).map(|e| o.ioc(e)).collect();
-        if att.archive_listing_cut {
-            inside.push(w.listing_cut.to_string());
-        }
-        if att.encrypted {
-            inside.push(w.encrypted.to_string());
-        }
-        inside.extend(att.active_content.iter().cloned());
-        inside.extend(att.links.iter().chain(&att.qr_codes).take(5).map(|u| o.url(u)));
-        for item in inside {
-            let _ = writeln!(o.buf, "  {:14}   └ {item}", "");
-        }
-    }
-    o.findings_of(a, &["lure", "content", "attachment"]);
-
-    // Links
-    o.heading(w.links);
-    let clickable: Vec<_> = a.observables.urls.iter().filter(|u| !u.source.is_loaded()).collect();
-    if clickable.is_empty() {
-        let _ = writeln!(o.buf, "  {}", w.no_links);
-    }
-    for (i, u) in clickable.iter().enumerate().take(30) {
-        let _ = writeln!(o.buf, "  {}. {}  ({})", i + 1, o.url(&u.facts.url), u.source);
-        if let Some(t) = &u.display_text {
-            let _ = writeln!(o.buf, "     {}: {}", w.shown_as, o.ioc(&clip(t, 80)));
-        }
-        let mut facts = Vec::new();
-        if let Some(d) = &u.facts.registrable_domain {
-            facts.push(format!("{}: {}", w.domain, o.ioc(d)));
-        }
-        if let Some(uni) = &u.facts.host_unicode {
-            facts.push(format!("IDN: {uni}"));
-        }
-        if let Some(c) = &u.facts.country {
-            facts.push(format!("{}: {}", w.country, c));
-        }
-        if u.facts.is_ip {
-            facts.push("IP".into());
-        }
-        if !facts.is_empty() {
-            let _ = writeln!(o.buf, "     {}", facts.join("  "));
-        }
-    }
-    if clickable.len() > 30 {
-        let _ = writeln!(o.buf, "  … {} more", clickable.len() - 30);
-    }
-    o.findings_of(a, &["links"]);
-
+    o.title(a, color);
+    o.headers_section(a);
+    o.sender_section(a);
+    o.content_section(a);
+    o.links_section(a);
     if let Some(e) = d.enrichment.as_ref().filter(|e| !e.rungs.is_empty()) {
         online_section(&mut o, e);
         o.findings_of(a, &["enrich"]);
@@ -408,24 +226,243 @@ pub fn render_text(d: &Dissection, opts: &TextOptions) -> String {
         landing_section(&mut o, v);
         o.findings_of(a, &["visit"]);
     }
+    o.verdict_section(a, color);
+    crate::inert::output(o.buf, opts.color)
+}
 
-    // Verdict
-    o.heading(w.verdict);
-    let badge = o.paint(color, &format!(" {verdict_label} "));
-    let _ = writeln!(o.buf, "  {badge}  {} {}", w.score, a.score);
-    let top = crate::strongest(a, 6);
-    if !top.is_empty() {
-        let _ = writeln!(o.buf, "  {}:", w.reasons);
-        for f in top {
-            let _ = writeln!(o.buf, "    {:+} {} — {}", f.weight, f.id, crate::first_sentence(f, opts.lang));
+impl Out<'_> {
+    /// The title line, the verdict badge and thresholds, and what was analysed.
+    fn title(&mut self, a: &Analysis, color: &str) {
+        let (w, opts, m) = (self.w, self.opts, &a.message);
+        let verdict_label = verdict_word(a.verdict, opts.lang);
+        let _ = writeln!(self.buf, "{} — {}", w.title, m.subject.as_deref().unwrap_or("(no subject)"));
+        let badge = self.paint(color, &format!(" {verdict_label} "));
+        let _ = writeln!(
+            self.buf,
+            "{badge}  {} {} ({} ≥ {}, {} ≥ {})",
+            w.score,
+            a.score,
+            verdict_word(Verdict::Suspicious, opts.lang),
+            a.thresholds.suspicious,
+            verdict_word(Verdict::Phishing, opts.lang),
+            a.thresholds.phishing
+        );
+        if a.analysed.kind == "attached_message" {
+            let _ = writeln!(self.buf, "{}", w.analysed_attached);
+            if a.analysed.depth > 1 {
+                let _ = match opts.lang {
+                    Lang::En => {
+                        writeln!(self.buf, "(a forward of a forward: {} levels unwrapped)", a.analysed.depth)
+                    }
+                    Lang::Ja => writeln!(self.buf, "(転送の転送: {} 段階を開いて解析)", a.analysed.depth),
+                };
+            }
         }
     }
 
-    o.heading(w.advice);
-    for line in advice(a.verdict, opts.lang) {
-        let _ = writeln!(o.buf, "  - {line}");
+    /// Headers: subject, date, Message-ID, recipients, other filters' verdicts, the route.
+    fn headers_section(&mut self, a: &Analysis) {
+        let (w, m) = (self.w, &a.message);
+        self.heading(w.headers);
+        self.field(w.subject, m.subject.as_deref().unwrap_or(w.none));
+        self.field(w.date, m.date.as_deref().unwrap_or(w.none));
+        self.field("Message-ID", &self.ioc(m.message_id.as_deref().unwrap_or(w.none)));
+        let to = m.to.iter().filter_map(|t| t.address.clone()).collect::<Vec<_>>().join(", ");
+        self.field(w.to, &self.ioc(if to.is_empty() { w.none } else { &to }));
+        if !a.upstream_verdicts.is_empty() {
+            let _ = writeln!(self.buf, "  {}:", w.upstream);
+            for u in &a.upstream_verdicts {
+                let by = u
+                    .added_by
+                    .as_deref()
+                    .map(|b| format!(" ({} {})", w.added_by, self.ioc(b)))
+                    .unwrap_or_default();
+                let _ = writeln!(self.buf, "    - {}: {}{by}", u.kind, u.value);
+            }
+        }
+        if !a.hops.is_empty() {
+            let _ = writeln!(self.buf, "  {}:", w.route);
+            for h in &a.hops {
+                let from = match (&h.from_host, &h.from_ip) {
+                    (Some(host), Some(ip)) if host != ip => format!("{host} [{ip}]"),
+                    (Some(host), _) => host.clone(),
+                    (None, Some(ip)) => format!("[{ip}]"),
+                    (None, None) => "?".into(),
+                };
+                let mut line = format!(
+                    "    {}. {} → {}",
+                    h.index + 1,
+                    self.ioc(&from),
+                    self.ioc(h.by_host.as_deref().unwrap_or("?"))
+                );
+                if let Some(with) = &h.with {
+                    let _ = write!(line, "  {with}");
+                }
+                if let Some(tls) = &h.tls {
+                    let _ = write!(line, " {tls}");
+                }
+                if let Some(t) = &h.time {
+                    let _ = write!(line, "  {t}");
+                }
+                if let Some(d) = h.delay_seconds {
+                    let _ = write!(line, " (+{d}s)");
+                }
+                let _ = writeln!(self.buf, "{line}");
+            }
+        }
+        if !a.limits.is_empty() {
+            let _ = writeln!(self.buf, "  {}: {}", w.limits, a.limits.join("; "));
+        }
+        if !a.defects.is_empty() {
+            let _ = writeln!(self.buf, "  {}: {}", w.defects, a.defects.join("; "));
+        }
+        self.findings_of(a, &["upstream", "structure"]);
     }
-    o.buf
+
+    /// Sender: From, Return-Path, Reply-To, authentication.
+    fn sender_section(&mut self, a: &Analysis) {
+        let (w, m) = (self.w, &a.message);
+        self.heading(w.sender);
+        let from = match (&m.from.name, &m.from.address) {
+            (Some(n), Some(ad)) => format!("\"{n}\" <{ad}>"),
+            (None, Some(ad)) => ad.clone(),
+            (Some(n), None) => n.clone(),
+            (None, None) => w.none.to_string(),
+        };
+        self.field("From", &self.ioc(&from));
+        if let Some(rp) = &m.return_path {
+            self.field("Return-Path", &self.ioc(if rp.is_empty() { "<>" } else { rp }));
+        }
+        for rt in &m.reply_to {
+            self.field("Reply-To", &self.ioc(rt.address.as_deref().unwrap_or("")));
+        }
+        let auth = &a.authentication;
+        if let Some(id) = &auth.authserv_id {
+            let dash = "-".to_string();
+            let summary = format!(
+                "spf={} dkim={} dmarc={}{}  ({}: {})",
+                auth.spf.as_deref().unwrap_or("-"),
+                if auth.dkim.is_empty() { dash.clone() } else { auth.dkim.join(",") },
+                auth.dmarc.as_deref().unwrap_or("-"),
+                auth.arc.as_deref().map(|x| format!(" arc={x}")).unwrap_or_default(),
+                self.ioc(id),
+                auth.trusted_because.as_deref().unwrap_or("")
+            );
+            self.field(w.auth, &summary);
+        } else {
+            self.field(w.auth, w.none);
+        }
+        self.findings_of(a, &["sender", "auth"]);
+    }
+
+    /// Content: language, text, hidden text, attachments and what is inside them.
+    fn content_section(&mut self, a: &Analysis) {
+        let (w, m) = (self.w, &a.message);
+        self.heading(w.content);
+        if let Some(lang) = &m.language {
+            self.field(w.language, lang);
+        }
+        if let Some(ex) = &a.text_excerpt {
+            let _ = writeln!(self.buf, "  {}:", w.text_excerpt);
+            for line in ex.lines().filter(|l| !l.trim().is_empty()).take(8) {
+                let _ = writeln!(self.buf, "    │ {}", self.ioc(&clip(line.trim(), 100)));
+            }
+        }
+        if !a.hidden_text.is_empty() {
+            let hidden = a
+                .hidden_text
+                .iter()
+                .take(3)
+                .map(|h| format!("\"{}\"", clip(h, 60)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.field(w.hidden, &hidden);
+        }
+        for att in &a.observables.attachments {
+            let name = att.filename.as_deref().unwrap_or("(unnamed)");
+            let detected = att.detected_type.as_deref().map(|d| format!(", {d}")).unwrap_or_default();
+            let line =
+                format!("{name} ({}{detected}, {} B) sha256 {}", att.declared_type, att.size, att.sha256);
+            self.field(w.attachments, &line);
+            // What is inside: archive listing, PDF links and script, QR codes.
+            let mut inside: Vec<String> = att.archive_entries.iter().take(5).map(|e| self.ioc(e)).collect();
+            if att.archive_listing_cut {
+                inside.push(w.listing_cut.to_string());
+            }
+            if att.encrypted {
+                inside.push(w.encrypted.to_string());
+            }
+            inside.extend(att.active_content.iter().cloned());
+            inside.extend(att.links.iter().chain(&att.qr_codes).take(5).map(|u| self.url(u)));
+            for item in inside {
+                let _ = writeln!(self.buf, "  {:14}   └ {item}", "");
+            }
+        }
+        self.findings_of(a, &["lure", "content", "attachment"]);
+    }
+
+    /// Links: each link a reader can follow, with its domain and country.
+    fn links_section(&mut self, a: &Analysis) {
+        let w = self.w;
+        self.heading(w.links);
+        let clickable: Vec<_> = a.observables.urls.iter().filter(|u| !u.source.is_loaded()).collect();
+        if clickable.is_empty() {
+            let _ = writeln!(self.buf, "  {}", w.no_links);
+        }
+        for (i, u) in clickable.iter().enumerate().take(30) {
+            let _ = writeln!(self.buf, "  {}. {}  ({})", i + 1, self.url(&u.facts.url), u.source);
+            if let Some(t) = &u.display_text {
+                let _ = writeln!(self.buf, "     {}: {}", w.shown_as, self.ioc(&clip(t, 80)));
+            }
+            let mut facts = Vec::new();
+            if let Some(d) = &u.facts.registrable_domain {
+                facts.push(format!("{}: {}", w.domain, self.ioc(d)));
+            }
+            if let Some(uni) = &u.facts.host_unicode {
+                facts.push(format!("IDN: {uni}"));
+            }
+            if let Some(c) = &u.facts.country {
+                facts.push(format!("{}: {}", w.country, c));
+            }
+            if u.facts.is_ip {
+                facts.push("IP".into());
+            }
+            if !facts.is_empty() {
+                let _ = writeln!(self.buf, "     {}", facts.join("  "));
+            }
+        }
+        if clickable.len() > 30 {
+            let _ = writeln!(self.buf, "  … {} more", clickable.len() - 30);
+        }
+        self.findings_of(a, &["links"]);
+    }
+
+    /// Verdict: the badge, the strongest reasons, and advice for the recipient.
+    fn verdict_section(&mut self, a: &Analysis, color: &str) {
+        let (w, opts) = (self.w, self.opts);
+        let verdict_label = verdict_word(a.verdict, opts.lang);
+        self.heading(w.verdict);
+        let badge = self.paint(color, &format!(" {verdict_label} "));
+        let _ = writeln!(self.buf, "  {badge}  {} {}", w.score, a.score);
+        let top = crate::strongest(a, 6);
+        if !top.is_empty() {
+            let _ = writeln!(self.buf, "  {}:", w.reasons);
+            for f in top {
+                let _ = writeln!(
+                    self.buf,
+                    "    {:+} {} — {}",
+                    f.weight,
+                    f.id,
+                    crate::first_sentence(f, opts.lang)
+                );
+            }
+        }
+
+        self.heading(w.advice);
+        for line in advice(a.verdict, opts.lang) {
+            let _ = writeln!(self.buf, "  - {line}");
+        }
+    }
 }
 
 pub(crate) fn verdict_word(v: Verdict, lang: Lang) -> &'static str {
@@ -515,6 +552,14 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
         o.field("DMARC", &format!("{}: {}", o.ioc(&p.domain), o.ioc(dmarc)));
         o.field("SPF", &format!("{}: {}", o.ioc(&p.domain), o.ioc(spf)));
     }
+    registrations(o, e);
+    feeds_and_reputation(o, e);
+}
+
+/// What the registries say about each domain and network.
+fn registrations(o: &mut Out<'_>, e: &Enrichment) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
     for r in &e.registrations {
         if !r.found {
             let missing = if r.query.parse::<std::net::IpAddr>().is_ok() {
@@ -572,6 +617,12 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
         }
         o.field("IP", line.trim_end());
     }
+}
+
+/// Where the addresses are, and what feeds and reputation services say.
+fn feeds_and_reputation(o: &mut Out<'_>, e: &Enrichment) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
     for f in &e.feeds {
         o.field(
             t("Feed", "フィード"),
@@ -669,165 +720,12 @@ fn landing_section(o: &mut Out<'_>, v: &Visit) {
         );
     }
     for (i, pv) in v.pages.iter().enumerate() {
-        let _ = writeln!(o.buf, "  {}. {}", i + 1, o.url(&pv.url));
-        for (n, h) in pv.chain.iter().enumerate() {
-            let mut line = format!("     {}{}", if n == 0 { "" } else { "→ " }, o.url(&h.url));
-            if h.via != "start" && h.via != "http" {
-                line.push_str(&format!("  ({})", h.via));
-            }
-            let mut facts = Vec::new();
-            if let Some(s) = h.status {
-                facts.push(format!("HTTP {s}"));
-            }
-            if let Some(ip) = h.ip {
-                facts.push(o.ioc(&ip.to_string()));
-            }
-            if let Some(sv) = &h.server {
-                facts.push(sv.clone());
-            }
-            if h.truncated {
-                facts.push(format!("{} {} B", t("cut at", "打ち切り"), h.bytes));
-            }
-            if !facts.is_empty() {
-                line.push_str(&format!("  [{}]", facts.join(", ")));
-            }
-            let _ = writeln!(o.buf, "{line}");
-            if let Some(tls) = &h.tls {
-                let validity = if tls.verified {
-                    t("valid", "有効").to_string()
-                } else {
-                    format!("{}: {}", t("NOT valid", "無効"), clip(tls.error.as_deref().unwrap_or(""), 80))
-                };
-                let _ = writeln!(
-                    o.buf,
-                    "        TLS: {} / {} {} / {} {} ({} {}) — {validity}",
-                    o.ioc(&tls.subject),
-                    t("issuer", "発行者"),
-                    tls.issuer,
-                    t("issued", "発行日"),
-                    tls.not_before,
-                    tls.age_days,
-                    t("days ago", "日前")
-                );
-            }
-            if let Some(r) = &h.refused {
-                let _ = writeln!(o.buf, "        {}: {}", t("REFUSED", "接続拒否"), o.ioc(r));
-            } else if let Some(e) = &h.error {
-                let _ = writeln!(o.buf, "        {}: {}", t("error", "エラー"), clip(e, 120));
-            }
-            if let Some(sha) = &h.sha256 {
-                let _ = writeln!(o.buf, "        {}: sha256 {sha}", t("file served", "配布ファイル"));
-            }
-        }
-        let outcome = match pv.outcome.as_str() {
-            "page" => t("final page reached", "最終ページに到達"),
-            "file" => t("the link serves a file", "リンク先はファイル"),
-            "http_error" => t("the server answered with an error", "サーバーがエラーを返しました"),
-            "refused" => {
-                t("refused by the guard (not a public address)", "安全のため接続を拒否(公開アドレスではない)")
-            }
-            "nxdomain" => t("the host does not exist", "ホストが存在しません"),
-            "dns_failed" => t("DNS lookup failed", "DNS 問い合わせに失敗"),
-            "connect_failed" => t("could not connect", "接続できませんでした"),
-            "timeout" => t("time limit reached", "制限時間に到達"),
-            "too_many_hops" => t("too many redirects", "リダイレクトが多すぎます"),
-            _ => t("not a URL kaibo can visit", "訪問できない URL"),
-        };
-        o.field(t("Outcome", "結果"), outcome);
+        request_chain(o, i, pv);
+        o.field(t("Outcome", "結果"), outcome_words(&pv.outcome, ja));
         let Some(p) = &pv.page else { continue };
-        if let Some(title) = &p.title {
-            o.field(t("Title", "タイトル"), &clip(title, 100));
-        }
-        if !p.text_excerpt.is_empty() {
-            o.field(t("Text", "テキスト"), &o.ioc(&clip(&p.text_excerpt, 100)));
-        }
-        if !p.asks_for.is_empty() {
-            let asks: Vec<String> = p.asks_for.iter().map(|a| ask_word(a, ja)).collect();
-            o.field(t("Asks for", "求める情報"), &asks.join(if ja { "、" } else { ", " }));
-        }
-        for f in p.forms.iter().filter(|f| f.has_password || f.offsite) {
-            let to = match &f.action {
-                Some(a) => o.url(a),
-                None => t("(the page itself, or by script)", "(ページ自身、またはスクリプト)").to_string(),
-            };
-            let off = if f.offsite { t(" — another domain", " — 別のドメイン") } else { "" };
-            o.field(t("Sends to", "送信先"), &format!("{} {to}{off}", f.method.to_uppercase()));
-        }
-        for x in &p.exfiltration {
-            o.field(
-                t("Sends to", "送信先"),
-                &format!("{} ({})", o.ioc(x), t("in the page source", "ページのソース内")),
-            );
-        }
-        for k in &p.kits {
-            o.field(t("Kit", "キット"), &format!("{} ({})", k.name, o.ioc(&k.markers.join(", "))));
-        }
-        for b in &p.brands {
-            let places: Vec<&str> = b
-                .seen_in
-                .iter()
-                .map(|w| match (w.as_str(), ja) {
-                    ("title", true) => "タイトル",
-                    ("text", true) => "本文",
-                    ("image alt", true) => "画像の代替テキスト",
-                    ("kit", true) => "キット",
-                    ("favicon", true) => "ファビコン",
-                    ("form action", true) => "フォームの送信先",
-                    (other, _) => other,
-                })
-                .collect();
-            let own = if b.owned {
-                t("its own site", "本物のサイト")
-            } else {
-                t("NOT its site", "本物のサイトではありません")
-            };
-            o.field(
-                t("Brand", "ブランド"),
-                &format!("{} ({} {}) — {own}", b.name, t("seen in", "表示箇所:"), places.join(", ")),
-            );
-        }
-        if !p.addresses.is_empty() {
-            o.field(t("Addresses", "埋込アドレス"), &o.ioc(&p.addresses.join(", ")));
-        }
-        if let Some(f) = &p.favicon {
-            o.field("Favicon", &format!("sha256 {} ({} B)", f.sha256, f.bytes));
-        }
-        if let Some(m) = &p.parked {
-            o.field(t("Parked", "駐車/停止"), m);
-        }
-        if !p.scripts.is_empty() {
-            o.field(
-                t("Scripts", "スクリプト"),
-                &format!("{} {}", p.scripts.len(), t("external", "件(外部)")),
-            );
-        }
+        page_facts(o, p);
         if let Some(s) = &pv.screenshot {
-            o.field(t("Screenshot", "スクリーンショット"), &format!("{} ({}×{})", s.path, s.width, s.height));
-            // The browser's own service calls (updates, sign-in) are refused quietly: not the page's.
-            let own = |r: &&kaibo_model::visit::ProxyRequest| {
-                r.reason.as_deref().is_some_and(|why| why.starts_with("the browser's own"))
-            };
-            let refused: Vec<&kaibo_model::visit::ProxyRequest> =
-                s.requests.iter().filter(|r| !r.allowed && !own(r)).collect();
-            let allowed = s.requests.iter().filter(|r| r.allowed).count();
-            o.field(
-                t("Browser", "ブラウザー"),
-                &format!(
-                    "{} {}, {} {}",
-                    allowed,
-                    t("requests allowed", "件の通信を許可"),
-                    refused.len(),
-                    t("refused", "件を拒否")
-                ),
-            );
-            for r in refused.iter().take(5) {
-                let _ = writeln!(
-                    o.buf,
-                    "        {}: {}",
-                    o.ioc(&r.target),
-                    o.ioc(r.reason.as_deref().unwrap_or(""))
-                );
-            }
+            browser_requests(o, s);
         }
     }
     if v.pages.is_empty() && v.notes.is_empty() {
@@ -835,5 +733,179 @@ fn landing_section(o: &mut Out<'_>, v: &Visit) {
     }
     for n in &v.notes {
         o.field(t("Note", "注記"), n);
+    }
+}
+
+/// One visited link: the link, then every request of its chain with what the server said.
+fn request_chain(o: &mut Out<'_>, i: usize, pv: &PageVisit) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
+    let _ = writeln!(o.buf, "  {}. {}", i + 1, o.url(&pv.url));
+    for (n, h) in pv.chain.iter().enumerate() {
+        let mut line = format!("     {}{}", if n == 0 { "" } else { "→ " }, o.url(&h.url));
+        if h.via != "start" && h.via != "http" {
+            line.push_str(&format!("  ({})", h.via));
+        }
+        let mut facts = Vec::new();
+        if let Some(s) = h.status {
+            facts.push(format!("HTTP {s}"));
+        }
+        if let Some(ip) = h.ip {
+            facts.push(o.ioc(&ip.to_string()));
+        }
+        if let Some(sv) = &h.server {
+            facts.push(sv.clone());
+        }
+        if h.truncated {
+            facts.push(format!("{} {} B", t("cut at", "打ち切り"), h.bytes));
+        }
+        if !facts.is_empty() {
+            line.push_str(&format!("  [{}]", facts.join(", ")));
+        }
+        let _ = writeln!(o.buf, "{line}");
+        if let Some(tls) = &h.tls {
+            let validity = if tls.verified {
+                t("valid", "有効").to_string()
+            } else {
+                format!("{}: {}", t("NOT valid", "無効"), clip(tls.error.as_deref().unwrap_or(""), 80))
+            };
+            let _ = writeln!(
+                o.buf,
+                "        TLS: {} / {} {} / {} {} ({} {}) — {validity}",
+                o.ioc(&tls.subject),
+                t("issuer", "発行者"),
+                tls.issuer,
+                t("issued", "発行日"),
+                tls.not_before,
+                tls.age_days,
+                t("days ago", "日前")
+            );
+        }
+        if let Some(r) = &h.refused {
+            let _ = writeln!(o.buf, "        {}: {}", t("REFUSED", "接続拒否"), o.ioc(r));
+        } else if let Some(e) = &h.error {
+            let _ = writeln!(o.buf, "        {}: {}", t("error", "エラー"), clip(e, 120));
+        }
+        if let Some(sha) = &h.sha256 {
+            let _ = writeln!(o.buf, "        {}: sha256 {sha}", t("file served", "配布ファイル"));
+        }
+    }
+}
+
+/// How a visit ended, in words.
+fn outcome_words(outcome: &str, ja: bool) -> &'static str {
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
+    match outcome {
+        "page" => t("final page reached", "最終ページに到達"),
+        "file" => t("the link serves a file", "リンク先はファイル"),
+        "http_error" => t("the server answered with an error", "サーバーがエラーを返しました"),
+        "refused" => {
+            t("refused by the guard (not a public address)", "安全のため接続を拒否(公開アドレスではない)")
+        }
+        "nxdomain" => t("the host does not exist", "ホストが存在しません"),
+        "dns_failed" => t("DNS lookup failed", "DNS 問い合わせに失敗"),
+        "connect_failed" => t("could not connect", "接続できませんでした"),
+        "timeout" => t("time limit reached", "制限時間に到達"),
+        "too_many_hops" => t("too many redirects", "リダイレクトが多すぎます"),
+        _ => t("not a URL kaibo can visit", "訪問できない URL"),
+    }
+}
+
+/// What the final page is: title, text, what it asks for and where it sends it, kit, brand.
+fn page_facts(o: &mut Out<'_>, p: &Page) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
+    if let Some(title) = &p.title {
+        o.field(t("Title", "タイトル"), &clip(title, 100));
+    }
+    if !p.text_excerpt.is_empty() {
+        o.field(t("Text", "テキスト"), &o.ioc(&clip(&p.text_excerpt, 100)));
+    }
+    if !p.asks_for.is_empty() {
+        let asks: Vec<String> = p.asks_for.iter().map(|a| ask_word(a, ja)).collect();
+        o.field(t("Asks for", "求める情報"), &asks.join(if ja { "、" } else { ", " }));
+    }
+    for f in p.forms.iter().filter(|f| f.has_password || f.offsite) {
+        let to = match &f.action {
+            Some(a) => o.url(a),
+            None => t("(the page itself, or by script)", "(ページ自身、またはスクリプト)").to_string(),
+        };
+        let off = if f.offsite { t(" — another domain", " — 別のドメイン") } else { "" };
+        o.field(t("Sends to", "送信先"), &format!("{} {to}{off}", f.method.to_uppercase()));
+    }
+    for x in &p.exfiltration {
+        o.field(
+            t("Sends to", "送信先"),
+            &format!("{} ({})", o.ioc(x), t("in the page source", "ページのソース内")),
+        );
+    }
+    for k in &p.kits {
+        o.field(t("Kit", "キット"), &format!("{} ({})", k.name, o.ioc(&k.markers.join(", "))));
+    }
+    for b in &p.brands {
+        let places: Vec<&str> = b
+            .seen_in
+            .iter()
+            .map(|w| match (w.as_str(), ja) {
+                ("title", true) => "タイトル",
+                ("text", true) => "本文",
+                ("image alt", true) => "画像の代替テキスト",
+                ("kit", true) => "キット",
+                ("favicon", true) => "ファビコン",
+                ("form action", true) => "フォームの送信先",
+                (other, _) => other,
+            })
+            .collect();
+        let own = if b.owned {
+            t("its own site", "本物のサイト")
+        } else {
+            t("NOT its site", "本物のサイトではありません")
+        };
+        o.field(
+            t("Brand", "ブランド"),
+            &format!("{} ({} {}) — {own}", b.name, t("seen in", "表示箇所:"), places.join(", ")),
+        );
+    }
+    if !p.addresses.is_empty() {
+        o.field(t("Addresses", "埋込アドレス"), &o.ioc(&p.addresses.join(", ")));
+    }
+    if let Some(f) = &p.favicon {
+        o.field("Favicon", &format!("sha256 {} ({} B)", f.sha256, f.bytes));
+    }
+    if let Some(m) = &p.parked {
+        o.field(t("Parked", "駐車/停止"), m);
+    }
+    if !p.scripts.is_empty() {
+        o.field(t("Scripts", "スクリプト"), &format!("{} {}", p.scripts.len(), t("external", "件(外部)")));
+    }
+}
+
+/// The screenshot, and what the browser asked for through the proxy.
+fn browser_requests(o: &mut Out<'_>, s: &Screenshot) {
+    let ja = matches!(o.opts.lang, Lang::Ja);
+    let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
+    {
+        o.field(t("Screenshot", "スクリーンショット"), &format!("{} ({}×{})", s.path, s.width, s.height));
+        // The browser's own service calls (updates, sign-in) are refused quietly: not the page's.
+        let own = |r: &&kaibo_model::visit::ProxyRequest| {
+            r.reason.as_deref().is_some_and(|why| why.starts_with("the browser's own"))
+        };
+        let refused: Vec<&kaibo_model::visit::ProxyRequest> =
+            s.requests.iter().filter(|r| !r.allowed && !own(r)).collect();
+        let allowed = s.requests.iter().filter(|r| r.allowed).count();
+        o.field(
+            t("Browser", "ブラウザー"),
+            &format!(
+                "{} {}, {} {}",
+                allowed,
+                t("requests allowed", "件の通信を許可"),
+                refused.len(),
+                t("refused", "件を拒否")
+            ),
+        );
+        for r in refused.iter().take(5) {
+            let _ =
+                writeln!(o.buf, "        {}: {}", o.ioc(&r.target), o.ioc(r.reason.as_deref().unwrap_or("")));
+        }
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::ids::{KAIBO_NAMESPACE, STIX_SCO_NAMESPACE, uuid5};
 use crate::indicators::{Indicators, Recipient};
 use crate::misp::ExportOptions;
-use kaibo_model::Dissection;
+use kaibo_model::{Analysis, Dissection};
 
 fn sco_id(kind: &str, contributing: &Value) -> String {
     // The canonical JSON of the contributing properties (keys sorted, no spaces): serde_json
@@ -45,12 +45,6 @@ pub fn render_stix(d: &Dissection, opts: &ExportOptions) -> String {
 
 pub fn stix_bundle(d: &Dissection, opts: &ExportOptions) -> Value {
     let a = &d.analysis;
-    let ind = Indicators::of(d);
-    let recipient = Recipient::of(a);
-    let redact =
-        |s: &str| if opts.keep_recipient { s.to_string() } else { recipient.redact(s, "[recipient]") };
-    let created = stix_time(opts.created);
-    let sent = a.message.date.as_deref().and_then(kaibo_core::calendar::unix_from_rfc3339);
     let key = format!(
         "{}|{}|{}",
         a.message.message_id.as_deref().unwrap_or(""),
@@ -58,81 +52,128 @@ pub fn stix_bundle(d: &Dissection, opts: &ExportOptions) -> Value {
         a.message.subject.as_deref().unwrap_or("")
     );
     let identity_id = format!("identity--{}", uuid5(&KAIBO_NAMESPACE, "identity/kaibo"));
-    let mut objects: Vec<Value> = vec![json!({
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": identity_id,
-        "created": "2026-01-01T00:00:00.000Z",
-        "modified": "2026-01-01T00:00:00.000Z",
-        "name": "kaibo",
-        "description": "kaibo (解剖), a phishing-mail analyser",
-        "identity_class": "system",
-    })];
-    let mut refs: Vec<String> = Vec::new();
-    let push = |objects: &mut Vec<Value>, refs: &mut Vec<String>, v: Value| {
-        let id = v["id"].as_str().unwrap_or("").to_string();
-        if !refs.contains(&id) {
-            refs.push(id);
-            objects.push(v);
-        }
-    };
-
-    // The mail and its addresses.
-    let addr = |value: &str, name: Option<&str>| {
-        let mut v = json!({
-            "type": "email-addr",
+    let mut b = Bundle {
+        a,
+        ind: Indicators::of(d),
+        recipient: Recipient::of(a),
+        opts,
+        created: stix_time(opts.created),
+        sent: a.message.date.as_deref().and_then(kaibo_core::calendar::unix_from_rfc3339),
+        identity_id: identity_id.clone(),
+        objects: vec![json!({
+            "type": "identity",
             "spec_version": "2.1",
-            "id": sco_id("email-addr", &json!({ "value": value })),
-            "value": value,
-        });
-        if let Some(n) = name.filter(|n| !n.is_empty()) {
-            v["display_name"] = json!(n);
-        }
-        v
+            "id": identity_id,
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "name": "kaibo",
+            "description": "kaibo (解剖), a phishing-mail analyser",
+            "identity_class": "system",
+        })],
+        refs: Vec::new(),
     };
-    let mut message = json!({
-        "type": "email-message",
-        "spec_version": "2.1",
-        "is_multipart": false,
-    });
-    if let Some(s) = &ind.sender {
-        let from = addr(s, ind.sender_display_name.as_deref());
-        message["from_ref"] = from["id"].clone();
-        push(&mut objects, &mut refs, from);
+    b.message();
+    b.observables();
+    if b.ind.actionable {
+        b.indicators();
     }
-    if let Some(s) = &a.message.subject {
-        message["subject"] = json!(redact(s));
-    }
-    if let Some(t) = sent {
-        message["date"] = json!(stix_time(t));
-    }
-    if let Some(m) = &a.message.message_id {
-        message["message_id"] = json!(m);
-    }
-    if opts.keep_recipient {
-        let to: Vec<Value> = recipient.addresses.iter().map(|r| addr(r, None)).collect();
-        message["to_refs"] = json!(to.iter().map(|t| t["id"].clone()).collect::<Vec<_>>());
-        for t in to {
-            push(&mut objects, &mut refs, t);
-        }
-    }
-    let mut contributing = json!({});
-    for k in ["from_ref", "subject"] {
-        if !message[k].is_null() {
-            contributing[k] = message[k].clone();
-        }
-    }
-    message["id"] = json!(sco_id("email-message", &contributing));
-    push(&mut objects, &mut refs, message);
+    let report = b.report(&key);
+    b.objects.push(report);
+    json!({
+        "type": "bundle",
+        "id": format!("bundle--{}", uuid5(&KAIBO_NAMESPACE, &format!("bundle/{key}/{}", opts.created))),
+        "objects": b.objects,
+    })
+}
 
-    // Addresses, domains, URLs.
-    let ip_obj = |ip: &str| {
-        let kind = if ip.contains(':') { "ipv6-addr" } else { "ipv4-addr" };
-        json!({ "type": kind, "spec_version": "2.1", "id": sco_id(kind, &json!({ "value": ip })), "value": ip })
-    };
-    // A domain name with the addresses it resolved to (those first, so refs point back).
-    let add_name = |objects: &mut Vec<Value>, refs: &mut Vec<String>, name: &str, addresses: Vec<&String>| {
-        let ips: Vec<Value> = addresses.into_iter().map(|ip| ip_obj(ip)).collect();
+/// A bundle being written: the mail's facts, and the objects so far with the ids the report
+/// refers to.
+struct Bundle<'a> {
+    a: &'a Analysis,
+    ind: Indicators,
+    recipient: Recipient,
+    opts: &'a ExportOptions,
+    created: String,
+    sent: Option<i64>,
+    identity_id: String,
+    objects: Vec<Value>,
+    refs: Vec<String>,
+}
+
+fn email_addr(value: &str, name: Option<&str>) -> Value {
+    let mut v = json!({
+        "type": "email-addr",
+        "spec_version": "2.1",
+        "id": sco_id("email-addr", &json!({ "value": value })),
+        "value": value,
+    });
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        v["display_name"] = json!(n);
+    }
+    v
+}
+
+fn ip_addr(ip: &str) -> Value {
+    let kind = if ip.contains(':') { "ipv6-addr" } else { "ipv4-addr" };
+    json!({ "type": kind, "spec_version": "2.1", "id": sco_id(kind, &json!({ "value": ip })), "value": ip })
+}
+
+impl Bundle<'_> {
+    /// Adds an object the report refers to, once.
+    fn push(&mut self, v: Value) {
+        let id = v["id"].as_str().unwrap_or("").to_string();
+        if !self.refs.contains(&id) {
+            self.refs.push(id);
+            self.objects.push(v);
+        }
+    }
+
+    fn redact(&self, s: &str) -> String {
+        if self.opts.keep_recipient { s.to_string() } else { self.recipient.redact(s, "[recipient]") }
+    }
+
+    /// The mail and its addresses.
+    fn message(&mut self) {
+        let a = self.a;
+        let mut message = json!({
+            "type": "email-message",
+            "spec_version": "2.1",
+            "is_multipart": false,
+        });
+        if let Some(s) = self.ind.sender.clone() {
+            let from = email_addr(&s, self.ind.sender_display_name.as_deref());
+            message["from_ref"] = from["id"].clone();
+            self.push(from);
+        }
+        if let Some(s) = &a.message.subject {
+            message["subject"] = json!(self.redact(s));
+        }
+        if let Some(t) = self.sent {
+            message["date"] = json!(stix_time(t));
+        }
+        if let Some(m) = &a.message.message_id {
+            message["message_id"] = json!(m);
+        }
+        if self.opts.keep_recipient {
+            let to: Vec<Value> = self.recipient.addresses.iter().map(|r| email_addr(r, None)).collect();
+            message["to_refs"] = json!(to.iter().map(|t| t["id"].clone()).collect::<Vec<_>>());
+            for t in to {
+                self.push(t);
+            }
+        }
+        let mut contributing = json!({});
+        for k in ["from_ref", "subject"] {
+            if !message[k].is_null() {
+                contributing[k] = message[k].clone();
+            }
+        }
+        message["id"] = json!(sco_id("email-message", &contributing));
+        self.push(message);
+    }
+
+    /// A domain name with the addresses it resolved to (those first, so refs point back).
+    fn domain_name(&mut self, name: &str, addresses: Vec<String>) {
+        let ips: Vec<Value> = addresses.iter().map(|ip| ip_addr(ip)).collect();
         let mut dom = json!({
             "type": "domain-name", "spec_version": "2.1",
             "id": sco_id("domain-name", &json!({ "value": name })), "value": name,
@@ -141,41 +182,45 @@ pub fn stix_bundle(d: &Dissection, opts: &ExportOptions) -> Value {
             dom["resolves_to_refs"] = json!(ips.iter().map(|i| i["id"].clone()).collect::<Vec<_>>());
         }
         for i in ips {
-            push(objects, refs, i);
+            self.push(i);
         }
-        push(objects, refs, dom);
-    };
-    for d in &ind.domains {
-        let addresses = ind
-            .links
-            .iter()
-            .filter(|l| l.domain.as_deref() == Some(d.as_str()) && l.host.as_deref() == Some(d.as_str()))
-            .flat_map(|l| &l.addresses)
-            .collect();
-        add_name(&mut objects, &mut refs, d, addresses);
-    }
-    for l in &ind.links {
-        if let Some(h) = l.host.as_deref().filter(|h| Some(*h) != l.domain.as_deref())
-            && h.parse::<std::net::IpAddr>().is_err()
-        {
-            add_name(&mut objects, &mut refs, h, l.addresses.iter().collect());
-        }
-        let (url, _) = crate::indicators::export_url(&l.url, &recipient, opts.keep_recipient);
-        push(
-            &mut objects,
-            &mut refs,
-            json!({ "type": "url", "spec_version": "2.1", "id": sco_id("url", &json!({ "value": url })), "value": url }),
-        );
-    }
-    for ip in &ind.ips {
-        push(&mut objects, &mut refs, ip_obj(ip));
+        self.push(dom);
     }
 
-    // Indicators: one per malicious URL.
-    if ind.actionable {
-        for l in &ind.links {
+    /// Addresses, domains, URLs.
+    fn observables(&mut self) {
+        for d in self.ind.domains.clone() {
+            let addresses = self
+                .ind
+                .links
+                .iter()
+                .filter(|l| l.domain.as_deref() == Some(d.as_str()) && l.host.as_deref() == Some(d.as_str()))
+                .flat_map(|l| l.addresses.clone())
+                .collect();
+            self.domain_name(&d, addresses);
+        }
+        for l in self.ind.links.clone() {
+            if let Some(h) = l.host.as_deref().filter(|h| Some(*h) != l.domain.as_deref())
+                && h.parse::<std::net::IpAddr>().is_err()
+            {
+                self.domain_name(h, l.addresses.clone());
+            }
+            let (url, _) = crate::indicators::export_url(&l.url, &self.recipient, self.opts.keep_recipient);
+            self.push(
+                json!({ "type": "url", "spec_version": "2.1", "id": sco_id("url", &json!({ "value": url })), "value": url }),
+            );
+        }
+        for ip in self.ind.ips.clone() {
+            self.push(ip_addr(&ip));
+        }
+    }
+
+    /// Indicators: one per malicious URL.
+    fn indicators(&mut self) {
+        let a = self.a;
+        for l in self.ind.links.clone() {
             // A URL cut before the recipient's address is matched as a prefix.
-            let (url, cut) = crate::indicators::export_url(&l.url, &recipient, opts.keep_recipient);
+            let (url, cut) = crate::indicators::export_url(&l.url, &self.recipient, self.opts.keep_recipient);
             let pattern = if cut {
                 // STIX's LIKE has no escape: a `_` in the path matches any one character, which
                 // only widens the match by a little.
@@ -184,54 +229,48 @@ pub fn stix_bundle(d: &Dissection, opts: &ExportOptions) -> Value {
                 format!("[url:value = '{}']", pattern_literal(&url))
             };
             let id = format!("indicator--{}", uuid5(&KAIBO_NAMESPACE, &format!("indicator/{url}")));
-            push(
-                &mut objects,
-                &mut refs,
-                json!({
-                    "type": "indicator",
-                    "spec_version": "2.1",
-                    "id": id,
-                    "created_by_ref": identity_id,
-                    "created": created,
-                    "modified": created,
-                    "name": format!("Phishing link in \"{}\"", redact(a.message.subject.as_deref().unwrap_or(""))),
-                    "description": format!("A link of a mail kaibo judged {} (score {}).", a.verdict.as_str(), a.score),
-                    "indicator_types": ["malicious-activity"],
-                    "pattern": pattern,
-                    "pattern_type": "stix",
-                    "pattern_version": "2.1",
-                    "valid_from": stix_time(sent.unwrap_or(opts.created)),
-                    "labels": ["phishing"],
-                }),
-            );
+            let indicator = json!({
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": id,
+                "created_by_ref": self.identity_id,
+                "created": self.created,
+                "modified": self.created,
+                "name": format!("Phishing link in \"{}\"", self.redact(a.message.subject.as_deref().unwrap_or(""))),
+                "description": format!("A link of a mail kaibo judged {} (score {}).", a.verdict.as_str(), a.score),
+                "indicator_types": ["malicious-activity"],
+                "pattern": pattern,
+                "pattern_type": "stix",
+                "pattern_version": "2.1",
+                "valid_from": stix_time(self.sent.unwrap_or(self.opts.created)),
+                "labels": ["phishing"],
+            });
+            self.push(indicator);
         }
     }
 
-    // The report that ties them together.
-    let top: Vec<&str> = crate::strongest(a, 8).into_iter().map(|f| f.id.as_str()).collect();
-    let report = json!({
-        "type": "report",
-        "spec_version": "2.1",
-        "id": format!("report--{}", uuid5(&KAIBO_NAMESPACE, &format!("report/{key}"))),
-        "created_by_ref": identity_id,
-        "created": created,
-        "modified": created,
-        "name": format!("Phishing mail: {}", redact(a.message.subject.as_deref().unwrap_or("(no subject)"))),
-        "description": format!(
-            "kaibo verdict: {} (score {}). Strongest findings: {}.",
-            a.verdict.as_str(), a.score, top.join(", ")
-        ),
-        "report_types": ["threat-report"],
-        "published": stix_time(opts.created),
-        "object_refs": refs,
-        "labels": [format!("kaibo-verdict-{}", a.verdict.as_str())],
-    });
-    objects.push(report);
-    json!({
-        "type": "bundle",
-        "id": format!("bundle--{}", uuid5(&KAIBO_NAMESPACE, &format!("bundle/{key}/{}", opts.created))),
-        "objects": objects,
-    })
+    /// The report that ties them together.
+    fn report(&self, key: &str) -> Value {
+        let a = self.a;
+        let top: Vec<&str> = crate::strongest(a, 8).into_iter().map(|f| f.id.as_str()).collect();
+        json!({
+            "type": "report",
+            "spec_version": "2.1",
+            "id": format!("report--{}", uuid5(&KAIBO_NAMESPACE, &format!("report/{key}"))),
+            "created_by_ref": self.identity_id,
+            "created": self.created,
+            "modified": self.created,
+            "name": format!("Phishing mail: {}", self.redact(a.message.subject.as_deref().unwrap_or("(no subject)"))),
+            "description": format!(
+                "kaibo verdict: {} (score {}). Strongest findings: {}.",
+                a.verdict.as_str(), a.score, top.join(", ")
+            ),
+            "report_types": ["threat-report"],
+            "published": stix_time(self.opts.created),
+            "object_refs": self.refs,
+            "labels": [format!("kaibo-verdict-{}", a.verdict.as_str())],
+        })
+    }
 }
 
 /// STIX timestamps: UTC with milliseconds.

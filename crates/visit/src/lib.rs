@@ -15,6 +15,7 @@
 //! the async runtime (kaibo-enrich runs this inside its own).
 
 pub mod fetch;
+pub mod findings;
 pub mod guard;
 pub mod page;
 pub mod proxy;
@@ -25,11 +26,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use kaibo_core::{Analysis, Evidence, FindingId, LinkSource, ProposedFinding, ids};
+use kaibo_core::{Analysis, LinkSource};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+pub use findings::findings;
 pub use kaibo_model::visit::{FetchHop, Page, PageVisit, Screenshot, TlsCert, Visit};
 
 /// The `[visit]` section of kaibo's configuration.
@@ -264,145 +266,6 @@ pub fn targets(a: &Analysis, max: usize) -> Vec<String> {
     }
     scored.sort_by_key(|(s, i, _)| (-s, *i));
     scored.into_iter().take(max).map(|(_, _, u)| u.to_string()).collect()
-}
-
-fn host_of(url: &str) -> String {
-    Url::parse(url).ok().and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase())).unwrap_or_default()
-}
-
-/// The findings what the visit found makes, for the core's ledger to add.
-pub fn findings(a: &Analysis, v: &Visit) -> Vec<ProposedFinding> {
-    let k = kaibo_core::knowledge::knowledge();
-    let recipients: Vec<String> = a
-        .message
-        .to
-        .iter()
-        .chain(&a.message.cc)
-        .filter_map(|m| m.address.as_deref())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    let recipient_domains: Vec<String> = recipients
-        .iter()
-        .filter_map(|r| r.rsplit_once('@').map(|(_, d)| d.to_string()))
-        .filter_map(|d| kaibo_core::urls::registrable_domain(&d).or(Some(d)))
-        .collect();
-    let mut found: Vec<(FindingId, Evidence)> = Vec::new();
-    for pv in &v.pages {
-        // The chain.
-        if let Some(h) = pv.chain.iter().find(|h| {
-            h.refused.as_deref().is_some_and(|r| !r.starts_with("port") && !r.starts_with("the scheme"))
-        }) {
-            found.push((
-                ids::VISIT_PRIVATE_REDIRECT,
-                Evidence::new(
-                    "refused hop",
-                    format!("{} — {}", h.url, h.refused.as_deref().unwrap_or_default()),
-                ),
-            ));
-        }
-        let mut domains: Vec<String> = Vec::new();
-        for h in &pv.chain {
-            let host = host_of(&h.url);
-            let d = kaibo_core::urls::registrable_domain(&host).unwrap_or(host);
-            if !domains.contains(&d) {
-                domains.push(d);
-            }
-        }
-        if let Some(h) = pv.chain.iter().find(|h| h.via == "meta-refresh" || h.via == "javascript") {
-            found.push((
-                ids::VISIT_REDIRECT_CHAIN,
-                Evidence::new(format!("url (redirect by {})", h.via), h.url.clone()),
-            ));
-        } else if domains.len() >= 3 {
-            found.push((ids::VISIT_REDIRECT_CHAIN, Evidence::new("redirect chain", domains.join(" → "))));
-        }
-        // Gone.
-        let last = pv.chain.last();
-        if pv.outcome == "nxdomain" || last.and_then(|h| h.status).is_some_and(|s| s == 404 || s == 410) {
-            let what = last.map(|h| match h.status {
-                Some(s) => format!("{}: HTTP {s}", h.url),
-                None => format!("{}: {}", h.url, h.error.clone().unwrap_or_default()),
-            });
-            found.push((ids::VISIT_TAKEN_DOWN, Evidence::new("page", what.unwrap_or_default())));
-        }
-        let Some(page) = &pv.page else { continue };
-        let final_url = pv.final_url.clone().unwrap_or_default();
-        let page_host = host_of(&final_url);
-        if let Some(m) = &page.parked {
-            found.push((
-                ids::VISIT_TAKEN_DOWN,
-                Evidence::new("page", format!("{final_url} — parked or suspended: \"{m}\"")),
-            ));
-        }
-        let owned_brand = page.brands.iter().any(|b| b.owned);
-        if page.asks_for_password() && !owned_brand {
-            let asks = page.asks_for.join(", ");
-            found.push((
-                ids::VISIT_CREDENTIAL_FORM,
-                Evidence::new("page", format!("{final_url} — asks for: {asks}")),
-            ));
-            for f in page.forms.iter().filter(|f| f.has_password && f.offsite) {
-                let to = f.action.clone().unwrap_or_default();
-                found.push((ids::VISIT_CREDENTIALS_OFFSITE, Evidence::new("url (form action)", to)));
-            }
-            if let Some(tls) =
-                pv.chain.last().and_then(|h| h.tls.as_ref()).filter(|t| (0..=7).contains(&t.age_days))
-            {
-                found.push((
-                    ids::VISIT_FRESH_CERTIFICATE,
-                    Evidence::new(
-                        "TLS certificate",
-                        format!(
-                            "{} issued {} ({} days before the visit)",
-                            tls.subject, tls.not_before, tls.age_days
-                        ),
-                    ),
-                ));
-            }
-        }
-        for x in &page.exfiltration {
-            found.push((ids::VISIT_CREDENTIALS_OFFSITE, Evidence::new("page source", x.clone())));
-        }
-        for b in page.brands.iter().filter(|b| !b.owned) {
-            let is_webmail = k.brands.iter().find(|kb| kb.id == b.brand).is_some_and(|kb| kb.is_webmail());
-            let strong = b.seen_in.iter().any(|s| s != "text") || page.asks_for_password();
-            if !is_webmail && strong {
-                found.push((
-                    ids::VISIT_BRAND_IMPERSONATION,
-                    Evidence::new(
-                        "page",
-                        format!("{page_host}: {} (seen in {})", b.name, b.seen_in.join(", ")),
-                    ),
-                ));
-            }
-        }
-        for kit in &page.kits {
-            let is_webmail = k.brands.iter().find(|kb| kb.id == kit.brand).is_some_and(|kb| kb.is_webmail());
-            let page_domain = kaibo_core::urls::registrable_domain(&page_host).unwrap_or(page_host.clone());
-            let recipients_server = recipient_domains.contains(&page_domain);
-            if is_webmail && !recipients_server && page.asks_for_password() {
-                let whose = if recipient_domains.is_empty() {
-                    String::new()
-                } else {
-                    format!("; the recipient's domain is {}", recipient_domains.join(", "))
-                };
-                found.push((
-                    ids::VISIT_WEBMAIL_KIT,
-                    Evidence::new(
-                        "page",
-                        format!("{page_host}: {} ({}){whose}", kit.name, kit.markers.join(", ")),
-                    ),
-                ));
-            }
-        }
-        for addr in page.addresses.iter().filter(|x| recipients.contains(x)) {
-            found.push((
-                ids::VISIT_RECIPIENT_PREFILLED,
-                Evidence::new("page", format!("{final_url} — carries {addr}")),
-            ));
-        }
-    }
-    found.into_iter().map(|(id, ev)| ProposedFinding::new(id, vec![ev])).collect()
 }
 
 #[cfg(test)]

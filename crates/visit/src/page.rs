@@ -287,7 +287,6 @@ fn addresses_in(s: &str, out: &mut Vec<String>) {
 /// (`link rel=icon`, else `/favicon.ico`); [`add_favicon`] records it once fetched.
 pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
     let c = catalog();
-    let k = kaibo_core::knowledge::knowledge();
     let doc = parse(html);
     let mut page = Page { url: url.to_string(), ..Default::default() };
     page.title = doc
@@ -297,10 +296,42 @@ pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
         .filter(|t| !t.is_empty());
     let text = visible_text(&doc);
     page.text_excerpt = text.chars().take(400).collect();
-    let page_domain = host_domain(url);
-    let page_host = url.host_str().unwrap_or("").trim_matches(['[', ']']).to_ascii_lowercase();
+    read_forms(&mut page, &doc, url);
 
-    // Forms, and password fields outside any form (pages that submit by script).
+    // Scripts and where typed secrets may go.
+    for s in doc.select(&sel("script[src]")).take(MAX_SCRIPTS) {
+        if let Some(u) = s.value().attr("src").and_then(|src| url.join(src).ok()) {
+            push_unique(&mut page.scripts, u.to_string());
+        }
+    }
+    // Kits give themselves away in their source and in their paths (`/am_bin/`, `/owa/`).
+    let raw_lower = format!("{url}\n{html}").to_lowercase();
+    for m in &c.exfiltration.markers {
+        if raw_lower.contains(m.as_str()) {
+            push_unique(&mut page.exfiltration, m.clone());
+        }
+    }
+    let favicon = favicon_url(&doc, url);
+    let text_lower = text.to_lowercase();
+    find_kits(&mut page, &text_lower, &raw_lower);
+    find_brands(&mut page, &doc, &text, url);
+
+    // Parked or suspended.
+    let head: String = text_lower.chars().take(4000).collect();
+    page.parked = c
+        .parked
+        .markers
+        .iter()
+        .find(|m| head.contains(m.as_str()) || (m.contains('.') && raw_lower.contains(m.as_str())))
+        .cloned();
+    (page, favicon)
+}
+
+/// The forms, and the password fields outside any form (pages that submit by script); what they
+/// ask for, and the addresses prefilled in them or in the page's URL.
+fn read_forms(page: &mut Page, doc: &Html, url: &Url) {
+    let c = catalog();
+    let page_domain = host_domain(url);
     let field_of = |e: ElementRef| -> Field {
         let v = e.value();
         let kind = match v.name() {
@@ -352,28 +383,14 @@ pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
         }
     }
     addresses_in(url.as_str(), &mut page.addresses);
+}
 
-    // Scripts and where typed secrets may go.
-    for s in doc.select(&sel("script[src]")).take(MAX_SCRIPTS) {
-        if let Some(u) = s.value().attr("src").and_then(|src| url.join(src).ok()) {
-            push_unique(&mut page.scripts, u.to_string());
-        }
-    }
-    // Kits give themselves away in their source and in their paths (`/am_bin/`, `/owa/`).
-    let raw_lower = format!("{url}\n{html}").to_lowercase();
-    for m in &c.exfiltration.markers {
-        if raw_lower.contains(m.as_str()) {
-            push_unique(&mut page.exfiltration, m.clone());
-        }
-    }
-
-    let favicon = favicon_url(&doc, url);
-
-    // Kits.
+/// Login kits recognised by their title, their source and (on a page asking for a password)
+/// their text.
+fn find_kits(page: &mut Page, text_lower: &str, raw_lower: &str) {
     let title_lower = page.title.as_deref().unwrap_or("").to_lowercase();
-    let text_lower = text.to_lowercase();
     let has_password = page.asks_for_password();
-    for kit in &c.kit {
+    for kit in &catalog().kit {
         let mut markers = Vec::new();
         if let Some(m) = kit.title.iter().find(|m| title_lower.contains(m.as_str())) {
             markers.push(format!("title: {m}"));
@@ -393,8 +410,13 @@ pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
             });
         }
     }
+}
 
-    // Brands: in the title, the text, image alt texts, and through kits.
+/// Brands the page shows: in the title, the text, image alt texts, a form's target, and
+/// through kits; and whether the page's host is the brand's own.
+fn find_brands(page: &mut Page, doc: &Html, text: &str, url: &Url) {
+    let k = kaibo_core::knowledge::knowledge();
+    let page_host = url.host_str().unwrap_or("").trim_matches(['[', ']']).to_ascii_lowercase();
     let alts: String =
         doc.select(&sel("img[alt]")).filter_map(|i| i.value().attr("alt")).collect::<Vec<_>>().join(" \n ");
     let mut seen: Vec<(usize, String, Vec<String>)> = Vec::new();
@@ -402,11 +424,9 @@ pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
         Some((_, _, places)) => push_unique(places, place),
         None => seen.push((bi, name.to_string(), vec![place.to_string()])),
     };
-    for (source, place) in [
-        (page.title.as_deref().unwrap_or(""), "title"),
-        (text.as_str(), "text"),
-        (alts.as_str(), "image alt"),
-    ] {
+    for (source, place) in
+        [(page.title.as_deref().unwrap_or(""), "title"), (text, "text"), (alts.as_str(), "image alt")]
+    {
         for (bi, name) in k.brand_mentions(source) {
             note(bi, name, place);
         }
@@ -430,16 +450,6 @@ pub fn analyze_page(url: &Url, html: &str) -> (Page, Option<Url>) {
         let b = &k.brands[bi];
         page.brands.push(PageBrand { brand: b.id.clone(), name, seen_in, owned: b.owns(&page_host) });
     }
-
-    // Parked or suspended.
-    let head: String = text_lower.chars().take(4000).collect();
-    page.parked = c
-        .parked
-        .markers
-        .iter()
-        .find(|m| head.contains(m.as_str()) || (m.contains('.') && raw_lower.contains(m.as_str())))
-        .cloned();
-    (page, favicon)
 }
 
 fn make_form(

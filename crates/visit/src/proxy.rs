@@ -99,74 +99,105 @@ async fn serve(
     resolver: &TokioResolver,
     log: &Mutex<Log>,
 ) -> std::io::Result<()> {
-    // The request head.
+    let Some((head, rest)) = read_head(&mut client).await? else { return Ok(()) };
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or("");
+    let mut parts = request_line.split_whitespace();
+    let (method, target, version) =
+        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or("HTTP/1.1"));
+    let (host, port, path) = match destination(method, target) {
+        Ok(d) => d,
+        Err(why) => return refuse(&mut client, log, target, why).await,
+    };
+    let shown = format!("{host}:{port}");
+    if kaibo_core::landing::catalog().is_browser_service(&host) {
+        return refuse(&mut client, log, &shown, "the browser's own service, not the page").await;
+    }
+    let mut upstream = match connect_vetted(&host, port, guard, resolver).await {
+        Ok(s) => s,
+        Err(why) => return refuse(&mut client, log, &shown, &why).await,
+    };
+    record(log, ProxyRequest { target: shown, allowed: true, reason: None });
+    match path {
+        None => {
+            client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await?;
+            if !rest.is_empty() {
+                upstream.write_all(&rest).await?;
+            }
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            Ok(())
+        }
+        Some(path) => {
+            let request = Request { method, path: &path, version, headers: lines.collect() };
+            forward_once(&mut client, &mut upstream, &request, &rest).await
+        }
+    }
+}
+
+/// The request head (up to its blank line) and what came after it; `None` when the browser
+/// closed first. A head over [`MAX_HEAD`] is answered 431.
+async fn read_head(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut buf = Vec::with_capacity(4096);
     let head_end = loop {
         let mut chunk = [0u8; 4096];
         let n = client.read(&mut chunk).await?;
         if n == 0 {
-            return Ok(());
+            return Ok(None);
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
         }
         if buf.len() > MAX_HEAD {
-            return client
+            client
                 .write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n")
-                .await;
+                .await?;
+            return Ok(None);
         }
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let rest = buf[head_end..].to_vec();
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or("");
-    let mut parts = request_line.split_whitespace();
-    let (method, target, version) =
-        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or("HTTP/1.1"));
+    Ok(Some((String::from_utf8_lossy(&buf[..head_end]).to_string(), buf[head_end..].to_vec())))
+}
 
-    let (host, port, path) = if method.eq_ignore_ascii_case("CONNECT") {
-        let Some((h, p)) = target.rsplit_once(':') else {
-            return refuse(&mut client, log, target, "bad CONNECT target").await;
-        };
-        let Ok(p) = p.parse::<u16>() else { return refuse(&mut client, log, target, "bad port").await };
-        (h.trim_matches(['[', ']']).to_string(), p, None)
-    } else {
-        let Ok(u) = url::Url::parse(target) else {
-            return refuse(&mut client, log, target, "not an absolute URL").await;
-        };
-        if u.scheme() != "http" {
-            return refuse(&mut client, log, target, "only http:// is proxied in the clear").await;
-        }
-        let mut path = u.path().to_string();
-        if let Some(q) = u.query() {
-            path.push('?');
-            path.push_str(q);
-        }
-        (
-            u.host_str().unwrap_or("").trim_matches(['[', ']']).to_string(),
-            u.port_or_known_default().unwrap_or(80),
-            Some(path),
-        )
-    };
-    let shown = format!("{host}:{port}");
-    if kaibo_core::landing::catalog().is_browser_service(&host) {
-        return refuse(&mut client, log, &shown, "the browser's own service, not the page").await;
+/// Where a request goes: host, port, and the path of a plain-HTTP request (`None` for a
+/// `CONNECT` tunnel); or why it is refused.
+fn destination(method: &str, target: &str) -> Result<(String, u16, Option<String>), &'static str> {
+    if method.eq_ignore_ascii_case("CONNECT") {
+        let (h, p) = target.rsplit_once(':').ok_or("bad CONNECT target")?;
+        let p = p.parse::<u16>().map_err(|_| "bad port")?;
+        return Ok((h.trim_matches(['[', ']']).to_string(), p, None));
     }
+    let u = url::Url::parse(target).map_err(|_| "not an absolute URL")?;
+    if u.scheme() != "http" {
+        return Err("only http:// is proxied in the clear");
+    }
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    Ok((
+        u.host_str().unwrap_or("").trim_matches(['[', ']']).to_string(),
+        u.port_or_known_default().unwrap_or(80),
+        Some(path),
+    ))
+}
 
-    // Resolve here, vet every address, connect to one that passed.
+/// Resolves `host` here, vets every address, and connects to one that passed; or says why not.
+async fn connect_vetted(
+    host: &str,
+    port: u16,
+    guard: &Guard,
+    resolver: &TokioResolver,
+) -> Result<TcpStream, String> {
     let ips: Vec<std::net::IpAddr> = match host.parse() {
         Ok(ip) => vec![ip],
         Err(_) => match resolver.lookup_ip(format!("{host}.")).await {
             Ok(found) => found.iter().collect(),
-            Err(e) if e.is_nx_domain() || e.is_no_records_found() => {
-                return refuse(&mut client, log, &shown, "DNS: no address").await;
-            }
-            Err(_) => return refuse(&mut client, log, &shown, "DNS: lookup failed").await,
+            Err(e) if e.is_nx_domain() || e.is_no_records_found() => return Err("DNS: no address".into()),
+            Err(_) => return Err("DNS: lookup failed".into()),
         },
     };
     let mut reasons = Vec::new();
-    let mut upstream = None;
     for ip in ips {
         let addr = SocketAddr::new(ip, port);
         match guard.check(addr) {
@@ -175,59 +206,54 @@ async fn serve(
                 if let Ok(Ok(s)) =
                     tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await
                 {
-                    upstream = Some(s);
-                    break;
+                    return Ok(s);
                 }
             }
         }
     }
-    let Some(mut upstream) = upstream else {
-        let why = if reasons.is_empty() { "could not connect".to_string() } else { reasons.join("; ") };
-        return refuse(&mut client, log, &shown, &why).await;
-    };
-    record(log, ProxyRequest { target: shown, allowed: true, reason: None });
+    Err(if reasons.is_empty() { "could not connect".to_string() } else { reasons.join("; ") })
+}
 
-    match path {
-        None => {
-            client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n").await?;
-            if !rest.is_empty() {
-                upstream.write_all(&rest).await?;
-            }
+/// A plain-HTTP request as the browser sent it to the proxy.
+struct Request<'a> {
+    method: &'a str,
+    path: &'a str,
+    version: &'a str,
+    headers: Vec<&'a str>,
+}
+
+/// Forwards one plain-HTTP request (origin-form, the browser's headers minus the proxy ones,
+/// its declared body) and passes the answer back.
+async fn forward_once(
+    client: &mut TcpStream,
+    upstream: &mut TcpStream,
+    r: &Request<'_>,
+    rest: &[u8],
+) -> std::io::Result<()> {
+    let mut out = format!("{} {} {}\r\n", r.method, r.path, r.version);
+    let mut body_len = 0u64;
+    for line in r.headers.iter().filter(|l| !l.is_empty()) {
+        let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+        if matches!(name.as_str(), "proxy-connection" | "proxy-authorization" | "connection" | "keep-alive") {
+            continue;
         }
-        Some(path) => {
-            // Origin-form request line, the browser's headers minus proxy ones.
-            let mut out = format!("{method} {path} {version}\r\n");
-            let mut body_len = 0u64;
-            for line in lines.filter(|l| !l.is_empty()) {
-                let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
-                if matches!(
-                    name.as_str(),
-                    "proxy-connection" | "proxy-authorization" | "connection" | "keep-alive"
-                ) {
-                    continue;
-                }
-                if name == "content-length" {
-                    body_len = line.split_once(':').and_then(|(_, v)| v.trim().parse().ok()).unwrap_or(0);
-                }
-                out.push_str(line);
-                out.push_str("\r\n");
-            }
-            out.push_str("Connection: close\r\n\r\n");
-            upstream.write_all(out.as_bytes()).await?;
-            // The request's own body, and not a byte more: what follows would be the next
-            // request, which has not been vetted.
-            let body_in_head = rest.len().min(body_len as usize);
-            upstream.write_all(&rest[..body_in_head]).await?;
-            let more = body_len - body_in_head as u64;
-            if more > 0 {
-                tokio::io::copy(&mut (&mut client).take(more), &mut upstream).await?;
-            }
-            let head_only = method.eq_ignore_ascii_case("HEAD");
-            return answer_once(&mut client, &mut upstream, head_only).await;
+        if name == "content-length" {
+            body_len = line.split_once(':').and_then(|(_, v)| v.trim().parse().ok()).unwrap_or(0);
         }
+        out.push_str(line);
+        out.push_str("\r\n");
     }
-    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
-    Ok(())
+    out.push_str("Connection: close\r\n\r\n");
+    upstream.write_all(out.as_bytes()).await?;
+    // The request's own body, and not a byte more: what follows would be the next request,
+    // which has not been vetted.
+    let body_in_head = rest.len().min(body_len as usize);
+    upstream.write_all(&rest[..body_in_head]).await?;
+    let more = body_len - body_in_head as u64;
+    if more > 0 {
+        tokio::io::copy(&mut (&mut *client).take(more), upstream).await?;
+    }
+    answer_once(client, upstream, r.method.eq_ignore_ascii_case("HEAD")).await
 }
 
 /// Passes the upstream answer back with `Connection: close` and ends the connection after its

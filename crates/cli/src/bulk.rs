@@ -6,10 +6,10 @@ use std::time::Duration;
 use kaibo_core::{Analysis, Dissection, Verdict, inert};
 use kaibo_scan::eval::{evaluate, read_labels, render_text};
 use kaibo_scan::runner::effective_jobs;
-use kaibo_scan::{ItemError, Location, ScanOptions, scan_with};
+use kaibo_scan::{ItemError, Location, ScanItem, ScanOptions, scan_with};
 use serde::Serialize;
 
-use crate::flags::{ColorArg, EvalArgs, PlainFormat, ScanArgs, ScanFormat};
+use crate::flags::{EvalArgs, PlainFormat, ScanArgs, ScanFormat, When};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FLAGGED};
 
 /// One line of `scan --format jsonl`: where the mail was, and its dissection (the object
@@ -59,23 +59,10 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
         Some(enricher) => enricher.dissect(a),
         None => Dissection::offline(a),
     };
-    let show_progress = match args.progress {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => std::io::stderr().is_terminal(),
-    };
-    let bar = show_progress.then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} mails  {per_sec}  {elapsed}  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(Duration::from_millis(200));
-        b
-    });
+    let bar = progress_bar(args.progress);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let (mut clean, mut suspicious, mut phishing) = (0usize, 0usize, 0usize);
+    let mut verdicts = [0usize; 3];
     let mut broken_pipe = false;
     if args.format == ScanFormat::Text {
         let _ = writeln!(
@@ -88,58 +75,15 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
         if let Some(b) = &bar {
             b.inc(1);
         }
-        let written = match (&item.result, args.format) {
-            (Ok(d), ScanFormat::Jsonl) => {
-                serde_json::to_writer(&mut out, &JsonLine { location: &item.location, dissection: d })
-                    .map_err(std::io::Error::other)
-                    .and_then(|_| out.write_all(b"\n"))
-            }
-            (Err(ItemError::Skipped(why)), ScanFormat::Jsonl) => {
-                eprintln!("kaibo: skipped {}: {why}", shown(&item.location));
-                serde_json::to_writer(&mut out, &JsonSkipped { location: &item.location, skipped: why })
-                    .map_err(std::io::Error::other)
-                    .and_then(|_| out.write_all(b"\n"))
-            }
-            (Err(ItemError::Skipped(why)), ScanFormat::Text) => {
-                eprintln!("kaibo: skipped {}: {why}", shown(&item.location));
-                Ok(())
-            }
-            (Err(ItemError::Failed(e)), ScanFormat::Jsonl) => {
-                eprintln!("kaibo: error: {}: {e}", shown(&item.location));
-                serde_json::to_writer(&mut out, &JsonError { location: &item.location, error: e })
-                    .map_err(std::io::Error::other)
-                    .and_then(|_| out.write_all(b"\n"))
-            }
-            (Ok(d), ScanFormat::Text) => {
-                let a = &d.analysis;
-                let top = a.findings.iter().find(|f| f.scored && f.weight > 0).map_or("-", |f| f.id.as_str());
-                // A row is one line: nothing from the mail or a file name may end it or act on
-                // the terminal.
-                let subject: String =
-                    inert::line(a.message.subject.as_deref().unwrap_or("")).chars().take(40).collect();
-                writeln!(
-                    out,
-                    "{:<10} {:>5}  {:<34} {:<40} {}",
-                    a.verdict.as_str(),
-                    a.score,
-                    top,
-                    subject,
-                    shown(&item.location)
-                )
-            }
-            (Err(ItemError::Failed(e)), ScanFormat::Text) => {
-                eprintln!("kaibo: error: {}: {e}", shown(&item.location));
-                writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", shown(&item.location))
-            }
-        };
         if let Ok(d) = &item.result {
-            match d.analysis.verdict {
-                Verdict::Clean => clean += 1,
-                Verdict::Suspicious => suspicious += 1,
-                Verdict::Phishing => phishing += 1,
-            }
+            let at = match d.analysis.verdict {
+                Verdict::Clean => 0,
+                Verdict::Suspicious => 1,
+                Verdict::Phishing => 2,
+            };
+            verdicts[at] += 1;
         }
-        if written.is_err() {
+        if write_item(&mut out, &item, args.format).is_err() {
             broken_pipe = true;
             return false;
         }
@@ -148,6 +92,7 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let [clean, suspicious, phishing] = verdicts;
     if args.format == ScanFormat::Text && !broken_pipe {
         let _ = writeln!(
             out,
@@ -170,6 +115,65 @@ pub fn run_scan(args: &ScanArgs) -> u8 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// A progress line on stderr, when asked for (auto: when stderr is a terminal).
+fn progress_bar(when: When) -> Option<indicatif::ProgressBar> {
+    let show = match when {
+        When::Always => true,
+        When::Never => false,
+        When::Auto => std::io::stderr().is_terminal(),
+    };
+    show.then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} mails  {per_sec}  {elapsed}  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(Duration::from_millis(200));
+        b
+    })
+}
+
+/// One scanned path: a table row or a JSON line, and a note on stderr for what was not
+/// analysed.
+fn write_item(out: &mut impl Write, item: &ScanItem, format: ScanFormat) -> std::io::Result<()> {
+    let location = &item.location;
+    match (&item.result, format) {
+        (Ok(d), ScanFormat::Jsonl) => json_line(out, &JsonLine { location, dissection: d }),
+        (Err(ItemError::Skipped(why)), ScanFormat::Jsonl) => {
+            eprintln!("kaibo: skipped {}: {why}", shown(location));
+            json_line(out, &JsonSkipped { location, skipped: why })
+        }
+        (Err(ItemError::Skipped(why)), ScanFormat::Text) => {
+            eprintln!("kaibo: skipped {}: {why}", shown(location));
+            Ok(())
+        }
+        (Err(ItemError::Failed(e)), ScanFormat::Jsonl) => {
+            eprintln!("kaibo: error: {}: {e}", shown(location));
+            json_line(out, &JsonError { location, error: e })
+        }
+        (Ok(d), ScanFormat::Text) => {
+            let a = &d.analysis;
+            let top = a.findings.iter().find(|f| f.scored && f.weight > 0).map_or("-", |f| f.id.as_str());
+            // A row is one line: nothing from the mail or a file name may end it or act on the
+            // terminal.
+            let subject: String =
+                inert::line(a.message.subject.as_deref().unwrap_or("")).chars().take(40).collect();
+            let verdict = a.verdict.as_str();
+            writeln!(out, "{verdict:<10} {:>5}  {top:<34} {subject:<40} {}", a.score, shown(location))
+        }
+        (Err(ItemError::Failed(e)), ScanFormat::Text) => {
+            eprintln!("kaibo: error: {}: {e}", shown(location));
+            writeln!(out, "{:<10} {:>5}  {:<34} {:<40} {}", "error", "-", "-", "", shown(location))
+        }
+    }
+}
+
+/// One JSON object on its own line.
+fn json_line(out: &mut impl Write, v: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }
 
 pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {

@@ -138,8 +138,9 @@ pub enum LangArg {
     Ja,
 }
 
+/// When to do something that depends on the terminal: colour, a progress line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
+pub enum When {
     Auto,
     Always,
     Never,
@@ -186,8 +187,8 @@ pub struct ScanArgs {
     pub judge: JudgeArgs,
 
     /// Progress on stderr: auto shows it only when stderr is a terminal.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub progress: ColorArg,
+    #[arg(long, value_enum, default_value_t = When::Auto)]
+    pub progress: When,
 
     #[command(flatten)]
     pub online: OnlineArgs,
@@ -241,8 +242,8 @@ pub struct AnalyzeArgs {
     pub judge: JudgeArgs,
 
     /// When to colour the text report.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    #[arg(long, value_enum, default_value_t = When::Auto)]
+    pub color: When,
 
     /// Show URLs and domains as they are instead of defanged (hxxps://, [.]).
     #[arg(long)]

@@ -11,7 +11,7 @@ use clap::Parser;
 use kaibo_core::{Dissection, Verdict};
 use kaibo_report::{Lang, TextOptions};
 
-use flags::{AnalyzeArgs, Cli, ColorArg, Command, Format, LangArg};
+use flags::{AnalyzeArgs, Cli, Command, Format, LangArg, When};
 
 // Analysing mail allocates many small strings; mimalloc serves them faster than the system
 // allocator (measured in docs/performance.md).
@@ -116,9 +116,9 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         Format::Iocs => kaibo_report::render_iocs(&d, args.raw, args.no_redact),
         Format::Text => {
             let color = match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                When::Always => true,
+                When::Never => false,
+                When::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
             let lang = pick_lang(args.lang);
             kaibo_report::render_text(&d, &TextOptions { lang, color, defang: !args.no_defang })

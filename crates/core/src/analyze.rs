@@ -129,7 +129,7 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
 
 fn excerpt(text: &str, max_chars: usize) -> Option<String> {
     let t = text.trim();
-    (!t.is_empty()).then(|| checks::clip(t, max_chars))
+    (!t.is_empty()).then(|| crate::text::clip(t, max_chars))
 }
 
 fn observables(mail: &MailFacts, content: &Content) -> Observables {

@@ -317,9 +317,13 @@ fn lures_finding(s: &str) -> Result<FindingId, crate::data::DataError> {
 }
 
 /// The finding of each lure group, every phrase with its group, and one automaton over them.
-fn lure_automaton(
-    lures: &LuresFile,
-) -> Result<(Vec<FindingId>, Vec<(usize, String)>, AhoCorasick), crate::data::DataError> {
+struct Lures {
+    groups: Vec<FindingId>,
+    patterns: Vec<(usize, String)>,
+    matcher: AhoCorasick,
+}
+
+fn lure_automaton(lures: &LuresFile) -> Result<Lures, crate::data::DataError> {
     let mut groups = Vec::new();
     let mut patterns = Vec::new();
     for (i, g) in lures.lure.iter().enumerate() {
@@ -338,7 +342,7 @@ fn lure_automaton(
         .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .build(patterns.iter().map(|(_, p)| p.to_ascii_lowercase()))
         .expect("lure phrases build an automaton");
-    Ok((groups, patterns, matcher))
+    Ok(Lures { groups, patterns, matcher })
 }
 
 fn combinations(lures: &LuresFile) -> Result<Vec<Combination>, crate::data::DataError> {
@@ -423,7 +427,8 @@ impl Knowledge {
         let vocab: Vocabulary = toml("vocabulary.toml", VOCABULARY_TOML, 1)?;
         let attachments: AttachmentsFile = toml("attachments.toml", ATTACHMENTS_TOML, 1)?;
 
-        let (lure_groups, lure_patterns, lure_matcher) = lure_automaton(&lures)?;
+        let Lures { groups: lure_groups, patterns: lure_patterns, matcher: lure_matcher } =
+            lure_automaton(&lures)?;
         let combinations = combinations(&lures)?;
         let brand_patterns = brand_names(&brands.brand, |b| &b.names);
         let brand_matcher = automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());

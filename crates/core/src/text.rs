@@ -97,6 +97,14 @@ pub fn skeleton(text: &str) -> String {
     unicode_security::skeleton(&text.to_lowercase()).collect::<String>().to_lowercase()
 }
 
+/// `s` cut to its first `max_chars` characters, with `…` when cut.
+pub fn clip(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The IANA RDAP bootstrap for domains: TLD → base URLs.
+#[derive(Debug, Clone)]
 pub struct Bootstrap {
     by_tld: BTreeMap<String, String>,
 }
@@ -22,8 +23,9 @@ pub struct Bootstrap {
 const BUNDLED_BOOTSTRAP: &str = include_str!("../../../data/rdap-bootstrap-dns.json");
 
 impl Bootstrap {
-    pub fn parse(json: &str) -> Result<Bootstrap, String> {
-        let v: Value = serde_json::from_str(json).map_err(|e| format!("RDAP bootstrap: {e}"))?;
+    /// Parses a bootstrap file (RFC 9224, `"version": "1.0"`) through kaibo's data loader.
+    pub fn parse(file: &str, json: &str) -> Result<Bootstrap, kaibo_core::data::DataError> {
+        let v: Value = kaibo_core::data::json(file, json, "1.0")?;
         let mut by_tld = BTreeMap::new();
         for service in v["services"].as_array().into_iter().flatten() {
             let (Some(tlds), Some(urls)) = (service[0].as_array(), service[1].as_array()) else { continue };
@@ -42,8 +44,12 @@ impl Bootstrap {
         Ok(Bootstrap { by_tld })
     }
 
-    pub fn bundled() -> Bootstrap {
-        Bootstrap::parse(BUNDLED_BOOTSTRAP).unwrap_or(Bootstrap { by_tld: BTreeMap::new() })
+    /// The copy compiled into kaibo (parsed once).
+    pub fn bundled() -> &'static Bootstrap {
+        static BUNDLED: std::sync::OnceLock<Bootstrap> = std::sync::OnceLock::new();
+        kaibo_core::data::compiled(&BUNDLED, || {
+            Bootstrap::parse("rdap-bootstrap-dns.json", BUNDLED_BOOTSTRAP)
+        })
     }
 
     pub fn base_for(&self, tld: &str) -> Option<&str> {

@@ -16,7 +16,7 @@
 use kaibo_model::{Analysis, Dissection, Enrichment};
 
 use crate::indicators::{Indicators, Recipient, defang_ioc};
-use crate::text::Lang;
+use crate::words::Lang;
 
 /// One report to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,8 +127,8 @@ fn contacts(a: &Analysis, e: Option<&Enrichment>, ind: &Indicators) -> Vec<Conta
         }
     }
     if a.message.language.as_deref() == Some("ja") {
-        for (name, email, _) in crate::document::reporting_points(Lang::Ja, true) {
-            let en = crate::document::reporting_points(Lang::En, true)
+        for (name, email, _) in crate::words::reporting_points(Lang::Ja, true) {
+            let en = crate::words::reporting_points(Lang::En, true)
                 .into_iter()
                 .find(|(_, e2, _)| *e2 == email)
                 .map(|(n, _, _)| n)

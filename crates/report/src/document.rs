@@ -9,14 +9,12 @@
 //! clicked are data (`data/report.toml`).
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use kaibo_core::{Analysis, Finding, Verdict};
 use kaibo_model::{Dissection, Enrichment, Visit};
-use serde::Deserialize;
 
 use crate::indicators::{Indicators, Recipient, defang_ioc};
-use crate::text::Lang;
+use crate::words::{Lang, intent, reporting_points, verdict_word};
 
 /// A piece of running text.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,102 +78,6 @@ pub struct ReportOptions {
     pub asset_dir: Option<PathBuf>,
     /// The date the report says it was written (`YYYY-MM-DD`).
     pub written_on: String,
-}
-
-#[derive(Deserialize)]
-struct IntentDef {
-    id: String,
-    #[serde(default)]
-    when_any: Vec<String>,
-    en: String,
-    ja: String,
-    clicked_en: Vec<String>,
-    clicked_ja: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct ReportTo {
-    name_en: String,
-    name_ja: String,
-    email: String,
-    url: String,
-    japan_only: bool,
-}
-
-#[derive(Deserialize)]
-struct Received {
-    en: Vec<String>,
-    ja: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct ReportData {
-    version: u32,
-    received: Received,
-    intent: Vec<IntentDef>,
-    fallback: IntentDef,
-    report_to: Vec<ReportTo>,
-}
-
-fn data() -> &'static ReportData {
-    static DATA: OnceLock<ReportData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let mut text = include_str!("../../../data/report.toml").to_string();
-        // The fallback has no id or findings in the file.
-        text = text.replace("[fallback]\n", "[fallback]\nid = \"fallback\"\n");
-        let d: ReportData = toml::from_str(&text).expect("data/report.toml is valid");
-        assert_eq!(d.version, 1, "data/report.toml: unknown version");
-        d
-    })
-}
-
-/// Where to report phishing: `(name, email, url)` in the language, for a Japanese context.
-pub fn reporting_points(lang: Lang, japanese_context: bool) -> Vec<(String, String, String)> {
-    data()
-        .report_to
-        .iter()
-        .filter(|r| japanese_context || !r.japan_only)
-        .map(|r| {
-            let name = if lang == Lang::Ja { &r.name_ja } else { &r.name_en };
-            (name.clone(), r.email.clone(), r.url.clone())
-        })
-        .collect()
-}
-
-/// The intent sentence and the advice for someone who clicked, with `{brand}` filled in.
-pub fn intent(a: &Analysis, v: Option<&Visit>, lang: Lang) -> (String, String, Vec<String>) {
-    let d = data();
-    let ids: Vec<&str> =
-        a.findings.iter().filter(|f| f.scored && f.weight > 0).map(|f| f.id.as_str()).collect();
-    let def =
-        d.intent.iter().find(|i| i.when_any.iter().any(|w| ids.contains(&w.as_str()))).unwrap_or(&d.fallback);
-    let brand = imitated_brand(a, v)
-        .unwrap_or_else(|| if lang == Lang::Ja { "サービス".into() } else { "the service".into() });
-    let fill = |s: &str| s.replace("{brand}", &brand);
-    let (sentence, clicked) = match lang {
-        Lang::En => (fill(&def.en), def.clicked_en.iter().map(|s| fill(s)).collect()),
-        Lang::Ja => (fill(&def.ja), def.clicked_ja.iter().map(|s| fill(s)).collect()),
-    };
-    (def.id.clone(), sentence, clicked)
-}
-
-/// The brand the mail or its landing page pretends to be.
-fn imitated_brand(a: &Analysis, v: Option<&Visit>) -> Option<String> {
-    let k = kaibo_core::knowledge::knowledge();
-    if let Some(b) = v.and_then(|v| v.final_pages().flat_map(|(_, p)| &p.brands).find(|b| !b.owned).cloned())
-    {
-        return Some(b.name);
-    }
-    let text = format!(
-        "{}\n{}",
-        a.message.subject.as_deref().unwrap_or(""),
-        a.text_excerpt.as_deref().unwrap_or("")
-    );
-    let sender = a.message.from.domain.as_deref().unwrap_or("");
-    k.brand_mentions(&text)
-        .into_iter()
-        .find(|(bi, _)| !k.brands[*bi].owns(sender))
-        .map(|(_, name)| name.to_string())
 }
 
 struct Dissector<'a> {
@@ -277,7 +179,7 @@ pub fn document(input: &Dissection, opts: &ReportOptions) -> Document {
     } else {
         format!("Dissecting a {kind}: “{subject}”")
     };
-    let verdict_label = crate::text::verdict_word(a.verdict, opts.lang).to_string();
+    let verdict_label = verdict_word(a.verdict, opts.lang).to_string();
     let (_, intent_sentence, clicked) = intent(a, v, opts.lang);
     let summary = vec![
         Inline::Strong(format!("{verdict_label} ({} {})", d.t("score", "スコア"), a.score)),
@@ -680,7 +582,7 @@ impl Dissector<'_> {
                 }
                 if !page.asks_for.is_empty() {
                     let asks: Vec<String> =
-                        page.asks_for.iter().map(|x| crate::text::ask_word(x, ja)).collect();
+                        page.asks_for.iter().map(|x| crate::words::ask_word(x, ja)).collect();
                     items.push(vec![
                         d.text(d.t("Asks for: ", "入力を求める情報: ")),
                         Inline::Strong(asks.join(if ja { "、" } else { ", " })),
@@ -734,10 +636,10 @@ impl Dissector<'_> {
 
     /// 8. Advice for who received it and who clicked (for a mail that is not clean).
     fn advice(&self, clicked: Vec<String>) -> Vec<Section> {
-        let (d, a, ja, opts) = (self, self.a, self.ja, self.opts);
+        let (d, a, opts) = (self, self.a, self.opts);
         let mut sections = Vec::new();
         if a.verdict != Verdict::Clean {
-            let got = if ja { &data().received.ja } else { &data().received.en };
+            let got = crate::words::received_advice(opts.lang);
             sections.push(Section {
                 heading: d.t("If you received this mail", "このメールを受け取った方へ").into(),
                 blocks: vec![Block::List(got.iter().map(|s| vec![Inline::Text(s.clone())]).collect())],
@@ -827,28 +729,4 @@ fn place(ip: &kaibo_model::enrichment::IpInfo, ja: bool) -> String {
         return if ja { "所在地不明".into() } else { "location unknown".into() };
     }
     parts.join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_data_loads_and_names_known_findings() {
-        let k = kaibo_core::knowledge::knowledge();
-        for i in &data().intent {
-            for id in &i.when_any {
-                assert!(k.finding(id).is_some(), "intent {} names unknown finding {id}", i.id);
-            }
-            assert_eq!(
-                i.clicked_en.len(),
-                i.clicked_ja.len(),
-                "intent {}: en and ja advice differ in length",
-                i.id
-            );
-        }
-        assert_eq!(data().received.en.len(), data().received.ja.len());
-        assert!(reporting_points(Lang::Ja, true).iter().any(|(_, e, _)| e == "info@antiphishing.jp"));
-        assert!(reporting_points(Lang::En, false).is_empty());
-    }
 }

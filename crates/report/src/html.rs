@@ -8,7 +8,7 @@ use std::fmt::Write;
 use base64::Engine as _;
 
 use crate::document::{Block, Document, Inline};
-use crate::text::Lang;
+use crate::words::Lang;
 
 const CSP: &str =
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";

@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod misp;
 pub mod stix;
 pub mod text;
+pub mod words;
 
 pub use abuse::{AbuseDraft, abuse_drafts, header_block};
 pub use document::{Document, ReportOptions, document};
@@ -26,7 +27,8 @@ pub use map::render_map_svg;
 pub use markdown::render_markdown;
 pub use misp::{ExportOptions, render_misp};
 pub use stix::render_stix;
-pub use text::{Lang, TextOptions, render_text, render_visit_text};
+pub use text::{TextOptions, render_text, render_visit_text};
+pub use words::Lang;
 
 /// The `n` strongest scored findings, heaviest first (the ledger keeps the findings in that
 /// order, online ones included).

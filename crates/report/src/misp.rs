@@ -193,7 +193,7 @@ impl Event<'_> {
         let (b, ind, recipient, ids) = (&self.b, &self.ind, &self.recipient, self.ind.actionable);
         let mut objects = Vec::new();
         for l in &ind.links {
-            let (url, cut) = crate::indicators::export_url(&l.url, &recipient, opts.keep_recipient);
+            let (url, cut) = crate::indicators::export_url(&l.url, recipient, opts.keep_recipient);
             let mut attrs = vec![b.attr("url", "url", "Network activity", &url, ids)];
             if cut {
                 attrs[0]["comment"] = json!("query removed: it carried the recipient's address");

@@ -11,12 +11,8 @@ use kaibo_model::visit::{Page, PageVisit, Screenshot};
 use kaibo_model::{Dissection, Enrichment, Visit};
 
 use crate::defang::defang_url;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ja,
-}
+pub use crate::words::Lang;
+use crate::words::{ask_word, clip, verdict_word};
 
 #[derive(Debug, Clone, Copy)]
 pub struct TextOptions {
@@ -459,43 +455,9 @@ impl Out<'_> {
         }
 
         self.heading(w.advice);
-        for line in advice(a.verdict, opts.lang) {
+        for line in crate::words::terminal_advice(a.verdict, opts.lang) {
             let _ = writeln!(self.buf, "  - {line}");
         }
-    }
-}
-
-pub(crate) fn verdict_word(v: Verdict, lang: Lang) -> &'static str {
-    match (v, lang) {
-        (Verdict::Phishing, Lang::En) => "PHISHING",
-        (Verdict::Suspicious, Lang::En) => "SUSPICIOUS",
-        (Verdict::Clean, Lang::En) => "CLEAN",
-        (Verdict::Phishing, Lang::Ja) => "フィッシング",
-        (Verdict::Suspicious, Lang::Ja) => "要注意",
-        (Verdict::Clean, Lang::Ja) => "問題なし",
-    }
-}
-
-fn advice(v: Verdict, lang: Lang) -> &'static [&'static str] {
-    match (v, lang) {
-        (Verdict::Phishing | Verdict::Suspicious, Lang::En) => &[
-            "Do not click the links, open the attachments or reply. Delete the mail, or report it to your administrator.",
-            "To check your account, open the service from your own bookmark or its official app, never from the mail.",
-            "If you already entered a password: change it now from the official site, and everywhere you use the same password; turn on two-factor authentication.",
-            "If you entered card details: call your card issuer and have the card stopped. Tell your administrator if it was a work account.",
-        ],
-        (Verdict::Clean, Lang::En) => &[
-            "kaibo found no sign of phishing offline. That is not a guarantee: if the mail asks for a password or payment, check through the official site or app.",
-        ],
-        (Verdict::Phishing | Verdict::Suspicious, Lang::Ja) => &[
-            "本文のリンクは絶対にクリックせず、添付ファイルも開かず、返信もしないでください。メールは削除するか、管理者に報告してください。",
-            "アカウントを確認したいときは、メールからではなく、ブックマークや公式アプリから開いてください。",
-            "すでにパスワードを入力してしまった場合は、落ち着いて、公式サイトからすぐにパスワードを変更してください。同じパスワードを使い回しているサービスもすべて変更し、二段階認証を有効にしてください。",
-            "クレジットカード情報を入力した場合は、カード会社に連絡して利用を停止してください。会社のアカウントなら管理者にも知らせてください。",
-        ],
-        (Verdict::Clean, Lang::Ja) => &[
-            "オフラインの解析ではフィッシングの兆候は見つかりませんでした。ただし安全の保証ではありません。パスワードや支払いを求められたら、公式サイトやアプリから確認してください。",
-        ],
     }
 }
 
@@ -513,14 +475,6 @@ fn display_width(s: &str) -> usize {
             _ => 1,
         })
         .sum()
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n).collect::<String>())
-    }
 }
 
 /// "Online lookups": what DNS, the registries, the geolocation databases and the feeds said.
@@ -698,11 +652,6 @@ pub fn render_visit_text(v: &Visit, opts: &TextOptions) -> String {
     let mut o = Out { buf: String::new(), opts, w };
     landing_section(&mut o, v);
     crate::inert::output(o.buf.trim_start_matches('\n').to_string(), opts.color)
-}
-
-/// A field the page asks for, in words.
-pub(crate) fn ask_word(id: &str, ja: bool) -> String {
-    kaibo_core::landing::catalog().ask_label(id, ja).unwrap_or(id).to_string()
 }
 
 /// "Landing page": the redirect chain of each visited link, and what its final page is.

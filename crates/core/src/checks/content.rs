@@ -4,7 +4,8 @@
 use kaibo_model::{LinkSource, ids};
 use std::collections::BTreeMap;
 
-use super::{Collector, Context, clip};
+use super::{Collector, Context};
+use crate::text::clip;
 use crate::urls::registrable_domain;
 use kaibo_model::Evidence;
 
@@ -336,7 +337,7 @@ fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
             let first_line = ctx.content.visible_text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             out.add(
                 ids::CONTENT_RECIPIENT_ADDRESS_GREETING,
-                vec![Evidence::new("body", clip(first_line, 100))],
+                vec![Evidence::new("body", clip(first_line.trim(), 100))],
             );
             return;
         }
@@ -497,7 +498,7 @@ fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
             .hidden_text
             .iter()
             .take(3)
-            .map(|t| Evidence::new("body:html (hidden)", clip(t, 120)))
+            .map(|t| Evidence::new("body:html (hidden)", clip(t.trim(), 120)))
             .collect();
         out.add(ids::CONTENT_HIDDEN_TEXT, ev);
         if words >= 40 {

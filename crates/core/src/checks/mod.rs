@@ -82,15 +82,3 @@ fn combinations(ctx: &Context<'_>, out: &mut Collector) {
         }
     }
 }
-
-/// Shortens text for evidence, on a character boundary.
-pub fn clip(s: &str, max_chars: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= max_chars {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max_chars).collect();
-        t.push('…');
-        t
-    }
-}

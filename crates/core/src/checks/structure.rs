@@ -1,9 +1,10 @@
 //! Structure: malformed mail, and genuine machine reports (bounces and abuse feedback reports),
 //! which are counter-evidence.
 
-use super::{Collector, Content, Context, clip};
+use super::{Collector, Content, Context};
 use crate::knowledge::Knowledge;
 use crate::mail::MailFacts;
+use crate::text::clip;
 use kaibo_model::Evidence;
 use kaibo_model::{LinkSource, ids};
 
@@ -59,7 +60,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 || l.starts_with("final-recipient")
         })
     {
-        ev.push(Evidence::new("report part", clip(line, 120)));
+        ev.push(Evidence::new("report part", clip(line.trim(), 120)));
     } else if let Some(s) = &ctx.mail.subject {
         ev.push(Evidence::new("header:Subject", s.clone()));
     }

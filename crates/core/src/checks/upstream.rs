@@ -38,7 +38,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                 push(out, &name.to_ascii_lowercase(), v, added_by(i), &mut first_filter_host);
                 out.add(
                     ids::UPSTREAM_MS_SPAM_VERDICT,
-                    vec![Evidence::new(format!("header:{name}"), super::clip(v, 160))],
+                    vec![Evidence::new(format!("header:{name}"), crate::text::clip(v.trim(), 160))],
                 );
             }
         }
@@ -64,7 +64,11 @@ fn push(out: &mut Collector, kind: &str, value: &str, by: Option<String>, first:
     if first.is_none() {
         first.clone_from(&by);
     }
-    out.upstream.push(UpstreamVerdict { kind: kind.into(), value: super::clip(value, 160), added_by: by });
+    out.upstream.push(UpstreamVerdict {
+        kind: kind.into(),
+        value: crate::text::clip(value.trim(), 160),
+        added_by: by,
+    });
 }
 
 /// Microsoft's spam confidence level 5–9, or a spam/phish filter verdict.

@@ -63,14 +63,17 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
     }
     let subject = match wrappers.first() {
         Some(outermost) => AnalysedMessage {
-            kind: "attached_message".into(),
+            kind: AnalysedKind::AttachedMessage,
             wrapper_subject: outermost.subject.clone(),
             wrapper_from: outermost.from.address.clone(),
             depth: wrappers.len(),
         },
-        None => {
-            AnalysedMessage { kind: "message".into(), wrapper_subject: None, wrapper_from: None, depth: 0 }
-        }
+        None => AnalysedMessage {
+            kind: AnalysedKind::Message,
+            wrapper_subject: None,
+            wrapper_from: None,
+            depth: 0,
+        },
     };
 
     let machine_report = checks::structure::classify(&mail, &content, k);

@@ -6,7 +6,7 @@
 //! `KAIBO_URLSCAN_KEY`); a service without a key is not asked.
 
 use base64::Engine as _;
-pub use kaibo_model::enrichment::ApiVerdict;
+pub use kaibo_model::enrichment::{ApiVerdict, ReputationService};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -91,7 +91,7 @@ pub async fn safe_browsing(
                 .filter_map(|m| m["threatType"].as_str())
                 .collect();
             ApiVerdict {
-                service: "safe_browsing".into(),
+                service: ReputationService::SafeBrowsing,
                 subject: u.clone(),
                 verdict: if threats.is_empty() { "not_listed" } else { "listed" }.into(),
                 detail: threats.join(", "),
@@ -118,7 +118,7 @@ pub async fn virustotal(
     let checked_at = now();
     if resp.status() == reqwest::StatusCode::NOT_FOUND {
         return Ok(ApiVerdict {
-            service: "virustotal".into(),
+            service: ReputationService::Virustotal,
             subject: url.into(),
             verdict: "unknown".into(),
             detail: "never scanned".into(),
@@ -133,7 +133,7 @@ pub async fn virustotal(
     let count = |k: &str| stats[k].as_u64().unwrap_or(0);
     let (mal, sus) = (count("malicious"), count("suspicious"));
     Ok(ApiVerdict {
-        service: "virustotal".into(),
+        service: ReputationService::Virustotal,
         subject: url.into(),
         verdict: if mal >= 2 { "malicious" } else { "clean" }.into(),
         detail: format!(
@@ -174,7 +174,7 @@ pub async fn urlscan(
         )
     };
     Ok(ApiVerdict {
-        service: "urlscan".into(),
+        service: ReputationService::Urlscan,
         subject: domain.into(),
         verdict: verdict.into(),
         detail,

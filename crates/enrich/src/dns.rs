@@ -8,7 +8,7 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfi
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
-pub use kaibo_model::enrichment::{HostDns, SenderPolicy};
+pub use kaibo_model::enrichment::{DnsStatus, HostDns, SenderPolicy};
 
 use crate::config::DnsConfig;
 
@@ -52,14 +52,14 @@ async fn records(r: &TokioResolver, host: &str, t: RecordType) -> Result<Option<
 }
 
 pub async fn lookup_host(r: &TokioResolver, host: &str) -> HostDns {
-    let mut out = HostDns { host: host.to_string(), status: "ok".into(), ..Default::default() };
+    let mut out = HostDns { host: host.to_string(), status: DnsStatus::Ok, ..Default::default() };
     match records(r, host, RecordType::A).await {
         Ok(None) => {
-            out.status = "nxdomain".into();
+            out.status = DnsStatus::Nxdomain;
             return out;
         }
         Ok(Some(data)) => absorb(&mut out, data),
-        Err(_) => out.status = "failed".into(),
+        Err(_) => out.status = DnsStatus::Failed,
     }
     if let Ok(Some(data)) = records(r, host, RecordType::AAAA).await {
         absorb(&mut out, data);

@@ -9,7 +9,7 @@ use kaibo_core::Analysis;
 use kaibo_model::{Dissection, Visit};
 use serde::Serialize;
 
-use crate::dns::{self, HostDns};
+use crate::dns::{self, DnsStatus, HostDns};
 use crate::feeds::FeedIndex;
 use crate::geo::{GeoDb, IpInfo};
 use crate::registration::{self, Bootstrap, Registration};
@@ -236,7 +236,7 @@ impl Enricher {
                     let lookup = async {
                         let _permit = limit.acquire().await;
                         match tokio::time::timeout(timeout * 4, dns::lookup_host(r, h)).await {
-                            Ok(found) if found.status != "failed" => Ok(found),
+                            Ok(found) if found.status != DnsStatus::Failed => Ok(found),
                             _ => Err(format!("DNS lookup of {h} failed")),
                         }
                     };
@@ -249,7 +249,7 @@ impl Enricher {
                             e.notes.push(note);
                             e.hosts.push(HostDns {
                                 host: h.clone(),
-                                status: "failed".into(),
+                                status: DnsStatus::Failed,
                                 ..Default::default()
                             });
                         }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use kaibo_model::enrichment::{FeedHit, FeedStatus};
+pub use kaibo_model::enrichment::{FeedHit, FeedMatch, FeedStatus};
 
 use crate::config::FeedSource;
 
@@ -82,23 +82,23 @@ impl FeedIndex {
     pub fn lookup(&self, url: &str) -> Vec<FeedHit> {
         let Some((norm, host)) = normalise(url) else { return Vec::new() };
         let mut hits: Vec<FeedHit> = Vec::new();
-        let hit = |i: &usize, matched: &str| {
+        let hit = |i: &usize, matched: FeedMatch| {
             let e = &self.entries[*i];
             FeedHit {
                 feed: self.names[e.feed].clone(),
-                matched: matched.into(),
+                matched,
                 url: url.to_string(),
                 listed: e.url.clone(),
                 listed_at: e.listed_at.clone(),
             }
         };
         for i in self.by_url.get(&norm).into_iter().flatten() {
-            hits.push(hit(i, "url"));
+            hits.push(hit(i, FeedMatch::Url));
         }
         for i in self.by_host.get(&host).into_iter().flatten().take(20) {
             let e = &self.entries[*i];
             if !hits.iter().any(|h| h.feed == self.names[e.feed]) {
-                hits.push(hit(i, "host"));
+                hits.push(hit(i, FeedMatch::Host));
             }
         }
         hits

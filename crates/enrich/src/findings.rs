@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use kaibo_core::{Analysis, Evidence, FindingId, ProposedFinding, ids};
+use kaibo_model::enrichment::{DnsStatus, FeedMatch, ReputationService};
 use serde::Deserialize;
 
 use crate::targets::sender_domain;
@@ -33,7 +34,7 @@ fn listings(e: &Enrichment, out: &mut Vec<ProposedFinding>) {
     for h in &e.feed_hits {
         let when = h.listed_at.as_deref().map(|d| format!(" (listed {d})")).unwrap_or_default();
         let ev = Evidence::new(format!("feed:{}", h.feed), format!("{}{when}", h.listed));
-        if h.matched == "url" { exact.push(ev) } else { host.push(ev) }
+        if h.matched == FeedMatch::Url { exact.push(ev) } else { host.push(ev) }
     }
     if !exact.is_empty() {
         propose(out, ids::ENRICH_FEED_LISTED, exact);
@@ -41,7 +42,7 @@ fn listings(e: &Enrichment, out: &mut Vec<ProposedFinding>) {
         propose(out, ids::ENRICH_FEED_LISTED_HOST, host);
     }
     // Reputation services.
-    let by = |service: &str, verdict: &str| -> Vec<Evidence> {
+    let by = |service: ReputationService, verdict: &str| -> Vec<Evidence> {
         e.reputation
             .iter()
             .filter(|r| r.service == service && r.verdict == verdict)
@@ -50,11 +51,11 @@ fn listings(e: &Enrichment, out: &mut Vec<ProposedFinding>) {
             })
             .collect()
     };
-    let listed = by("safe_browsing", "listed");
+    let listed = by(ReputationService::SafeBrowsing, "listed");
     if !listed.is_empty() {
         propose(out, ids::ENRICH_SAFE_BROWSING_LISTED, listed);
     }
-    let malicious = by("virustotal", "malicious");
+    let malicious = by(ReputationService::Virustotal, "malicious");
     if !malicious.is_empty() {
         propose(out, ids::ENRICH_VIRUSTOTAL_MALICIOUS, malicious);
     }
@@ -118,7 +119,7 @@ fn hosts_and_places(a: &Analysis, e: &Enrichment, out: &mut Vec<ProposedFinding>
     let gone: Vec<Evidence> = e
         .hosts
         .iter()
-        .filter(|h| h.status == "nxdomain")
+        .filter(|h| h.status == DnsStatus::Nxdomain)
         .map(|h| Evidence::new("dns", format!("{}: NXDOMAIN", h.host)))
         .collect();
     if !gone.is_empty() {

@@ -85,14 +85,21 @@ pub struct MessageSummary {
 /// Which message was analysed: the mail itself, or a mail attached to it by a forwarder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnalysedMessage {
-    /// `message` or `attached_message`.
-    pub kind: String,
+    pub kind: AnalysedKind,
     /// When an attached message was analysed: the wrapper's subject and sender.
     pub wrapper_subject: Option<String>,
     pub wrapper_from: Option<String>,
     /// How many forward wrappers were unwrapped to reach the analysed mail: 0 for the mail
     /// itself, 2 for a forward of a forward.
     pub depth: usize,
+}
+
+/// Whether the mail itself was analysed, or a mail it forwards as an attachment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnalysedKind {
+    Message,
+    AttachedMessage,
 }
 
 /// One Received hop, oldest last (as in the header block).

@@ -35,8 +35,7 @@ pub struct CacheStats {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct HostDns {
     pub host: String,
-    /// `ok`, `nxdomain` (the name does not exist: never registered, or taken down), or `failed`.
-    pub status: String,
+    pub status: DnsStatus,
     pub cname: Vec<String>,
     pub addresses: Vec<IpAddr>,
     pub mx: Vec<String>,
@@ -93,8 +92,7 @@ pub struct IpInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FeedHit {
     pub feed: String,
-    /// `url` (this exact URL is listed) or `host` (another URL on this host is).
-    pub matched: String,
+    pub matched: FeedMatch,
     /// The URL from the mail.
     pub url: String,
     /// The listed URL.
@@ -115,8 +113,7 @@ pub struct FeedStatus {
 /// One service's answer about one URL or domain.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ApiVerdict {
-    /// `safe_browsing`, `virustotal`, `urlscan`.
-    pub service: String,
+    pub service: ReputationService,
     /// The URL or domain asked about.
     pub subject: String,
     /// `listed`, `not_listed`, `malicious`, `clean`, `unknown` (never scanned), `seen` (urlscan).
@@ -125,4 +122,53 @@ pub struct ApiVerdict {
     pub detail: String,
     /// When kaibo asked (UTC, RFC 3339).
     pub checked_at: String,
+}
+
+/// What DNS said of a host name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsStatus {
+    /// It has records.
+    #[default]
+    Ok,
+    /// The name does not exist: never registered, or taken down.
+    Nxdomain,
+    /// The lookup failed or timed out.
+    Failed,
+}
+
+/// How a feed lists a link of the mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedMatch {
+    /// This exact URL is listed.
+    Url,
+    /// Another URL on the same host is.
+    Host,
+}
+
+/// A reputation service kaibo asks (with the user's key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReputationService {
+    SafeBrowsing,
+    Virustotal,
+    Urlscan,
+}
+
+impl ReputationService {
+    /// The name in JSON (`safe_browsing`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReputationService::SafeBrowsing => "safe_browsing",
+            ReputationService::Virustotal => "virustotal",
+            ReputationService::Urlscan => "urlscan",
+        }
+    }
+}
+
+impl std::fmt::Display for ReputationService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

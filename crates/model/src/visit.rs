@@ -32,9 +32,7 @@ pub struct PageVisit {
     pub url: String,
     /// Every request, in order.
     pub chain: Vec<FetchHop>,
-    /// `page`, `file`, `http_error`, `refused`, `nxdomain`, `dns_failed`, `connect_failed`,
-    /// `timeout`, `too_many_hops`, `bad_url`.
-    pub outcome: String,
+    pub outcome: VisitOutcome,
     pub final_url: Option<String>,
     pub page: Option<Page>,
     pub screenshot: Option<Screenshot>,
@@ -44,8 +42,8 @@ pub struct PageVisit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FetchHop {
     pub url: String,
-    /// How kaibo got here: `start`, `http` (a 3xx Location), `meta-refresh`, `javascript`.
-    pub via: String,
+    /// How kaibo got here.
+    pub via: HopVia,
     pub status: Option<u16>,
     /// The address kaibo connected to.
     pub ip: Option<IpAddr>,
@@ -184,4 +182,68 @@ pub struct Favicon {
     pub url: String,
     pub sha256: String,
     pub bytes: usize,
+}
+
+/// How the visit of one link ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitOutcome {
+    /// A final page was read.
+    Page,
+    /// The link serves a file.
+    File,
+    /// The server answered with an error status.
+    HttpError,
+    /// The guard refused an address (not public, or not a web port).
+    Refused,
+    /// The host does not exist.
+    Nxdomain,
+    DnsFailed,
+    ConnectFailed,
+    /// The time for the visit ran out.
+    Timeout,
+    TooManyHops,
+    /// Not a URL kaibo can visit.
+    #[default]
+    BadUrl,
+}
+
+/// How the visit got to one of its requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HopVia {
+    /// The link itself.
+    #[default]
+    #[serde(rename = "start")]
+    Start,
+    /// An HTTP 3xx `Location`.
+    #[serde(rename = "http")]
+    Http,
+    /// A `<meta http-equiv=refresh>`.
+    #[serde(rename = "meta-refresh")]
+    MetaRefresh,
+    /// A `location = "…"` assignment read in a script.
+    #[serde(rename = "javascript")]
+    Javascript,
+}
+
+impl HopVia {
+    /// A redirect the page makes itself (meta refresh or script), not the server.
+    pub fn is_client_side(self) -> bool {
+        matches!(self, HopVia::MetaRefresh | HopVia::Javascript)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HopVia::Start => "start",
+            HopVia::Http => "http",
+            HopVia::MetaRefresh => "meta-refresh",
+            HopVia::Javascript => "javascript",
+        }
+    }
+}
+
+impl std::fmt::Display for HopVia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

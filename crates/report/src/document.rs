@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 
 use kaibo_core::{Analysis, Finding, Verdict};
+use kaibo_model::enrichment::FeedMatch;
 use kaibo_model::{Dissection, Enrichment, Visit};
 
 use crate::indicators::{Indicators, Recipient, defang_ioc};
@@ -477,7 +478,7 @@ impl Dissector<'_> {
                     .find(|f| f.feed == h.feed)
                     .and_then(|f| f.updated.clone())
                     .unwrap_or_default();
-                let what = if h.matched == "url" {
+                let what = if h.matched == FeedMatch::Url {
                     d.t("this URL", "この URL")
                 } else {
                     d.t("its host", "同じホスト")
@@ -490,7 +491,7 @@ impl Dissector<'_> {
             }
             for r in &en.reputation {
                 items.push(vec![
-                    d.text(format!("{}: ", r.service.replace('_', " "))),
+                    d.text(format!("{}: ", r.service.as_str().replace('_', " "))),
                     d.code(&r.subject),
                     d.text(format!(" → {} {} [{}]", r.verdict.replace('_', " "), r.detail, r.checked_at)),
                 ]);
@@ -527,8 +528,8 @@ impl Dissector<'_> {
                         if let Some(s) = h.status {
                             facts.push(format!("HTTP {s}"));
                         }
-                        if h.via != "start" && h.via != "http" {
-                            facts.push(h.via.clone());
+                        if h.via.is_client_side() {
+                            facts.push(h.via.to_string());
                         }
                         if let Some(tls) = &h.tls {
                             facts.push(if ja {

@@ -7,7 +7,9 @@
 use std::fmt::Write;
 
 use kaibo_core::{Analysis, Finding, Verdict};
-use kaibo_model::visit::{Page, PageVisit, Screenshot};
+use kaibo_model::analysis::AnalysedKind;
+use kaibo_model::enrichment::{DnsStatus, FeedMatch};
+use kaibo_model::visit::{Page, PageVisit, Screenshot, VisitOutcome};
 use kaibo_model::{Dissection, Enrichment, Visit};
 
 use crate::defang::defang_url;
@@ -243,7 +245,7 @@ impl Out<'_> {
             verdict_word(Verdict::Phishing, opts.lang),
             a.thresholds.phishing
         );
-        if a.analysed.kind == "attached_message" {
+        if a.analysed.kind == AnalysedKind::AttachedMessage {
             let _ = writeln!(self.buf, "{}", w.analysed_attached);
             if a.analysed.depth > 1 {
                 let _ = match opts.lang {
@@ -484,10 +486,10 @@ fn online_section(o: &mut Out<'_>, e: &Enrichment) {
     o.heading(t("Online lookups", "オンライン調査"));
     o.field(t("Rungs", "実施内容"), &e.rungs.join(", "));
     for h in &e.hosts {
-        let value = match h.status.as_str() {
-            "nxdomain" => t("does not exist (NXDOMAIN)", "存在しません(NXDOMAIN)").to_string(),
-            "failed" => t("lookup failed", "問い合わせ失敗").to_string(),
-            _ => {
+        let value = match h.status {
+            DnsStatus::Nxdomain => t("does not exist (NXDOMAIN)", "存在しません(NXDOMAIN)").to_string(),
+            DnsStatus::Failed => t("lookup failed", "問い合わせ失敗").to_string(),
+            DnsStatus::Ok => {
                 let mut parts: Vec<String> = h.addresses.iter().map(|ip| o.ioc(&ip.to_string())).collect();
                 if !h.cname.is_empty() {
                     parts.push(format!("CNAME {}", o.ioc(&h.cname.join(" → "))));
@@ -592,7 +594,7 @@ fn feeds_and_reputation(o: &mut Out<'_>, e: &Enrichment) {
     }
     for h in &e.feed_hits {
         let when = h.listed_at.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-        let how = if h.matched == "url" {
+        let how = if h.matched == FeedMatch::Url {
             t("this URL", "この URL")
         } else {
             t("another URL on this host", "同じホストの別の URL")
@@ -670,7 +672,7 @@ fn landing_section(o: &mut Out<'_>, v: &Visit) {
     }
     for (i, pv) in v.pages.iter().enumerate() {
         request_chain(o, i, pv);
-        o.field(t("Outcome", "結果"), outcome_words(&pv.outcome, ja));
+        o.field(t("Outcome", "結果"), outcome_words(pv.outcome, ja));
         let Some(p) = &pv.page else { continue };
         page_facts(o, p);
         if let Some(s) = &pv.screenshot {
@@ -692,7 +694,7 @@ fn request_chain(o: &mut Out<'_>, i: usize, pv: &PageVisit) {
     let _ = writeln!(o.buf, "  {}. {}", i + 1, o.url(&pv.url));
     for (n, h) in pv.chain.iter().enumerate() {
         let mut line = format!("     {}{}", if n == 0 { "" } else { "→ " }, o.url(&h.url));
-        if h.via != "start" && h.via != "http" {
+        if h.via.is_client_side() {
             line.push_str(&format!("  ({})", h.via));
         }
         let mut facts = Vec::new();
@@ -742,21 +744,21 @@ fn request_chain(o: &mut Out<'_>, i: usize, pv: &PageVisit) {
 }
 
 /// How a visit ended, in words.
-fn outcome_words(outcome: &str, ja: bool) -> &'static str {
+fn outcome_words(outcome: VisitOutcome, ja: bool) -> &'static str {
     let t = |en: &'static str, jp: &'static str| if ja { jp } else { en };
     match outcome {
-        "page" => t("final page reached", "最終ページに到達"),
-        "file" => t("the link serves a file", "リンク先はファイル"),
-        "http_error" => t("the server answered with an error", "サーバーがエラーを返しました"),
-        "refused" => {
+        VisitOutcome::Page => t("final page reached", "最終ページに到達"),
+        VisitOutcome::File => t("the link serves a file", "リンク先はファイル"),
+        VisitOutcome::HttpError => t("the server answered with an error", "サーバーがエラーを返しました"),
+        VisitOutcome::Refused => {
             t("refused by the guard (not a public address)", "安全のため接続を拒否(公開アドレスではない)")
         }
-        "nxdomain" => t("the host does not exist", "ホストが存在しません"),
-        "dns_failed" => t("DNS lookup failed", "DNS 問い合わせに失敗"),
-        "connect_failed" => t("could not connect", "接続できませんでした"),
-        "timeout" => t("time limit reached", "制限時間に到達"),
-        "too_many_hops" => t("too many redirects", "リダイレクトが多すぎます"),
-        _ => t("not a URL kaibo can visit", "訪問できない URL"),
+        VisitOutcome::Nxdomain => t("the host does not exist", "ホストが存在しません"),
+        VisitOutcome::DnsFailed => t("DNS lookup failed", "DNS 問い合わせに失敗"),
+        VisitOutcome::ConnectFailed => t("could not connect", "接続できませんでした"),
+        VisitOutcome::Timeout => t("time limit reached", "制限時間に到達"),
+        VisitOutcome::TooManyHops => t("too many redirects", "リダイレクトが多すぎます"),
+        VisitOutcome::BadUrl => t("not a URL kaibo can visit", "訪問できない URL"),
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-pub use kaibo_model::visit::{FetchHop, TlsCert};
+pub use kaibo_model::visit::{FetchHop, HopVia, TlsCert, VisitOutcome};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
@@ -61,9 +61,7 @@ pub struct Limits {
 #[derive(Debug, Default)]
 pub struct Followed {
     pub chain: Vec<FetchHop>,
-    /// `page`, `file`, `http_error`, `refused`, `nxdomain`, `dns_failed`, `connect_failed`,
-    /// `timeout`, `too_many_hops`, `bad_url`.
-    pub outcome: String,
+    pub outcome: VisitOutcome,
     pub final_url: Option<Url>,
     /// The final HTML, decoded.
     pub html: Option<String>,
@@ -136,7 +134,7 @@ pub struct Session<'f> {
 
 enum Vetted {
     Pinned,
-    Stop { outcome: &'static str, refused: Option<String>, error: Option<String> },
+    Stop { outcome: VisitOutcome, refused: Option<String>, error: Option<String> },
 }
 
 impl Fetcher {
@@ -189,28 +187,28 @@ impl Session<'_> {
                 match tokio::time::timeout_at(deadline, self.fetcher.resolver.lookup_ip(fqdn)).await {
                     Err(_) => {
                         return Vetted::Stop {
-                            outcome: "timeout",
+                            outcome: VisitOutcome::Timeout,
                             refused: None,
                             error: Some("DNS timed out".into()),
                         };
                     }
                     Ok(Err(e)) if e.is_nx_domain() => {
                         return Vetted::Stop {
-                            outcome: "nxdomain",
+                            outcome: VisitOutcome::Nxdomain,
                             refused: None,
                             error: Some(format!("{name}: NXDOMAIN")),
                         };
                     }
                     Ok(Err(e)) if e.is_no_records_found() => {
                         return Vetted::Stop {
-                            outcome: "nxdomain",
+                            outcome: VisitOutcome::Nxdomain,
                             refused: None,
                             error: Some(format!("{name}: no address")),
                         };
                     }
                     Ok(Err(e)) => {
                         return Vetted::Stop {
-                            outcome: "dns_failed",
+                            outcome: VisitOutcome::DnsFailed,
                             refused: None,
                             error: Some(e.to_string()),
                         };
@@ -218,7 +216,13 @@ impl Session<'_> {
                     Ok(Ok(found)) => found.iter().collect(),
                 }
             }
-            None => return Vetted::Stop { outcome: "bad_url", refused: None, error: Some("no host".into()) },
+            None => {
+                return Vetted::Stop {
+                    outcome: VisitOutcome::BadUrl,
+                    refused: None,
+                    error: Some("no host".into()),
+                };
+            }
         };
         let mut ok = Vec::new();
         let mut reasons = Vec::new();
@@ -231,7 +235,7 @@ impl Session<'_> {
         }
         if ok.is_empty() {
             let why = if reasons.is_empty() { "no address".to_string() } else { reasons.join("; ") };
-            return Vetted::Stop { outcome: "refused", refused: Some(why), error: None };
+            return Vetted::Stop { outcome: VisitOutcome::Refused, refused: Some(why), error: None };
         }
         if let Some(name) = url.host_str() {
             self.pins.pin(name.trim_matches(['[', ']']), port, ok);
@@ -245,18 +249,18 @@ impl Session<'_> {
         let deadline = Instant::now() + limits.total;
         let mut out = Followed::default();
         let mut url = start.clone();
-        let mut via = "start";
+        let mut via = HopVia::Start;
         for _ in 0..=limits.max_hops {
             if out.chain.len() == limits.max_hops {
-                out.outcome = "too_many_hops".into();
+                out.outcome = VisitOutcome::TooManyHops;
                 return out;
             }
             let began = Instant::now();
-            let mut hop = FetchHop { url: url.to_string(), via: via.into(), ..Default::default() };
+            let mut hop = FetchHop { url: url.to_string(), via, ..Default::default() };
             if !matches!(url.scheme(), "http" | "https") {
                 hop.refused = Some(format!("the scheme {}: is not fetched", url.scheme()));
                 out.chain.push(hop);
-                out.outcome = "refused".into();
+                out.outcome = VisitOutcome::Refused;
                 return out;
             }
             match self.vet(&url, deadline).await {
@@ -265,7 +269,7 @@ impl Session<'_> {
                     hop.error = error;
                     hop.elapsed_ms = began.elapsed().as_millis() as u64;
                     out.chain.push(hop);
-                    out.outcome = outcome.into();
+                    out.outcome = outcome;
                     return out;
                 }
                 Vetted::Pinned => {}
@@ -274,13 +278,12 @@ impl Session<'_> {
             hop.elapsed_ms = began.elapsed().as_millis() as u64;
             let Some((status, location, body)) = got else {
                 out.outcome = if hop.refused.is_some() {
-                    "refused"
+                    VisitOutcome::Refused
                 } else if Instant::now() >= deadline {
-                    "timeout"
+                    VisitOutcome::Timeout
                 } else {
-                    "connect_failed"
-                }
-                .into();
+                    VisitOutcome::ConnectFailed
+                };
                 out.chain.push(hop);
                 return out;
             };
@@ -289,7 +292,7 @@ impl Session<'_> {
             {
                 out.chain.push(hop);
                 url = next;
-                via = "http";
+                via = HopVia::Http;
                 continue;
             }
             let is_html = hop
@@ -302,7 +305,7 @@ impl Session<'_> {
                     hop.sha256 = Some(hex(&Sha256::digest(&body)));
                 }
                 out.chain.push(hop);
-                out.outcome = if status >= 400 { "http_error" } else { "file" }.into();
+                out.outcome = if status >= 400 { VisitOutcome::HttpError } else { VisitOutcome::File };
                 out.final_url = Some(url);
                 return out;
             }
@@ -320,18 +323,17 @@ impl Session<'_> {
             // A body cut by the deadline is still analysed, but the visit says it ran out of time.
             let timed_out = Instant::now() >= deadline;
             out.outcome = if timed_out {
-                "timeout"
+                VisitOutcome::Timeout
             } else if status >= 400 {
-                "http_error"
+                VisitOutcome::HttpError
             } else {
-                "page"
-            }
-            .into();
+                VisitOutcome::Page
+            };
             out.final_url = Some(url);
             out.html = Some(html);
             return out;
         }
-        out.outcome = "too_many_hops".into();
+        out.outcome = VisitOutcome::TooManyHops;
         out
     }
 
@@ -595,7 +597,7 @@ mod tests {
             ));
             assert!(matches!(
                 s2.vet(&Url::parse("http://127.0.0.2:8080/").unwrap(), deadline).await,
-                Vetted::Stop { outcome: "refused", .. }
+                Vetted::Stop { outcome: VisitOutcome::Refused, .. }
             ));
             assert!(s1.pins.vetted("127.0.0.1", 8080, "127.0.0.1:8080".parse().unwrap()));
             assert!(!s1.pins.vetted("127.0.0.2", 9090, "127.0.0.2:9090".parse().unwrap()));

@@ -2,7 +2,7 @@
 //! ledger by id with their evidence.
 
 use kaibo_core::{Analysis, Evidence, FindingId, ProposedFinding, ids};
-use kaibo_model::visit::{Page, PageVisit};
+use kaibo_model::visit::{Page, PageVisit, VisitOutcome};
 use url::Url;
 
 use crate::Visit;
@@ -52,7 +52,7 @@ fn chain_findings(pv: &PageVisit, found: &mut Vec<(FindingId, Evidence)>) {
             domains.push(d);
         }
     }
-    if let Some(h) = pv.chain.iter().find(|h| h.via == "meta-refresh" || h.via == "javascript") {
+    if let Some(h) = pv.chain.iter().find(|h| h.via.is_client_side()) {
         found.push((
             ids::VISIT_REDIRECT_CHAIN,
             Evidence::new(format!("url (redirect by {})", h.via), h.url.clone()),
@@ -62,7 +62,9 @@ fn chain_findings(pv: &PageVisit, found: &mut Vec<(FindingId, Evidence)>) {
     }
     // Gone.
     let last = pv.chain.last();
-    if pv.outcome == "nxdomain" || last.and_then(|h| h.status).is_some_and(|s| s == 404 || s == 410) {
+    if pv.outcome == VisitOutcome::Nxdomain
+        || last.and_then(|h| h.status).is_some_and(|s| s == 404 || s == 410)
+    {
         let what = last.map(|h| match h.status {
             Some(s) => format!("{}: HTTP {s}", h.url),
             None => format!("{}: {}", h.url, h.error.clone().unwrap_or_default()),

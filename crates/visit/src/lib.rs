@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 pub use findings::findings;
-pub use kaibo_model::visit::{FetchHop, Page, PageVisit, Screenshot, TlsCert, Visit};
+pub use kaibo_model::visit::{FetchHop, HopVia, Page, PageVisit, Screenshot, TlsCert, Visit, VisitOutcome};
 
 /// The `[visit]` section of kaibo's configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -141,20 +141,15 @@ impl Visitor {
         let refanged = guard::refang(raw);
         let mut pv = PageVisit { url: raw.to_string(), ..Default::default() };
         let Ok(start) = Url::parse(&refanged) else {
-            pv.outcome = "bad_url".into();
+            pv.outcome = VisitOutcome::BadUrl;
             return pv;
         };
         // Each link is its own session: its vetted addresses are its own.
         let session = match self.fetcher.session() {
             Ok(s) => s,
             Err(e) => {
-                pv.outcome = "connect_failed".into();
-                pv.chain.push(FetchHop {
-                    url: refanged,
-                    via: "start".into(),
-                    error: Some(e),
-                    ..Default::default()
-                });
+                pv.outcome = VisitOutcome::ConnectFailed;
+                pv.chain.push(FetchHop { url: refanged, error: Some(e), ..Default::default() });
                 return pv;
             }
         };
@@ -187,7 +182,9 @@ impl Visitor {
         let budget = Duration::from_millis(self.cfg.render_ms);
         for pv in v.pages.iter_mut() {
             // Only a final page the fetch rung reached, and vetted, is given to the browser.
-            let (Some(url), "page" | "http_error") = (pv.final_url.clone(), pv.outcome.as_str()) else {
+            let (Some(url), VisitOutcome::Page | VisitOutcome::HttpError) =
+                (pv.final_url.clone(), pv.outcome)
+            else {
                 continue;
             };
             let proxy =

@@ -8,7 +8,7 @@
 //! `data/landing.toml`; brands come from kaibo's brand catalog.
 
 use kaibo_core::landing::{Catalog, catalog};
-use kaibo_model::visit::{Favicon, Field, Form, KitHit, Page, PageBrand};
+use kaibo_model::visit::{Favicon, Field, Form, HopVia, KitHit, Page, PageBrand};
 use scraper::{ElementRef, Html, Node, Selector};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -130,7 +130,7 @@ fn favicon_url(doc: &Html, base: &Url) -> Option<Url> {
 /// `location` with a string literal (read as text, never run). JavaScript is followed only on
 /// pages with little to read and no password field: interstitials, not login pages that
 /// happen to contain `location` somewhere.
-pub fn client_redirect(html: &str, base: &Url) -> Option<(Url, &'static str)> {
+pub fn client_redirect(html: &str, base: &Url) -> Option<(Url, HopVia)> {
     let doc = parse(html);
     for m in doc.select(&sel("meta[http-equiv][content]")) {
         if !m.value().attr("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh")) {
@@ -141,7 +141,7 @@ pub fn client_redirect(html: &str, base: &Url) -> Option<(Url, &'static str)> {
         if let Some(i) = lower.find("url=") {
             let target = content[i + 4..].trim().trim_matches(|c| c == '\'' || c == '"');
             if let Ok(u) = base.join(target) {
-                return Some((u, "meta-refresh"));
+                return Some((u, HopVia::MetaRefresh));
             }
         }
     }
@@ -159,7 +159,7 @@ pub fn client_redirect(html: &str, base: &Url) -> Option<(Url, &'static str)> {
         if let Some(target) = js_location_literal(&code)
             && let Ok(u) = base.join(&target)
         {
-            return Some((u, "javascript"));
+            return Some((u, HopVia::Javascript));
         }
     }
     None
@@ -560,9 +560,12 @@ mod tests {
     fn client_redirects() {
         let base = url("http://a.example/start");
         let meta = r#"<meta http-equiv="Refresh" content="0; URL='/next?x=1'">"#;
-        assert_eq!(client_redirect(meta, &base).unwrap(), (url("http://a.example/next?x=1"), "meta-refresh"));
+        assert_eq!(
+            client_redirect(meta, &base).unwrap(),
+            (url("http://a.example/next?x=1"), HopVia::MetaRefresh)
+        );
         let js = r#"<script>window.location.href = "https://b.example/login";</script>"#;
-        assert_eq!(client_redirect(js, &base).unwrap(), (url("https://b.example/login"), "javascript"));
+        assert_eq!(client_redirect(js, &base).unwrap(), (url("https://b.example/login"), HopVia::Javascript));
         let js2 = r#"<script>if (a == b) {} location.replace('/x')</script>"#;
         assert_eq!(client_redirect(js2, &base).unwrap().0, url("http://a.example/x"));
         // Computed targets are not guessed; login pages are not left.

@@ -5,7 +5,8 @@
 //! - no function of `crates/*/src` is longer than 120 lines: long functions are split into one
 //!   function per step or section;
 //! - the report crate renders the model only: it depends on neither the online rungs nor their
-//!   network stack.
+//!   network stack;
+//! - docs/architecture.md names every crate, and the files it points to exist.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -260,6 +261,31 @@ fn the_report_crate_renders_the_model_only() {
     for online in ["kaibo-enrich", "kaibo-visit", "tokio", "reqwest", "hickory", "scraper"] {
         assert!(!normal.contains(online), "kaibo-report depends on {online}");
     }
+}
+
+/// docs/architecture.md names every crate of the workspace, and every file or folder it points
+/// a newcomer to exists.
+#[test]
+fn the_architecture_page_matches_the_tree() {
+    let root = crates_dir().join("..");
+    let page = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+    for e in std::fs::read_dir(crates_dir()).unwrap().flatten() {
+        let manifest = e.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let name = text.lines().find_map(|l| l.strip_prefix("name = \"")).unwrap().trim_end_matches('"');
+        assert!(page.contains(&format!("`{name}`")), "docs/architecture.md does not name {name}");
+    }
+    let mut checked = 0;
+    for quoted in page.split('`').skip(1).step_by(2) {
+        let path = quoted.split_whitespace().next().unwrap_or("");
+        let path = path.trim_end_matches(['*', '.', ',', ')']);
+        let looks_like_path = ["crates/", "data/", "docs/", "scripts/"].iter().any(|p| path.starts_with(p));
+        if looks_like_path && !path.contains('*') {
+            assert!(root.join(path).exists(), "docs/architecture.md names {path}, which does not exist");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} paths checked");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! not parse, is an error naming the file and the problem. Files compiled into the binary are
 //! parsed once, on first use, by [`compiled`]: a broken one is a mistake of the build, not of the
 //! input, so it stops kaibo loudly (and the data tests of each crate load every file before a
-//! release). Files read at run time (a downloaded RDAP bootstrap) go through [`toml`] or
+//! release). Files read at run time (a downloaded RDAP bootstrap) go through [`toml()`] or
 //! [`json`] and return the error.
 
 use std::sync::OnceLock;

@@ -59,7 +59,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
-/// Text shown over several lines (an excerpt): as [`line`], but line breaks and tabs stay.
+/// Text shown over several lines (an excerpt): as [`line()`], but line breaks and tabs stay.
 pub fn text(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }

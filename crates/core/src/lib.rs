@@ -5,13 +5,21 @@
 //! here; enrichment (DNS, RDAP, reputation, landing pages) and reports build on the
 //! [`Analysis`] this crate returns.
 //!
-//! The layers, each its own module:
-//! - [`mail`]: MIME parsing (mail-parser) into [`mail::MailFacts`], with charset repairs;
-//! - [`html`] and [`urls`]: what a reader sees in the body and where its links go;
-//! - [`files`]: links, active content and QR codes inside attached files;
-//! - [`auth_results`]: the receiving server's SPF/DKIM/DMARC/ARC verdicts;
-//! - [`checks`]: the checks, which turn facts into findings from [`knowledge`] (data files);
-//! - [`verdict`]: weights into a score and a verdict.
+//! The pipeline, one module per step ([`analyze()`] runs it; `docs/architecture.md` draws it):
+//! - [`input`]: what is refused as not a mail, and the repairs and bounds before parsing;
+//! - [`mime`] and [`mail`]: MIME parsing (mail-parser) into [`mail::MailFacts`] (decoded
+//!   headers, addresses, route, [`auth_results`], parts, attached mails), with charset repairs;
+//! - [`body`]: what a reader meets: visible and hidden text ([`html`], [`text`]), every link and
+//!   where it really goes ([`urls`]), links inside attached files ([`files`]), inline forwards
+//!   ([`forward`]);
+//! - [`checks`]: facts into findings, by id, from [`knowledge`] (the data files, read by
+//!   [`data`]);
+//! - [`ledger`]: the one place a finding is added, de-duplicated, capped and ordered, and the
+//!   mail judged ([`verdict`]); online findings join through it too.
+//!
+//! The result is a [`kaibo_model::Analysis`]: the types live in kaibo-model, shared with the
+//! online crates and the renderers. [`limits`] holds every bound, [`inert`] makes mail text
+//! safe to print.
 //!
 //! Mail is hostile input: every size and depth is bounded, the parser runs under
 //! `catch_unwind`, and malformed mail is analysed best-effort with a `structure.malformed`

@@ -9,17 +9,24 @@
 //!   registrable domain by RDAP (IANA bootstrap), or WHOIS for TLDs without RDAP; RDAP for IPs;
 //! - [`geo`]: country, city, coordinates and ASN of every IP, from `.mmdb` files;
 //! - [`feeds`]: OpenPhish, PhishTank, URLhaus and JPCERT/CC lists, loaded from local files;
+//! - [`apis`]: reputation services with the user's own keys (Safe Browsing, VirusTotal,
+//!   urlscan.io);
 //! - the landing-page visit ([`kaibo_visit`]): fetch and render, only when asked for by name
 //!   (`--visit`, `--render`; `--online` does not include them, because visiting a link can tell
 //!   the attacker that the mail was opened).
 //!
 //! Lookups run concurrently under one global limit, each with a timeout, and their answers are
 //! kept in an on-disk [`cache`] so a scan of many mails sharing domains asks once. A lookup that
-//! fails or times out becomes a note in [`Enrichment::notes`], never a finding and never an
-//! error of the analysis. [`apply`] turns the answers into findings of the same catalog as the
-//! offline checks (`enrich.*` in `data/findings.toml`).
+//! fails or times out becomes a note (`notes` of the [`Enrichment`]), never a finding and never
+//! an error of the analysis.
 //!
-//! Everything async stays inside [`Enricher::enrich`], which runs its own small Tokio runtime:
+//! This crate owns no verdict logic. [`findings`] reads the answers and *proposes* findings of
+//! the same catalog as the offline checks (`enrich.*` in `data/findings.toml`), as
+//! [`kaibo_visit::findings()`] does for the visit; [`judge`] hands them all to the offline core's
+//! ledger ([`kaibo_core::ledger::add_proposed`]), which merges, orders and scores them exactly
+//! as it does offline findings. The result is one [`Dissection`], the value every renderer takes.
+//!
+//! Everything async stays inside [`Enricher::dissect`], which runs its own small Tokio runtime:
 //! callers (the CLI, a scan worker) stay synchronous.
 
 pub mod apis;

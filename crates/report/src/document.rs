@@ -3,7 +3,7 @@
 //! they lead, the landing page, the conclusion and the advice), as a [`Document`] that the Markdown
 //! and HTML renderers turn into files.
 //!
-//! Safe to publish by construction: every indicator goes through [`Dissector::ioc`] (defanged,
+//! Safe to publish by construction: every indicator goes through `Dissector::ioc` (defanged,
 //! `@` → `[at]`), every text through the recipient redaction, and the mail's HTML is never
 //! included: only its visible text, quoted. Intents and the advice for people who already
 //! clicked are data (`data/report.toml`).
@@ -73,7 +73,7 @@ pub struct Document {
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     pub lang: Lang,
-    /// Keep the recipient's address and name (off: they are replaced by "[recipient]").
+    /// Keep the recipient's address and name (off: they are replaced by "\[recipient\]").
     pub keep_recipient: bool,
     /// Where relative screenshot paths are read from (default: the current directory).
     pub asset_dir: Option<PathBuf>,

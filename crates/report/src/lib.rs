@@ -1,9 +1,21 @@
-//! # kaibo-report: how an analysis is shown
+//! # kaibo-report: how a dissection is shown
 //!
-//! Renders a [`kaibo_core::Analysis`] for people (terminal text, in English or Japanese, in the
-//! order an analyst tells the story: headers, sender, content, links, verdict, advice) and for
-//! machines (JSON, the schema in `docs/json-schema.json`). Human formats defang indicators
-//! (`hxxps://`, `[.]`) so that a copied report cannot be clicked by mistake; JSON keeps them raw.
+//! Every renderer takes one [`kaibo_model::Dissection`] (the offline analysis, plus the
+//! enrichment and the visit when those rungs ran) and nothing else, so every format tells the
+//! same story from the same facts. This crate depends on the model and the offline core only,
+//! never on the crates that go online.
+//!
+//! - For people: the terminal report ([`text`], English or Japanese, in the order an analyst
+//!   tells it: headers, sender, content, links, online lookups, landing page, verdict, advice)
+//!   and the write-up to publish ([`document()`] builds it once, [`markdown`] and [`html`] print
+//!   it), with the world map ([`map`]) and abuse-report drafts ([`abuse`]).
+//! - For machines: JSON ([`render_json`], schema in `docs/json-schema.json`), MISP ([`misp`]),
+//!   STIX 2.1 ([`stix`]) and plain indicator lists ([`indicators`]).
+//!
+//! Human formats defang indicators (`hxxps://`, `[.]`, [`defang`]) so that a copied report
+//! cannot be clicked by mistake, redact the recipient, and print nothing from the mail that a
+//! terminal would obey ([`inert`]); JSON and the exports keep indicators raw for tools. The
+//! sentences and words they share, in both languages, are in [`words`] and `data/report.toml`.
 
 pub mod abuse;
 pub mod defang;

@@ -11,8 +11,9 @@
 //! - **render** (`--render`): [`render`] takes a screenshot in headless Chromium, whose only
 //!   route out is kaibo's guarded [`proxy`].
 //!
-//! [`apply`] turns what was found into `visit.*` findings of kaibo's catalog. The caller owns
-//! the async runtime (kaibo-enrich runs this inside its own).
+//! [`findings()`] reads a [`Visit`] and proposes `visit.*` findings of kaibo's catalog; the
+//! offline core's ledger scores them with the rest (kaibo-enrich's `judge` does that). The
+//! caller owns the async runtime (kaibo-enrich runs this inside its own).
 
 pub mod fetch;
 pub mod findings;

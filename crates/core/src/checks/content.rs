@@ -536,7 +536,7 @@ pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
     out
 }
 
-/// Brands the subject claims as its sender: a bracketed name (「【Amazon】…」, "[PayPal] …")
+/// Brands the subject claims as its sender: a bracketed name (「【Amazon】…」, "\[PayPal\] …")
 /// or a name that opens the subject before a separator ("Amazon: your order", "PayPal - …").
 /// A subject that merely talks about a brand ("Apple Sauced again") claims nothing.
 pub fn subject_brands(ctx: &Context<'_>, subject: &str) -> Vec<(usize, String)> {

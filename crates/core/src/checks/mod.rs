@@ -2,8 +2,16 @@
 //!
 //! A check knows *how* to look; what to look for (phrases, brands, domains) comes from
 //! [`crate::knowledge`], and what a finding weighs and how it is explained comes from
-//! `data/findings.toml`. Checks are pure functions of the context, so their order does not
-//! matter and the verdict is reproducible.
+//! `data/findings.toml`. Checks are pure functions of the [`Context`]; the verdict is
+//! reproducible.
+//!
+//! Order matters in two places, and [`run_all`] fixes it: whether the mail is a genuine bounce
+//! or feedback report is decided before any check runs (it is in the context, and several
+//! checks stand down for it), and the scam scripts told across findings (`combinations`) run
+//! last, because they read what the others found. Otherwise a check reads only the context and
+//! the findings it added itself. The order in which findings are added changes neither score
+//! nor verdict: the ledger merges duplicates and orders the findings by weight when it closes
+//! (the order of adding only breaks ties).
 
 use crate::Options;
 use crate::body::Content;

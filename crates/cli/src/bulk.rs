@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use kaibo_core::{Analysis, Dissection, Verdict, inert};
-use kaibo_scan::eval::{evaluate, read_labels, render_text};
+use kaibo_scan::eval::{evaluate, read_labels, render_eval_text};
 use kaibo_scan::runner::effective_jobs;
 use kaibo_scan::{ItemError, Location, ScanItem, ScanOptions, scan_with};
 use serde::Serialize;
@@ -193,7 +193,7 @@ pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
     let report = evaluate(&args.root, &labels, &opts);
     let rendered = match args.format {
         PlainFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
-        PlainFormat::Text => render_text(&report, args.show),
+        PlainFormat::Text => render_eval_text(&report, args.show),
     };
     let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
     Ok(EXIT_CLEAN)

@@ -233,7 +233,7 @@ pub fn evaluate(root: &Path, labels: &[LabelRow], opts: &ScanOptions) -> EvalRep
 }
 
 /// The report as text: the tables first, then what went wrong (at most `show` cases per list).
-pub fn render_text(r: &EvalReport, show: usize) -> String {
+pub fn render_eval_text(r: &EvalReport, show: usize) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let pct = |x: f64| format!("{:.2}%", x * 100.0);

@@ -43,6 +43,7 @@ pub mod limits;
 pub mod mail;
 pub mod mime;
 pub mod net;
+pub mod normalise;
 pub mod text;
 pub mod urls;
 pub mod verdict;

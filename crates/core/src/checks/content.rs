@@ -5,6 +5,7 @@ use kaibo_model::{LinkSource, ids};
 use std::collections::BTreeMap;
 
 use super::{Collector, Context};
+use crate::normalise::Normalised;
 use crate::text::clip;
 use crate::urls::registrable_domain;
 use kaibo_model::Evidence;
@@ -83,8 +84,16 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // naming itself, not a pitch.
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     let mut pitch_groups: Vec<usize> = Vec::new();
+    let mut spaced_out: Vec<Evidence> = Vec::new();
     for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_ref())] {
-        for hit in ctx.k.lure_hits(text) {
+        // Matched on the normalised text (widths folded, spaced-out letters closed up), quoted
+        // from the text as written.
+        let normalised = Normalised::new(text);
+        for hit in ctx.k.lure_hits(&normalised.text) {
+            let (start, end) = normalised.source_span(text, hit.start, hit.end);
+            if normalised.was_spaced_out(text, hit.start, hit.end) && spaced_out.len() < 4 {
+                spaced_out.push(Evidence::new(source, format!("spaced out: {}", &text[start..end])));
+            }
             if source == "header:From" && !from_domain.contains(&hit.phrase.replace(' ', "").to_lowercase()) {
                 pitch_groups.push(hit.group);
             }
@@ -93,7 +102,7 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
                 seen_phrases.push(hit.phrase);
             }
             let ev = groups.entry(hit.group).or_default();
-            let seen = context_span(text, hit.start, hit.end);
+            let seen = context_span(text, start, end);
             if ev.len() < 4 && !ev.iter().any(|e| e.value == seen) {
                 ev.push(Evidence::new(source, seen));
             }
@@ -103,6 +112,9 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // a lure.
     if ctx.machine_report.is_some() {
         return;
+    }
+    if !spaced_out.is_empty() {
+        out.add(ids::CONTENT_OBFUSCATED_WORDS, spaced_out);
     }
     // Several stories *and* a push to act, or one story told with four or more of its
     // phrases: a script, not an article that mentions fraud in passing.
@@ -577,7 +589,7 @@ pub fn subject_brands(ctx: &Context<'_>, subject: &str) -> Vec<(usize, String)> 
 /// Adds the brands named in `places` to `out`, once each.
 fn brands_in(ctx: &Context<'_>, places: &[String], out: &mut Vec<(usize, String)>) {
     for p in places {
-        for (i, name) in ctx.k.brand_mentions(p) {
+        for (i, name) in ctx.k.brand_mentions(&Normalised::new(p).text) {
             if !out.iter().any(|(b, _)| *b == i) {
                 out.push((i, name.to_string()));
             }

@@ -205,7 +205,7 @@ impl Sender<'_> {
         };
         // A brand name disguised against filters ("U P S", "D'isney", "WaIIet") is still a claim.
         if !list_rewrite {
-            let unmasked = unmask_name(&name_words);
+            let unmasked = unmask_name(&crate::normalise::Normalised::new(&name_words).text);
             if unmasked != name_words {
                 for (i, n) in ctx.k.sender_brand_mentions(&unmasked) {
                     if !claimed.iter().any(|(b, _)| *b == i) {

@@ -162,6 +162,8 @@ struct SendersFile {
     image_hosts: DomainList,
     abused_suffixes: SuffixList,
     relay_senders: RelaySenders,
+    bulk_services: DomainList,
+    neutral_link_domains: DomainList,
 }
 
 #[derive(Deserialize)]
@@ -289,6 +291,8 @@ pub struct Knowledge {
     bounce_markers: AhoCorasick,
     hosting: HashSet<String>,
     image_hosts: HashSet<String>,
+    bulk_services: HashSet<String>,
+    neutral_link_domains: HashSet<String>,
     abused_suffixes: HashSet<String>,
     relay_addresses: HashSet<String>,
     relay_domains: HashSet<String>,
@@ -473,6 +477,8 @@ impl Knowledge {
             bounce_markers: automaton(&bounces.body_markers),
             hosting: lower_set(&senders.hosting.domains),
             image_hosts: lower_set(&senders.image_hosts.domains),
+            bulk_services: lower_set(&senders.bulk_services.domains),
+            neutral_link_domains: lower_set(&senders.neutral_link_domains.domains),
             abused_suffixes: lower_set(&senders.abused_suffixes.suffixes),
             relay_addresses: lower_set(&senders.relay_senders.addresses),
             relay_domains: lower_set(&senders.relay_senders.relay_domains),
@@ -615,6 +621,17 @@ impl Knowledge {
     /// `storage.googleapis.com`).
     pub fn hosting_service(&self, host: &str) -> Option<&str> {
         domain_in(&self.hosting, host)
+    }
+
+    /// The bulk-mail service a host or domain belongs to, if any (`u123.ct.sendgrid.net` →
+    /// `sendgrid.net`).
+    pub fn bulk_service(&self, host: &str) -> Option<&str> {
+        domain_in(&self.bulk_services, host)
+    }
+
+    /// Whether a link host is a social profile or app store a footer links to.
+    pub fn is_neutral_link_host(&self, host: &str) -> bool {
+        domain_in(&self.neutral_link_domains, host).is_some()
     }
 
     /// The free public image host a host belongs to, if any (`i.imgur.com` → `imgur.com`).

@@ -57,6 +57,17 @@ impl Ledger {
         }
     }
 
+    /// Keeps finding `id` (when present) out of the score, with `reason` first in its evidence.
+    pub fn unscore(&mut self, id: FindingId, reason: Evidence) {
+        if let Some(f) = self.findings.iter_mut().find(|f| f.id == id.as_str()) {
+            f.scored = false;
+            if !f.evidence.contains(&reason) {
+                f.evidence.insert(0, reason);
+                f.evidence.truncate(MAX_EVIDENCE);
+            }
+        }
+    }
+
     pub fn has(&self, id: FindingId) -> bool {
         self.findings.iter().any(|f| f.id == id.as_str())
     }

@@ -161,7 +161,9 @@ fn is_cell(chars: &[Folded], i: usize) -> bool {
     if !c.is_alphanumeric() {
         return false;
     }
-    let word = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|f| f.c.is_alphanumeric() && !is_cjk(f.c));
+    let word = |j: Option<usize>| {
+        j.and_then(|j| chars.get(j)).is_some_and(|f| f.c.is_alphanumeric() && !is_cjk(f.c))
+    };
     !word(i.checked_sub(1)) && !word(Some(i + 1))
 }
 

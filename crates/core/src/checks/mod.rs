@@ -5,13 +5,14 @@
 //! `data/findings.toml`. Checks are pure functions of the [`Context`]; the verdict is
 //! reproducible.
 //!
-//! Order matters in two places, and [`run_all`] fixes it: whether the mail is a genuine bounce
+//! Order matters in three places, and [`run_all`] fixes it: whether the mail is a genuine bounce
 //! or feedback report is decided before any check runs (it is in the context, and several
-//! checks stand down for it), and the scam scripts told across findings (`combinations`) run
-//! last, because they read what the others found. Otherwise a check reads only the context and
-//! the findings it added itself. The order in which findings are added changes neither score
-//! nor verdict: the ledger merges duplicates and orders the findings by weight when it closes
-//! (the order of adding only breaks ties).
+//! checks stand down for it); the scam scripts told across findings (`combinations`) run after
+//! the others, because they read what those found; and [`bulk::guard`] runs last, taking the
+//! counter-evidence out of the score of a credential lure that links elsewhere. Otherwise a
+//! check reads only the context and the findings it added itself. The order in which findings
+//! are added changes neither score nor verdict: the ledger merges duplicates and orders the
+//! findings by weight when it closes (the order of adding only breaks ties).
 
 use crate::Options;
 use crate::body::Content;
@@ -23,6 +24,7 @@ use crate::ledger::Ledger;
 
 pub mod attachments;
 pub mod auth;
+pub mod bulk;
 pub mod content;
 pub mod links;
 pub mod sender;
@@ -70,7 +72,9 @@ pub fn run_all(ctx: &Context<'_>) -> Collector {
     content::check(ctx, &mut out);
     links::check(ctx, &mut out);
     attachments::check(ctx, &mut out);
+    bulk::check(ctx, &mut out);
     combinations(ctx, &mut out);
+    bulk::guard(ctx, &mut out);
     out
 }
 

@@ -1,0 +1,203 @@
+//! Counter-evidence from how legitimate mailings and notices behave.
+//!
+//! A newsletter and a phishing mail can tell the same words ("act now", a hidden preheader, a
+//! tracked link carrying the reader's address); what differs is accountability. A legitimate
+//! sender proves its domain (aligned DKIM or DMARC), offers an unsubscribe (RFC 2369, one-click
+//! per RFC 8058), sends through a bulk-mail service under its own name, and links to its own
+//! site. Each of those is a finding with negative weight, only for a sender that proved its
+//! domain: anyone can write the headers.
+//!
+//! None of them excuses a credential lure that sends the reader elsewhere: [`guard`] takes every
+//! piece of counter-evidence out of the score when the mail tells a credential story and links
+//! to a domain outside the sender's own, and says so in its evidence.
+
+use kaibo_model::{Evidence, FindingId, ids};
+
+use super::{Collector, Context};
+use crate::auth_results;
+use crate::urls::registrable_domain;
+
+pub fn check(ctx: &Context<'_>, out: &mut Collector) {
+    let Some(proven) = proven_domain(ctx) else { return };
+    let mail = ctx.mail;
+    // A mailing list's unsubscribe is the list's, not the original sender's.
+    let list_relay = mail.header("List-Post").is_some() || mail.header("X-Mailman-Version").is_some();
+    if !list_relay && let Some(lu) = mail.header("List-Unsubscribe").filter(|v| has_unsubscribe_uri(v)) {
+        let mut ev = vec![
+            Evidence::new("authenticated as", proven.clone()),
+            Evidence::new("header:List-Unsubscribe", lu),
+        ];
+        if let Some(post) = mail.header("List-Unsubscribe-Post") {
+            ev.push(Evidence::new("header:List-Unsubscribe-Post", post));
+        }
+        out.add(ids::BULK_AUTHENTICATED_UNSUBSCRIBE, ev);
+        let one_click = mail
+            .header("List-Unsubscribe-Post")
+            .is_some_and(|p| p.to_ascii_lowercase().replace(' ', "").contains("list-unsubscribe=one-click"));
+        if one_click && lu.to_ascii_lowercase().contains("https://") {
+            out.add(
+                ids::BULK_ONE_CLICK_UNSUBSCRIBE,
+                vec![Evidence::new(
+                    "header:List-Unsubscribe-Post",
+                    mail.header("List-Unsubscribe-Post").unwrap_or(""),
+                )],
+            );
+        }
+    }
+    if let Some(service) = bulk_service(ctx) {
+        out.add(
+            ids::BULK_KNOWN_BULK_SERVICE,
+            vec![Evidence::new("authenticated as", proven.clone()), Evidence::new(service.0, service.1)],
+        );
+    }
+    links_stay_with_sender(ctx, out, &proven);
+}
+
+/// The registrable domain of the From address when the trusted Authentication-Results prove it:
+/// DMARC passed, or a passing DKIM signature of the same organisational domain. Consumer domains
+/// (anyone can open an account) and inline forwards (the forwarder authenticated) prove nothing.
+pub fn proven_domain(ctx: &Context<'_>) -> Option<String> {
+    let from = ctx.mail.from.domain.as_deref()?;
+    if ctx.k.is_consumer_domain(from) || ctx.content.inline_forward.is_some() {
+        return None;
+    }
+    let from_rd = registrable_domain(from)?;
+    let (ar, _) = auth_results::choose(&ctx.mail.auth_results, &ctx.opts.trusted_authserv_ids)?;
+    let dmarc_pass = ar.result("dmarc").is_some_and(|d| d.result == "pass");
+    let dkim_aligned = ar.all("dkim").any(|r| {
+        r.result == "pass"
+            && r.property("header.d")
+                .or_else(|| r.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)))
+                .and_then(registrable_domain)
+                .is_some_and(|d| d == from_rd)
+    });
+    (dmarc_pass || dkim_aligned).then_some(from_rd)
+}
+
+/// A List-Unsubscribe value holding at least one `https:`, `http:` or `mailto:` URI (the
+/// header parser may have taken off the angle brackets).
+fn has_unsubscribe_uri(value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    v.contains("http://") || v.contains("https://") || v.contains("mailto:")
+}
+
+/// Where the mail shows a bulk-mail service: the envelope sender (Return-Path), a DKIM signer
+/// or the host that handed the mail over.
+fn bulk_service(ctx: &Context<'_>) -> Option<(&'static str, String)> {
+    let mail = ctx.mail;
+    if let Some(rp) = mail.return_path.as_deref()
+        && let Some(domain) = rp.rsplit('@').next()
+        && let Some(s) = ctx.k.bulk_service(&domain.trim_end_matches('>').to_ascii_lowercase())
+    {
+        return Some(("header:Return-Path", s.to_string()));
+    }
+    if let Some((ar, _)) = auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids) {
+        for r in ar.all("dkim").filter(|r| r.result == "pass") {
+            let signer = r
+                .property("header.d")
+                .or_else(|| r.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)));
+            if let Some(d) = signer
+                && let Some(s) = ctx.k.bulk_service(&d.to_ascii_lowercase())
+            {
+                return Some(("dkim signer", s.to_string()));
+            }
+        }
+    }
+    // The oldest hop with a name is the sending side.
+    mail.hops.iter().rev().find_map(|hop| {
+        let host = hop.from_host.as_deref()?.to_ascii_lowercase();
+        ctx.k.bulk_service(&host).map(|s| ("header:Received", s.to_string()))
+    })
+}
+
+/// Hosts that belong to the proven sender: its organisational domain, or another domain of the
+/// brand that owns it.
+fn belongs_to_sender(ctx: &Context<'_>, proven: &str, host: &str) -> bool {
+    let rd = registrable_domain(host);
+    if rd.as_deref() == Some(proven) {
+        return true;
+    }
+    ctx.k.sender_domain_brand(proven).is_some_and(|b| b.owns(host))
+}
+
+fn links_stay_with_sender(ctx: &Context<'_>, out: &mut Collector, proven: &str) {
+    let clickable: Vec<_> = ctx.content.links.iter().filter(|l| l.is_clickable()).collect();
+    let hosts: Vec<&str> = clickable.iter().filter_map(|l| l.facts.host.as_deref()).collect();
+    if hosts.is_empty() || hosts.len() != clickable.len() {
+        return;
+    }
+    let own = hosts.iter().filter(|h| belongs_to_sender(ctx, proven, h)).count();
+    let neutral = hosts.iter().filter(|h| ctx.k.is_neutral_link_host(h)).count();
+    if own >= 1 && own + neutral == hosts.len() {
+        out.add(
+            ids::LINKS_STAY_WITH_SENDER,
+            vec![
+                Evidence::new("authenticated as", proven.to_string()),
+                Evidence::new("links", format!("{own} to {proven}, {neutral} to social profiles")),
+            ],
+        );
+    }
+}
+
+/// Credential stories: what a phish tells to get a password, a card or a login.
+const CREDENTIAL_LURES: [FindingId; 9] = [
+    ids::LURE_ACCOUNT_VERIFICATION,
+    ids::LURE_ACCOUNT_SUSPENSION,
+    ids::LURE_PASSWORD_EXPIRY,
+    ids::LURE_SECURITY_ALERT,
+    ids::LURE_PAYMENT_PROBLEM,
+    ids::LURE_UNDELIVERED_MESSAGES,
+    ids::LURE_MAILBOX_QUOTA,
+    ids::LURE_SYNC_ERROR,
+    ids::LURE_WALLET_VERIFICATION,
+];
+
+/// Counter-evidence that a credential lure with a link elsewhere takes out of the score.
+const EXCUSES: [FindingId; 7] = [
+    ids::AUTH_DMARC_PASS,
+    ids::AUTH_DKIM_PASS_ALIGNED,
+    ids::AUTH_BRAND_DOMAIN_AUTHENTICATED,
+    ids::BULK_AUTHENTICATED_UNSUBSCRIBE,
+    ids::BULK_ONE_CLICK_UNSUBSCRIBE,
+    ids::BULK_KNOWN_BULK_SERVICE,
+    ids::LINKS_STAY_WITH_SENDER,
+];
+
+/// Runs after every other check: a credential lure linking outside the sender's own domains is
+/// not excused by how well-behaved the sending is (a hijacked or look-alike account sends it
+/// just as well). The counter-evidence stays visible, unscored, with the reason.
+pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
+    let Some(lure) = CREDENTIAL_LURES.iter().find(|id| out.has(**id)) else { return };
+    let proven = proven_domain(ctx);
+    let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
+    let Some(own) = proven.or(from_rd) else { return };
+    let elsewhere = ctx
+        .content
+        .links
+        .iter()
+        .filter(|l| l.is_clickable())
+        .filter_map(|l| l.facts.host.as_deref().map(|h| (h, l.facts.url.as_str())))
+        .find(|(h, _)| !belongs_to_sender(ctx, &own, h) && !ctx.k.is_neutral_link_host(h));
+    let Some((_, url)) = elsewhere else { return };
+    let reason = Evidence::new(
+        "not counted",
+        format!("{} with a link outside {own}: {}", lure.as_str(), crate::text::clip(url, 120)),
+    );
+    for id in EXCUSES {
+        out.ledger.unscore(id, reason.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsubscribe_uris() {
+        assert!(has_unsubscribe_uri("<https://example.com/u?x=1>, <mailto:u@example.com>"));
+        assert!(has_unsubscribe_uri("<MAILTO:leave@example.com>"));
+        assert!(has_unsubscribe_uri("https://example.com/u"));
+        assert!(!has_unsubscribe_uri("please write to us"));
+        assert!(!has_unsubscribe_uri(""));
+    }
+}

@@ -306,6 +306,7 @@ impl JudgeArgs {
             max_input_bytes: self.max_size,
             ignore_upstream_verdicts: self.ignore_upstream_verdicts,
             trusted_authserv_ids: self.trusted_authserv_ids.clone(),
+            text_model: kaibo_core::TextModelChoice::Bundled,
         }
     }
 }

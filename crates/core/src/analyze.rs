@@ -13,6 +13,22 @@ use crate::{AnalyzeError, Options, input, verdict};
 
 /// Analyses one raw mail, offline.
 pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
+    analyze_inner(raw, opts, false).map(|(a, _)| a)
+}
+
+/// The analysis of one mail and the text the text model reads of it ([`text_model::model_text`]):
+/// what training reads.
+///
+/// [`text_model::model_text`]: crate::text_model::model_text
+pub fn analyze_for_learning(raw: &[u8], opts: &Options) -> Result<(Analysis, String), AnalyzeError> {
+    analyze_inner(raw, opts, true).map(|(a, t)| (a, t.unwrap_or_default()))
+}
+
+fn analyze_inner(
+    raw: &[u8],
+    opts: &Options,
+    want_text: bool,
+) -> Result<(Analysis, Option<String>), AnalyzeError> {
     let prepared = input::prepare(raw, opts.max_input_bytes)?;
     let parsed = catch_unwind(AssertUnwindSafe(|| crate::mime::parser().parse(&prepared.bytes)))
         .map_err(|_| AnalyzeError::NotAMail("the MIME parser failed on this input".into()))?;
@@ -25,7 +41,7 @@ pub fn analyze(raw: &[u8], opts: &Options) -> Result<Analysis, AnalyzeError> {
     let mut outer = extract(&msg);
     outer.defects.extend(prepared.defects);
     outer.limits.splice(0..0, prepared.limits);
-    Ok(analyze_facts(outer, knowledge(), opts))
+    Ok(analyze_facts(outer, knowledge(), opts, want_text))
 }
 
 /// A forward wrapper: one attached mail and little content of its own. Abuse desks receive
@@ -48,7 +64,12 @@ fn forwarded_subject(outer: &MailFacts, content: &Content, k: &Knowledge) -> Opt
     (own_text < 1500 && own_links <= 3).then_some(0)
 }
 
-fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
+fn analyze_facts(
+    outer: MailFacts,
+    k: &Knowledge,
+    opts: &Options,
+    want_text: bool,
+) -> (Analysis, Option<String>) {
     // A forward of a forward (an abuse desk passing on a user's report) is unwrapped level by
     // level: the innermost mail is the one to judge.
     let mut content = crate::body::read(&outer, k);
@@ -77,7 +98,12 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
     };
 
     let machine_report = checks::structure::classify(&mail, &content, k);
-    let ctx = Context { k, mail: &mail, content: &content, opts, machine_report };
+    // A bounce or a feedback report quotes the mail it reports: its words are not the sender's.
+    let model = opts.text_model.model().filter(|_| machine_report.is_none());
+    let model_text =
+        (want_text || model.is_some()).then(|| crate::text_model::model_text(&mail, &content, k));
+    let text_verdict = model.zip(model_text.as_deref()).map(|(m, t)| crate::text_model::judge(m, t, k));
+    let ctx = Context { k, mail: &mail, content: &content, opts, machine_report, text_verdict };
     let mut collected = checks::run_all(&ctx);
     if !wrappers.is_empty() {
         let mut ev: Vec<Evidence> = wrappers
@@ -101,7 +127,7 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
     let judged = collected.ledger.close(opts.ignore_upstream_verdicts);
 
     let observables = observables(&mail, &content);
-    Analysis {
+    let analysis = Analysis {
         kaibo_version: env!("CARGO_PKG_VERSION").to_string(),
         verdict: judged.verdict,
         score: judged.score,
@@ -127,7 +153,8 @@ fn analyze_facts(outer: MailFacts, k: &Knowledge, opts: &Options) -> Analysis {
         hidden_text: content.hidden_text.clone(),
         defects: mail.defects.clone(),
         limits: mail.limits.iter().chain(&content.limits).cloned().collect(),
-    }
+    };
+    (analysis, model_text.filter(|_| want_text))
 }
 
 fn excerpt(text: &str, max_chars: usize) -> Option<String> {

@@ -22,6 +22,7 @@ pub const COUNTRIES_TSV: &str = include_str!("../../../data/countries.tsv");
 pub const ATTACHMENTS_TOML: &str = include_str!("../../../data/attachments.toml");
 pub const BOUNCES_TOML: &str = include_str!("../../../data/bounces.toml");
 pub const VOCABULARY_TOML: &str = include_str!("../../../data/vocabulary.toml");
+pub const WEIGHTS_TOML: &str = include_str!("../../../data/weights.toml");
 
 /// The labels of a quoted header block in an inline forward.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,9 +54,18 @@ pub struct Vocabulary {
 pub struct FindingDef {
     pub id: String,
     pub category: String,
+    /// The weight in the score: fitted on labelled mail (`data/weights.toml`) when the
+    /// finding was fitted, else the hand-set weight of `findings.toml`.
     pub weight: i32,
     pub en: String,
     pub ja: String,
+    /// The weight `findings.toml` sets by hand: the prior of the fit, and the weight itself
+    /// where no data fitted one.
+    #[serde(skip)]
+    pub hand_weight: i32,
+    /// Whether `weight` was fitted (`data/weights.toml`) rather than set by hand.
+    #[serde(skip)]
+    pub fitted: bool,
 }
 
 impl FindingDef {
@@ -79,6 +89,30 @@ impl FindingDef {
 #[derive(Deserialize)]
 struct FindingsFile {
     finding: Vec<FindingDef>,
+}
+
+/// `data/weights.toml`: the weights fitted on labelled mail (`kaibo eval --fit`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WeightsFile {
+    /// Finding id → fitted weight.
+    #[serde(default)]
+    pub weights: std::collections::BTreeMap<String, i32>,
+    #[serde(default)]
+    pub text_model: Option<TextModelBands>,
+}
+
+/// The weight of `content.text_model` by the model's probability.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+pub struct TextModelBands {
+    /// Cumulative: a mail reaching a band's probability gets that band's weight and the
+    /// weights of the bands below it.
+    pub bands: Vec<TextModelBand>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+pub struct TextModelBand {
+    pub probability: f64,
+    pub weight: i32,
 }
 
 #[derive(Deserialize)]
@@ -252,6 +286,8 @@ pub fn domain_is_or_under(domain: &str, parent: &str) -> bool {
 /// All of kaibo's knowledge, ready for lookups.
 pub struct Knowledge {
     pub findings: HashMap<String, FindingDef>,
+    /// The weight of `content.text_model` by probability (fitted, or one hand-set band).
+    pub text_model_bands: Vec<TextModelBand>,
     /// Finding id of each lure group, indexed by group.
     /// The finding of each lure group.
     pub lure_groups: Vec<FindingId>,
@@ -413,6 +449,40 @@ fn automaton(patterns: &[String]) -> AhoCorasick {
         .expect("knowledge phrases build an automaton")
 }
 
+/// The catalog with its fitted weights in place; a fitted id that is not in the catalog is an
+/// error (a renamed finding must be fitted again).
+fn apply_fitted_weights(
+    file: FindingsFile,
+    weights: &WeightsFile,
+) -> Result<HashMap<String, FindingDef>, crate::data::DataError> {
+    let mut out: HashMap<String, FindingDef> = HashMap::new();
+    for mut f in file.finding {
+        f.hand_weight = f.weight;
+        if let Some(&w) = weights.weights.get(&f.id) {
+            f.weight = w;
+            f.fitted = true;
+        }
+        out.insert(f.id.clone(), f);
+    }
+    if let Some(unknown) = weights.weights.keys().find(|id| !out.contains_key(*id)) {
+        return Err(crate::data::DataError {
+            file: "weights.toml".into(),
+            problem: format!("{unknown} is not a finding of findings.toml"),
+        });
+    }
+    Ok(out)
+}
+
+/// The text model's bands: fitted, or the hand-set weight of `content.text_model` from a
+/// probability of 0.9.
+fn text_model_bands(weights: &WeightsFile, file: &FindingsFile) -> Vec<TextModelBand> {
+    if let Some(b) = &weights.text_model {
+        return b.bands.clone();
+    }
+    let hand = file.finding.iter().find(|f| f.id == "content.text_model").map_or(0, |f| f.weight);
+    vec![TextModelBand { probability: 0.9, weight: hand }]
+}
+
 fn lower_set(items: &[String]) -> HashSet<String> {
     items.iter().map(|s| s.to_ascii_lowercase()).collect()
 }
@@ -423,6 +493,7 @@ impl Knowledge {
     pub fn load() -> Result<Knowledge, crate::data::DataError> {
         use crate::data::toml;
         let findings: FindingsFile = toml("findings.toml", FINDINGS_TOML, 1)?;
+        let weights: WeightsFile = toml("weights.toml", WEIGHTS_TOML, 1)?;
         let lures: LuresFile = toml("lures.toml", LURES_TOML, 1)?;
         let senders: SendersFile = toml("senders.toml", SENDERS_TOML, 1)?;
         let brands: BrandsFile = toml("brands.toml", BRANDS_TOML, 1)?;
@@ -443,7 +514,8 @@ impl Knowledge {
         let (brand_skeletons, brand_names_by_domain) = brand_lookalikes(&brands.brand);
 
         Ok(Knowledge {
-            findings: findings.finding.into_iter().map(|f| (f.id.clone(), f)).collect(),
+            text_model_bands: text_model_bands(&weights, &findings),
+            findings: apply_fitted_weights(findings, &weights)?,
             lure_groups,
             lure_matcher,
             lure_patterns,
@@ -488,6 +560,11 @@ impl Knowledge {
 
     pub fn finding(&self, id: &str) -> Option<&FindingDef> {
         self.findings.get(id)
+    }
+
+    /// The weight of `content.text_model` for a text-model probability (0 below every band).
+    pub fn text_model_weight(&self, probability: f64) -> i32 {
+        self.text_model_bands.iter().filter(|b| probability >= b.probability).map(|b| b.weight).sum()
     }
 
     /// The definition of a catalog finding. Every [`FindingId`] is generated from the same file,

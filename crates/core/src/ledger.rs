@@ -57,6 +57,15 @@ impl Ledger {
         }
     }
 
+    /// Adds finding `id` with a weight of its own instead of the catalog's: for findings whose
+    /// weight depends on a measured strength (the text model's probability band).
+    pub fn add_weighted(&mut self, id: FindingId, weight: i32, evidence: Vec<Evidence>) {
+        self.add(id, evidence);
+        if let Some(f) = self.findings.iter_mut().find(|f| f.id == id.as_str()) {
+            f.weight = weight;
+        }
+    }
+
     /// Keeps finding `id` (when present) out of the score, with `reason` first in its evidence.
     pub fn unscore(&mut self, id: FindingId, reason: Evidence) {
         if let Some(f) = self.findings.iter_mut().find(|f| f.id == id.as_str()) {

@@ -45,6 +45,7 @@ pub mod mime;
 pub mod net;
 pub mod normalise;
 pub mod text;
+pub mod text_model;
 pub mod urls;
 pub mod verdict;
 
@@ -63,6 +64,8 @@ pub struct Options {
     pub ignore_upstream_verdicts: bool,
     /// authserv-ids whose Authentication-Results are trusted; empty = trust the topmost header.
     pub trusted_authserv_ids: Vec<String>,
+    /// Which text model judges the mail's words (`content.text_model`).
+    pub text_model: TextModelChoice,
 }
 
 impl Default for Options {
@@ -71,6 +74,29 @@ impl Default for Options {
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             ignore_upstream_verdicts: false,
             trusted_authserv_ids: Vec::new(),
+            text_model: TextModelChoice::Bundled,
+        }
+    }
+}
+
+/// The text model an analysis uses.
+#[derive(Debug, Clone, Default)]
+pub enum TextModelChoice {
+    /// The model shipped with kaibo (`data/text-model.kbtm`).
+    #[default]
+    Bundled,
+    /// A model the user trained (`kaibo learn`, `--model FILE`).
+    Custom(std::sync::Arc<text_model::TextModel>),
+    /// No text model (training kaibo's own weights uses this).
+    Off,
+}
+
+impl TextModelChoice {
+    pub fn model(&self) -> Option<&text_model::TextModel> {
+        match self {
+            TextModelChoice::Bundled => text_model::TextModel::bundled(),
+            TextModelChoice::Custom(m) => Some(m),
+            TextModelChoice::Off => None,
         }
     }
 }

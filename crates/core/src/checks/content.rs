@@ -50,6 +50,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
         out.add(ids::CONTENT_INVISIBLE_CHARACTERS, ev);
     }
+    text_model(ctx, out);
     anonymous_signature(ctx, out);
     hidden_text(ctx, out);
     free_image_host(ctx, out);
@@ -459,6 +460,21 @@ fn recipient_in_subject(ctx: &Context<'_>, out: &mut Collector) {
             return;
         }
     }
+}
+
+/// The text model's verdict, weighted by the band its probability reaches.
+fn text_model(ctx: &Context<'_>, out: &mut Collector) {
+    let Some(v) = &ctx.text_verdict else { return };
+    let weight = ctx.k.text_model_weight(v.probability);
+    if weight <= 0 {
+        return;
+    }
+    let mut ev = vec![Evidence::new("probability", format!("{:.3}", v.probability))];
+    if !v.phrases.is_empty() {
+        let phrases: Vec<&str> = v.phrases.iter().map(|(p, _)| p.as_str()).collect();
+        ev.push(Evidence::new("phrases that weighed most", phrases.join(", ")));
+    }
+    out.ledger.add_weighted(ids::CONTENT_TEXT_MODEL, weight, ev);
 }
 
 /// The phrase with a little of the text around it, on one line.

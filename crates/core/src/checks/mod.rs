@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub opts: &'a Options,
     /// Set when the mail is a genuine bounce or feedback report (decided first).
     pub machine_report: Option<structure::MachineReport>,
+    /// What the text model says of the mail's words, when a model is in use.
+    pub text_verdict: Option<crate::text_model::TextVerdict>,
 }
 
 /// What the checks found: findings (in the [`Ledger`]), and the facts two of them read out of

@@ -12,7 +12,17 @@ data = tomllib.loads((root / "data/findings.toml").read_text())
 doc_path = root / "docs/findings.md"
 doc = doc_path.read_text()
 head, _, _ = doc.partition("## Catalog")
-rows = [f"| `{f['id']}` | {f['category']} | {f['weight']:+d} | {f['en']} |" for f in data["finding"]]
-table = "| id | category | weight | explanation |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+fitted = tomllib.loads((root / "data/weights.toml").read_text()).get("weights", {})
+rows = []
+for f in data["finding"]:
+    w = fitted.get(f["id"], f["weight"])
+    how = "fitted" if f["id"] in fitted else "hand-set"
+    rows.append(f"| `{f['id']}` | {f['category']} | {w:+d} | {f['weight']:+d} ({how}) | {f['en']} |")
+table = (
+    "Weight is what kaibo counts: fitted on labelled mail (data/weights.toml, docs/knowledge.md) where\n"
+    "the corpus has enough of the finding, else the hand-set prior of data/findings.toml (shown next\n"
+    "to it). `content.text_model` adds one weight per probability band reached (data/weights.toml).\n\n"
+    "| id | category | weight | prior | explanation |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+)
 doc_path.write_text(head + "## Catalog\n\n" + table)
 print(f"{len(rows)} findings written to {doc_path.relative_to(root)}")

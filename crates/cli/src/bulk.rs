@@ -1,10 +1,11 @@
 //! `kaibo scan` and `kaibo eval`: output for many mails.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use kaibo_core::{Analysis, Dissection, Verdict, inert};
-use kaibo_scan::eval::{evaluate, read_labels, render_eval_text};
+use kaibo_scan::eval::{LabelRow, evaluate, read_labels, render_eval_text};
 use kaibo_scan::runner::effective_jobs;
 use kaibo_scan::{ItemError, Location, ScanItem, ScanOptions, scan_with};
 use serde::Serialize;
@@ -40,12 +41,14 @@ fn shown(location: &Location) -> String {
 }
 
 pub fn run_scan(args: &ScanArgs) -> u8 {
-    let opts = ScanOptions {
-        analyze: args.judge.options(),
-        jobs: args.jobs,
-        split_mbox: true,
-        follow_links: args.follow,
+    let analyze = match args.judge.options() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("kaibo: error: {}", inert::line(&msg));
+            return EXIT_ERROR;
+        }
     };
+    let opts = ScanOptions { analyze, jobs: args.jobs, split_mbox: true, follow_links: args.follow };
     let enricher = match args.online.enricher() {
         Ok(e) => e,
         Err(msg) => {
@@ -176,7 +179,8 @@ fn json_line(out: &mut impl Write, v: &impl Serialize) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
-pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
+/// The label file of an evaluation, read and parsed.
+pub fn eval_labels(args: &EvalArgs) -> Result<(PathBuf, String, Vec<LabelRow>), String> {
     let labels_path = args.labels.clone().unwrap_or_else(|| args.root.join("labels.tsv"));
     let text =
         std::fs::read_to_string(&labels_path).map_err(|e| format!("{}: {e}", labels_path.display()))?;
@@ -184,8 +188,13 @@ pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
     if labels.is_empty() {
         return Err(format!("{}: no labelled mail", labels_path.display()));
     }
+    Ok((labels_path, text, labels))
+}
+
+pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
+    let (_, _, labels) = eval_labels(args)?;
     let opts = ScanOptions {
-        analyze: args.judge.options(),
+        analyze: args.judge.options()?,
         jobs: args.jobs,
         split_mbox: false,
         follow_links: false,

@@ -24,8 +24,12 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Analyse many mails: files, directories, mbox files and maildirs, on all cores.
     Scan(ScanArgs),
-    /// Measure detection and false positives on a labelled corpus.
+    /// Measure detection and false positives on a labelled corpus; with --fit, fit the finding
+    /// weights and train the text model on it, measured in-sample and leave-one-source-out.
     Eval(EvalArgs),
+    /// Train a text model on your own mail (folders of phishing and of legitimate mail), for
+    /// --model. Offline.
+    Learn(LearnArgs),
     /// Draft abuse reports (registrar, hosting network, sender's provider, national reporting
     /// points) for a phishing mail. Prints them, or writes one file per contact with -o. Never
     /// sends anything.
@@ -161,6 +165,15 @@ pub struct JudgeArgs {
     /// Refuse (skip) a mail larger than this (bytes; K, M and G suffixes allowed).
     #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
     pub max_size: usize,
+
+    /// Read the words with this text model (a .kbtm file from `kaibo learn`) instead of the one
+    /// shipped with kaibo.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_text_model")]
+    pub model: Option<PathBuf>,
+
+    /// Judge without the text model (findings alone).
+    #[arg(long)]
+    pub no_text_model: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -218,6 +231,54 @@ pub struct EvalArgs {
 
     #[command(flatten)]
     pub judge: JudgeArgs,
+
+    /// Fit the finding weights and train the text model on this corpus instead of measuring
+    /// the current ones; prints in-sample and leave-one-source-out detection per collection.
+    #[arg(long)]
+    pub fit: bool,
+
+    /// With --fit: write weights.toml and text-model.kbtm into DIR (kaibo's own: `data`).
+    #[arg(long, value_name = "DIR", requires = "fit")]
+    pub write: Option<PathBuf>,
+
+    /// With --fit: folds for the text model's out-of-fold probabilities.
+    #[arg(long, value_name = "K", default_value_t = 5, requires = "fit", value_parser = clap::value_parser!(u16).range(2..=20))]
+    pub folds: u16,
+
+    /// With --fit: what a false positive costs, in missed phishing mails.
+    #[arg(long, value_name = "COST", default_value_t = 4.0, requires = "fit")]
+    pub fp_cost: f64,
+
+    /// With --fit: skip the leave-one-source-out measurement (one fit per collection).
+    #[arg(long, requires = "fit")]
+    pub no_leave_out: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LearnArgs {
+    /// Phishing mail: files, directories, mbox files, maildirs (repeatable).
+    #[arg(long, value_name = "PATH", required = true)]
+    pub phish: Vec<PathBuf>,
+
+    /// Legitimate mail, the kind your users receive (repeatable).
+    #[arg(long, value_name = "PATH", required = true)]
+    pub ham: Vec<PathBuf>,
+
+    /// Where to write the model (.kbtm).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Folds for the out-of-fold estimate printed at the end.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..=20))]
+    pub folds: u16,
+
+    /// Analysis threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub jobs: usize,
+
+    /// Refuse (skip) a mail larger than this (bytes; K, M and G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_size: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -301,13 +362,24 @@ pub struct VisitArgs {
 }
 
 impl JudgeArgs {
-    pub fn options(&self) -> kaibo_core::Options {
-        kaibo_core::Options {
+    /// The analysis options; fails when `--model` names a file that is not a text model.
+    pub fn options(&self) -> Result<kaibo_core::Options, String> {
+        let text_model = match (&self.model, self.no_text_model) {
+            (_, true) => kaibo_core::TextModelChoice::Off,
+            (Some(path), false) => {
+                let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let model = kaibo_core::text_model::TextModel::from_bytes(&bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                kaibo_core::TextModelChoice::Custom(std::sync::Arc::new(model))
+            }
+            (None, false) => kaibo_core::TextModelChoice::Bundled,
+        };
+        Ok(kaibo_core::Options {
             max_input_bytes: self.max_size,
             ignore_upstream_verdicts: self.ignore_upstream_verdicts,
             trusted_authserv_ids: self.trusted_authserv_ids.clone(),
-            text_model: kaibo_core::TextModelChoice::Bundled,
-        }
+            text_model,
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod flags;
+mod learn;
 mod update;
 
 use std::io::{IsTerminal, Read, Write};
@@ -51,7 +52,9 @@ fn main() -> ExitCode {
         Command::Db(flags::DbCommand::Update(args)) => update::run(&args.online, update::What::Databases),
         Command::Feeds(flags::FeedsCommand::Update(args)) => update::run(&args.online, update::What::Feeds),
         Command::Scan(args) => ExitCode::from(bulk::run_scan(&args)),
+        Command::Eval(args) if args.fit => finish(learn::run_fit(&args)),
         Command::Eval(args) => finish(bulk::run_eval(&args)),
+        Command::Learn(args) => finish(learn::run_learn(&args)),
         Command::Abuse(args) => finish(run_abuse(&args)),
         Command::Visit(args) => finish(run_visit(&args)),
         Command::Analyze(args) => finish(run_analyze(&args)),
@@ -77,7 +80,7 @@ fn dissect(
     judge: &flags::JudgeArgs,
     online: &flags::OnlineArgs,
 ) -> Result<Dissection, String> {
-    let analysis = kaibo_core::analyze(raw, &judge.options()).map_err(|e| format!("{name}: {e}"))?;
+    let analysis = kaibo_core::analyze(raw, &judge.options()?).map_err(|e| format!("{name}: {e}"))?;
     Ok(match online.enricher()? {
         Some(enricher) => enricher.dissect(analysis),
         None => Dissection::offline(analysis),

@@ -63,6 +63,11 @@ const ALL_FIXTURES: &[&str] = &[
     "bounce_postfix.eml",
     "notice_isp_ja.eml",
     "forward_phish_as_attachment.eml",
+    "legit/card_statement_ja.eml",
+    "legit/order_confirmation_ja.eml",
+    "legit/password_reset_en.eml",
+    "legit/newsletter_en.eml",
+    "legit/list_post_en.eml",
 ];
 
 #[test]
@@ -96,6 +101,34 @@ fn reference_case_is_phishing_with_the_analysts_evidence() {
     }
 }
 
+/// Legitimate mail that reads like phishing: a card statement and an order confirmation from the
+/// brands' own domains, a password reset, a marketing mail sent through a bulk-mail service, a
+/// mailing-list post. Each stays clean, with the counter-evidence that kept it so.
+#[test]
+fn legitimate_notices_newsletters_and_list_posts_are_clean() {
+    let cases: [(&str, &[&str]); 5] = [
+        ("legit/card_statement_ja.eml", &["auth.brand_domain_authenticated"]),
+        ("legit/order_confirmation_ja.eml", &["auth.brand_domain_authenticated"]),
+        ("legit/password_reset_en.eml", &["links.stay_with_sender"]),
+        ("legit/newsletter_en.eml", &["bulk.authenticated_unsubscribe", "bulk.known_bulk_service"]),
+        ("legit/list_post_en.eml", &[]),
+    ];
+    for (name, expected) in cases {
+        let (code, v) = json(&["analyze", "--format", "json", fixture(name).to_str().unwrap()]);
+        assert_eq!(v["verdict"], "clean", "{name}: {v:#}");
+        assert_eq!(code, 0, "{name}");
+        for id in expected {
+            assert!(ids(&v).contains(&id.to_string()), "{name} lacks {id}");
+        }
+        // Where the text model read the words of a proven sender, it is shown and not counted.
+        if let Some(t) = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "content.text_model")
+            && name.ends_with("_ja.eml")
+        {
+            assert_eq!(t["scored"], false, "{name}: {t:#}");
+        }
+    }
+}
+
 #[test]
 fn genuine_bounce_and_isp_notice_are_clean() {
     for name in ["bounce_postfix.eml", "notice_isp_ja.eml"] {
@@ -109,9 +142,11 @@ fn genuine_bounce_and_isp_notice_are_clean() {
     assert!(bounce["observables"]["urls"].as_array().unwrap().is_empty());
     let (_, notice) = json(&["analyze", "--format", "json", fixture("notice_isp_ja.eml").to_str().unwrap()]);
     // DMARC passed, but biglobe.ne.jp is also a consumer ISP domain: a pass proves only a
-    // BIGLOBE account, so it is shown and not counted as counter-evidence.
+    // BIGLOBE account, so it is shown and not counted as counter-evidence. The notice comes from
+    // mail.biglobe.ne.jp, the provider's own system, and links only there.
     assert_eq!(notice["authentication"]["dmarc"], "pass");
     assert!(!ids(&notice).contains(&"auth.dmarc_pass".to_string()));
+    assert!(ids(&notice).contains(&"links.stay_with_sender".to_string()));
     assert_eq!(notice["message"]["subject"], "【BIGLOBE】メールサーバーメンテナンスのお知らせ");
 }
 

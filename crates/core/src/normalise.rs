@@ -211,7 +211,14 @@ fn close_up(chars: &[Folded], source_len: usize) -> Normalised {
                     }
                 }
             }
-            if cells.len() >= 3 && close_all {
+            // Evidence of a disguise needs three cells standing alone: "により 2 件の" closes up
+            // but is ordinary Japanese spacing, since its end cells belong to the words around.
+            let glued = |p: Option<usize>| {
+                p.and_then(|p| chars.get(p)).is_some_and(|f| is_cjk(f.c) || f.c.is_alphanumeric())
+            };
+            let alone =
+                cells.len() - usize::from(glued(start.checked_sub(1))) - usize::from(glued(Some(end + 1)));
+            if alone >= 3 && close_all {
                 let to = chars.get(end + 1).map_or(source_len, |f| f.at as usize);
                 closed_up.push((chars[start].at as usize, to));
             }
@@ -272,6 +279,10 @@ mod tests {
         let (s, e) = n.source_span(src, at, at + "三井住友カード".len());
         assert_eq!(&src[s..e], "三 井 住 友 カ ー ド");
         assert!(n.was_spaced_out(src, at, at + 3));
+        let src = "同期エラーにより 2 件のメールが返送されました";
+        let n = Normalised::new(src);
+        assert_eq!(n.text, "同期エラーにより2件のメールが返送されました");
+        assert!(n.closed_up().is_empty(), "ordinary spacing around a number is no disguise");
         let src = "ｶｰﾄﾞ確認";
         let n = Normalised::new(src);
         let (s, e) = n.source_span(src, 0, "カード".len());

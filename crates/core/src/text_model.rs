@@ -21,8 +21,6 @@
 //! with delta-coded bucket numbers, and a JSON description of how it was trained. The bundled
 //! model is `data/text-model.kbtm`.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::body::Content;
@@ -84,15 +82,14 @@ pub struct Document {
 
 impl Document {
     pub fn new(text: &str, bits: u8) -> Document {
-        let mut buckets = Vec::new();
-        let mut kana = 0;
-        for_each_feature(text, |f| buckets.push(bucket(&f.key, bits)));
-        for c in crate::text::head(text, 4000).chars() {
-            kana += usize::from(matches!(c as u32, 0x3040..=0x30ff));
-        }
+        Document::of(&Features::of(text), bits)
+    }
+
+    fn of(features: &Features, bits: u8) -> Document {
+        let mut buckets: Vec<u32> = features.list.iter().map(|f| bucket(f.hash, bits)).collect();
         buckets.sort_unstable();
         buckets.dedup();
-        Document { buckets, japanese: kana >= 5 }
+        Document { buckets, japanese: features.kana >= 5 }
     }
 
     /// The value of each present feature: 1/√n.
@@ -101,27 +98,74 @@ impl Document {
     }
 }
 
-/// One feature of a text, with the normalised text it stands for.
+/// One feature of a text: its hash and where it is in the normalised text.
+#[derive(Clone, Copy)]
 struct Feature {
-    /// Kind and text, hashed.
-    key: String,
-    /// What a reader would recognise: the word, the two words, the two characters.
-    shown: String,
-    /// Byte span in the normalised text, and the index of the run it belongs to (CJK bigrams of
-    /// one run are merged into phrases when explaining).
+    /// FNV-1a 64 of the feature's key: a kind byte (`w` word, `b` word pair, `c` CJK pair,
+    /// `u` lone CJK character) and its text, digits read as 0.
+    hash: u64,
+    kind: u8,
+    /// Byte span in the normalised text; a word pair's first word is at `prev`.
     start: usize,
     end: usize,
+    prev: Option<(usize, usize)>,
     cjk: bool,
 }
 
-/// Calls `f` with every feature of `text` (with repeats).
-fn for_each_feature(text: &str, mut f: impl FnMut(Feature)) {
-    let head = crate::text::head(text, MAX_MODEL_CHARS);
-    let normalised = Normalised::new(head).text.to_lowercase();
-    let chars: Vec<(usize, char)> = normalised.char_indices().collect();
+impl Feature {
+    /// What a reader would recognise: the word, the two words, the characters.
+    fn shown(&self, text: &str) -> String {
+        let digits =
+            |s: &str| s.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect::<String>();
+        match (self.kind, self.prev) {
+            (b'b', Some((a, b))) => {
+                format!("{} {}", digits(&text[a..b]), digits(&text[self.start..self.end]))
+            }
+            (b'c' | b'u', _) => text[self.start..self.end].to_string(),
+            _ => digits(&text[self.start..self.end]),
+        }
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a 64 over `bytes`, ASCII digits read as '0', continuing from `h`.
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        let b = if b.is_ascii_digit() { b'0' } else { b };
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The features of a text (with repeats), in order, over its normalised copy.
+struct Features {
+    /// The normalised, lower-cased text the spans refer to.
+    text: String,
+    list: Vec<Feature>,
+    /// Kana among the first 4,000 characters: the text is Japanese at five.
+    kana: usize,
+}
+
+impl Features {
+    /// Reads `text` once; hashes are computed in place, with no string per feature.
+    fn of(text: &str) -> Features {
+        let head = crate::text::head(text, MAX_MODEL_CHARS);
+        let text = Normalised::new(head).text.to_lowercase();
+        let (list, kana) = scan_features(&text);
+        Features { text, list, kana }
+    }
+}
+
+fn scan_features(n: &str) -> (Vec<Feature>, usize) {
+    let mut list = Vec::with_capacity(n.len() / 3);
+    let mut f = |feature: &Feature, _: &str| list.push(*feature);
+    let chars: Vec<(usize, char)> = n.char_indices().collect();
+    let kana = chars.iter().take(4000).filter(|(_, c)| matches!(*c as u32, 0x3040..=0x30ff)).count();
     let mut i = 0;
-    // The previous word of the same sentence, for bigrams.
-    let mut prev_word: Option<String> = None;
+    // The previous word of the same sentence, for pairs.
+    let mut prev_word: Option<(usize, usize)> = None;
     while i < chars.len() {
         let (at, c) = chars[i];
         if is_cjk(c) {
@@ -132,12 +176,13 @@ fn for_each_feature(text: &str, mut f: impl FnMut(Feature)) {
             let run = &chars[start..i];
             if run.len() == 1 {
                 let end = at + c.len_utf8();
-                f(Feature { key: format!("u{c}"), shown: c.to_string(), start: at, end, cjk: true });
+                let hash = fnv(fnv(FNV_OFFSET, b"u"), &n.as_bytes()[at..end]);
+                f(&Feature { hash, kind: b'u', start: at, end, prev: None, cjk: true }, n);
             }
             for w in run.windows(2) {
                 let end = w[1].0 + w[1].1.len_utf8();
-                let shown = normalised[w[0].0..end].to_string();
-                f(Feature { key: format!("c{shown}"), shown, start: w[0].0, end, cjk: true });
+                let hash = fnv(fnv(FNV_OFFSET, b"c"), &n.as_bytes()[w[0].0..end]);
+                f(&Feature { hash, kind: b'c', start: w[0].0, end, prev: None, cjk: true }, n);
             }
             prev_word = None;
             continue;
@@ -147,17 +192,18 @@ fn for_each_feature(text: &str, mut f: impl FnMut(Feature)) {
             while i < chars.len() && chars[i].1.is_alphanumeric() && !is_cjk(chars[i].1) {
                 i += 1;
             }
-            let end = chars.get(i).map_or(normalised.len(), |(b, _)| *b);
+            let end = chars.get(i).map_or(n.len(), |(b, _)| *b);
             let len = i - start;
             if (2..=30).contains(&len) {
-                let word: String =
-                    normalised[at..end].chars().map(|c| if c.is_ascii_digit() { '0' } else { c }).collect();
-                if let Some(p) = &prev_word {
-                    let shown = format!("{p} {word}");
-                    f(Feature { key: format!("b{shown}"), shown, start: at, end, cjk: false });
+                let word = &n.as_bytes()[at..end];
+                if let Some((a, b)) = prev_word {
+                    let h = fnv(fnv(fnv(FNV_OFFSET, b"b"), &n.as_bytes()[a..b]), b" ");
+                    let hash = fnv(h, word);
+                    f(&Feature { hash, kind: b'b', start: at, end, prev: prev_word, cjk: false }, n);
                 }
-                f(Feature { key: format!("w{word}"), shown: word.clone(), start: at, end, cjk: false });
-                prev_word = Some(word);
+                let hash = fnv(fnv(FNV_OFFSET, b"w"), word);
+                f(&Feature { hash, kind: b'w', start: at, end, prev: None, cjk: false }, n);
+                prev_word = Some((at, end));
             } else if len > 30 {
                 prev_word = None;
             }
@@ -168,16 +214,12 @@ fn for_each_feature(text: &str, mut f: impl FnMut(Feature)) {
         }
         i += 1;
     }
+    (list, kana)
 }
 
-/// FNV-1a 64 of a feature key, folded to `bits` bits.
-fn bucket(key: &str, bits: u8) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    ((h ^ (h >> 32)) & ((1u64 << bits) - 1)) as u32
+/// A feature hash folded to `bits` bits.
+fn bucket(hash: u64, bits: u8) -> u32 {
+    ((hash ^ (hash >> 32)) & ((1u64 << bits) - 1)) as u32
 }
 
 /// What the model reads of a mail: the subject without list tags and spam stamps, then the
@@ -298,9 +340,10 @@ pub struct TextVerdict {
 /// The model's verdict on a mail's model text; the phrases are worked out when the probability
 /// reaches a band that counts.
 pub fn judge(model: &TextModel, text: &str, k: &Knowledge) -> TextVerdict {
-    let doc = Document::new(text, model.bits);
-    let probability = model.probability(&doc);
-    let phrases = if k.text_model_weight(probability) > 0 { model.explain(text, 5) } else { Vec::new() };
+    let features = Features::of(text);
+    let probability = model.probability(&Document::of(&features, model.bits));
+    let phrases =
+        if k.text_model_weight(probability) > 0 { model.explain_features(&features, 5) } else { Vec::new() };
     TextVerdict { probability, phrases }
 }
 
@@ -335,54 +378,50 @@ impl TextModel {
     /// words and word pairs as they are, adjacent character pairs of Chinese and Japanese
     /// merged into the phrase they make.
     pub fn explain(&self, text: &str, top: usize) -> Vec<(String, f32)> {
-        let mut features: Vec<(Feature, f32)> = Vec::new();
-        for_each_feature(text, |f| {
-            let w = self.weights[bucket(&f.key, self.bits) as usize];
-            if w > 0.0 {
-                features.push((f, w));
-            }
-        });
-        let mut phrases: HashMap<String, f32> = HashMap::new();
+        self.explain_features(&Features::of(text), top)
+    }
+
+    fn explain_features(&self, all: &Features, top: usize) -> Vec<(String, f32)> {
+        let positive: Vec<(Feature, f32)> = all
+            .list
+            .iter()
+            .filter_map(|f| {
+                let w = self.weights[bucket(f.hash, self.bits) as usize];
+                (w > 0.0).then_some((*f, w))
+            })
+            .collect();
+        // Candidate phrases as spans (no strings yet): a word or word pair alone; overlapping
+        // CJK pairs (each starting where the previous one's second character does) as one.
+        let mut candidates: Vec<(Feature, usize, f32)> = Vec::new();
         let mut i = 0;
-        while i < features.len() {
-            let (f, w) = &features[i];
-            if !f.cjk {
-                let e = phrases.entry(f.shown.clone()).or_insert(0.0);
-                *e = e.max(*w);
-                i += 1;
-                continue;
-            }
-            // Overlapping CJK bigrams (each starts where the previous one's second character
-            // does) make one phrase.
+        while i < positive.len() {
+            let (f, w) = positive[i];
             let mut end = f.end;
-            let mut score = *w;
-            let mut parts = vec![f.shown.clone()];
+            let mut score = w;
             let mut j = i + 1;
-            while j < features.len()
-                && features[j].0.cjk
-                && features[j].0.start < end
-                && features[j].0.start > f.start
-            {
-                end = features[j].0.end;
-                score += features[j].1;
-                parts.push(features[j].0.shown.clone());
-                j += 1;
+            if f.cjk {
+                while j < positive.len()
+                    && positive[j].0.cjk
+                    && positive[j].0.start < end
+                    && positive[j].0.start > f.start
+                {
+                    end = positive[j].0.end;
+                    score += positive[j].1;
+                    j += 1;
+                }
             }
-            let mut phrase = parts[0].clone();
-            for p in &parts[1..] {
-                phrase.extend(p.chars().skip(1));
-            }
-            let e = phrases.entry(phrase).or_insert(0.0);
-            *e = e.max(score);
+            candidates.push((f, end, score));
             i = j;
         }
-        let mut out: Vec<(String, f32)> = phrases.into_iter().collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        // A word already inside a stronger phrase adds nothing.
+        // Strongest first (earliest on a tie); strings only for the phrases that may be kept.
+        candidates.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.start.cmp(&b.0.start)));
         let mut kept: Vec<(String, f32)> = Vec::new();
-        for (p, w) in out {
-            if !kept.iter().any(|(k, _)| k.contains(p.as_str())) {
-                kept.push((p, w));
+        for (f, end, score) in candidates {
+            let phrase = if f.cjk { all.text[f.start..end].to_string() } else { f.shown(&all.text) };
+            // A phrase seen already (with a higher score), or a word inside a stronger phrase,
+            // adds nothing.
+            if !kept.iter().any(|(k, _)| k.contains(phrase.as_str())) {
+                kept.push((phrase, score));
             }
             if kept.len() == top {
                 break;
@@ -520,7 +559,13 @@ mod tests {
 
     fn keys(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for_each_feature(text, |f| out.push(f.key));
+        let features = Features::of(text);
+        for f in &features.list {
+            let key = format!("{}{}", f.kind as char, f.shown(&features.text));
+            // The hash is the key's, computed without building it.
+            assert_eq!(f.hash, fnv(FNV_OFFSET, key.as_bytes()));
+            out.push(key);
+        }
         out
     }
 
@@ -595,7 +640,7 @@ mod tests {
         let text = "カードの利用を停止しました。 verify now";
         let mut weights = vec![0f32; 1 << 12];
         for key in ["c利用", "c用を", "c停止", "wverify"] {
-            weights[bucket(key, 12) as usize] = 1.0;
+            weights[bucket(fnv(FNV_OFFSET, key.as_bytes()), 12) as usize] = 1.0;
         }
         let m = TextModel::new(12, 0.0, weights, ModelInfo::default());
         let phrases: Vec<String> = m.explain(text, 5).into_iter().map(|(p, _)| p).collect();

@@ -10,6 +10,11 @@
 //! None of them excuses a credential lure that sends the reader elsewhere: [`guard`] takes every
 //! piece of counter-evidence out of the score when the mail tells a credential story and links
 //! to a domain outside the sender's own, and says so in its evidence.
+//!
+//! When the counter-evidence holds, the text model's reading is set aside too
+//! ([`TEXT_MODEL_EXCUSED_BY`]): phishing copies the wording of real notices, so a bank's own
+//! statement, proven to come from the bank and linking only to it, reads like phishing of it.
+//! The words are no evidence against the one sender that has the right to them.
 
 use kaibo_model::{Evidence, FindingId, ids};
 
@@ -58,10 +63,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
 /// (anyone can open an account) and inline forwards (the forwarder authenticated) prove nothing.
 pub fn proven_domain(ctx: &Context<'_>) -> Option<String> {
     let from = ctx.mail.from.domain.as_deref()?;
-    if ctx.k.is_consumer_domain(from) || ctx.content.inline_forward.is_some() {
+    let from_rd = registrable_domain(from)?;
+    // A consumer domain proves nothing about its millions of account holders; a subdomain of
+    // it (mail.biglobe.ne.jp) is the provider's own system writing.
+    if (ctx.k.is_consumer_domain(from) && from.eq_ignore_ascii_case(&from_rd))
+        || ctx.content.inline_forward.is_some()
+    {
         return None;
     }
-    let from_rd = registrable_domain(from)?;
     let (ar, _) = auth_results::choose(&ctx.mail.auth_results, &ctx.opts.trusted_authserv_ids)?;
     let dmarc_pass = ar.result("dmarc").is_some_and(|d| d.result == "pass");
     let dkim_aligned = ar.all("dkim").any(|r| {
@@ -112,7 +121,7 @@ fn bulk_service(ctx: &Context<'_>) -> Option<(&'static str, String)> {
 
 /// Hosts that belong to the proven sender: its organisational domain, or another domain of the
 /// brand that owns it.
-fn belongs_to_sender(ctx: &Context<'_>, proven: &str, host: &str) -> bool {
+pub fn belongs_to_sender(ctx: &Context<'_>, proven: &str, host: &str) -> bool {
     let rd = registrable_domain(host);
     if rd.as_deref() == Some(proven) {
         return true;
@@ -166,7 +175,36 @@ const EXCUSES: [FindingId; 7] = [
 /// Runs after every other check: a credential lure linking outside the sender's own domains is
 /// not excused by how well-behaved the sending is (a hijacked or look-alike account sends it
 /// just as well). The counter-evidence stays visible, unscored, with the reason.
+/// Findings that, when they count, take the text model out of the score: the sender proved
+/// its domain and the mail's links stay with it (or the domain is the brand's own).
+pub const TEXT_MODEL_EXCUSED_BY: [FindingId; 2] =
+    [ids::AUTH_BRAND_DOMAIN_AUTHENTICATED, ids::LINKS_STAY_WITH_SENDER];
+
+/// Runs last: counter-evidence is not counted for a credential lure that links elsewhere, and
+/// the text model is not counted for a sender whose counter-evidence holds.
 pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
+    guard_excuses(ctx, out);
+    fn scored(out: &Collector, id: FindingId) -> bool {
+        out.ledger.get(id).is_some_and(|f| f.scored)
+    }
+    let Some(by) = TEXT_MODEL_EXCUSED_BY.iter().copied().find(|id| scored(out, *id)) else { return };
+    if scored(out, ids::CONTENT_TEXT_MODEL) {
+        let reason = Evidence::new(
+            "not counted",
+            format!("{}: the sender proved its domain, and its words are its own to use", by.as_str()),
+        );
+        out.ledger.unscore(ids::CONTENT_TEXT_MODEL, reason);
+    }
+    // A platform's own notice (a password reset from GitHub) linking only to the platform
+    // relays no one's lure.
+    if scored(out, ids::SENDER_RELAYED_LURE) {
+        let reason =
+            Evidence::new("not counted", format!("{}: every link stays with the sender", by.as_str()));
+        out.ledger.unscore(ids::SENDER_RELAYED_LURE, reason);
+    }
+}
+
+fn guard_excuses(ctx: &Context<'_>, out: &mut Collector) {
     let Some(lure) = CREDENTIAL_LURES.iter().find(|id| out.has(**id)) else { return };
     let proven = proven_domain(ctx);
     let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);

@@ -605,12 +605,34 @@ pub fn subject_brands(ctx: &Context<'_>, subject: &str) -> Vec<(usize, String)> 
 /// Adds the brands named in `places` to `out`, once each.
 fn brands_in(ctx: &Context<'_>, places: &[String], out: &mut Vec<(usize, String)>) {
     for p in places {
-        for (i, name) in ctx.k.brand_mentions(&Normalised::new(p).text) {
+        // An address is not a claim: "you@gmail.com" in a footer names no brand.
+        let normalised = Normalised::new(p);
+        let text = without_addresses(&normalised.text);
+        for (i, name) in ctx.k.brand_mentions(&text) {
             if !out.iter().any(|(b, _)| *b == i) {
                 out.push((i, name.to_string()));
             }
         }
     }
+}
+
+/// `text` with every e-mail address blanked (same length, so offsets hold).
+fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let is_addr_char = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_inclusive(|c: char| !is_addr_char(c) && c != '@') {
+        let core = word.trim_end_matches(|c: char| !is_addr_char(c) && c != '@');
+        if core.contains('@') && !core.starts_with('@') && !core.ends_with('@') {
+            out.extend(std::iter::repeat_n(' ', core.len()));
+            out.push_str(&word[core.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {

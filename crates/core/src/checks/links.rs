@@ -11,11 +11,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     let from_brand = ctx.k.sender_domain_brand(from_domain);
     let home = home_country(ctx);
+    let proven = super::bulk::proven_domain(ctx);
     for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
         let f = &link.facts;
         let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
 
-        if let Some(shown) = displayed_other_domain(link) {
+        if let Some(shown) = displayed_other_domain(link)
+            && !click_tracking(ctx, proven.as_deref(), link, &shown)
+        {
             out.add(ids::LINKS_DISPLAY_MISMATCH, vec![Evidence::new("link text", shown), url_ev()]);
         }
         // A link to a private or loopback address cannot reach an attacker's server; in
@@ -132,6 +135,22 @@ pub fn displayed_other_domain(link: &Link) -> Option<String> {
     }
     let shown = registrable_domain(&shown_host).unwrap_or(shown_host);
     (shown != target && !shown.contains('@')).then(|| text.chars().take(120).collect())
+}
+
+/// A mailing's click tracking: an authenticated sender's link that shows a domain and goes
+/// through the sender's own redirector or its bulk-mail service, where the domain shown is no
+/// other brand's. Phishing that shows a bank's domain stays a mismatch.
+fn click_tracking(ctx: &Context<'_>, proven: Option<&str>, link: &Link, shown: &str) -> bool {
+    let (Some(proven), Some(host)) = (proven, link.facts.host.as_deref()) else { return false };
+    let through_sender =
+        super::bulk::belongs_to_sender(ctx, proven, host) || ctx.k.bulk_service(host).is_some();
+    let shown_host = find_urls_in_text(shown)
+        .first()
+        .and_then(|u| parse_web_url(u.text))
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_else(|| shown.trim_end_matches('/').to_ascii_lowercase());
+    let other_brand = ctx.k.sender_domain_brand(&shown_host).is_some_and(|b| !b.owns(proven));
+    through_sender && !other_brand
 }
 
 /// The recipient's addresses as they may be written into a URL: plain, percent-encoded, and

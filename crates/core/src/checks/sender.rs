@@ -153,7 +153,9 @@ impl Sender<'_> {
     /// over a personal account.
     fn claims_in_the_name(&self, ctx: &Context<'_>, out: &mut Collector) {
         let (address, name) = (self.address, self.name);
-        if let Some(claimed) = display_name_claims_other_sender(name, address, &self.from_rd) {
+        let other_brand =
+            |domain: &str| ctx.k.sender_domain_brand(domain).is_some_and(|b| !b.owns(&self.from_domain));
+        if let Some(claimed) = display_name_claims_other_sender(name, address, &self.from_rd, other_brand) {
             out.add(
                 ids::SENDER_DISPLAY_NAME_SPOOF,
                 vec![
@@ -431,7 +433,15 @@ pub fn looks_random(s: &str) -> bool {
 /// When a display name shows an address or a domain name other than the real sender's, returns
 /// what it shows. Mailing-list rewrites ("Name via List") and the sender's own address or domain
 /// shown in the name are not spoofing.
-pub fn display_name_claims_other_sender(name: &str, address: &str, from_rd: &str) -> Option<String> {
+///
+/// A bare domain name counts only when it is another brand's (`other_brand`): "CBSNews.com" over
+/// a mailing service's address is a site's name, "PayPal.com" over a stranger's is a claim.
+pub fn display_name_claims_other_sender(
+    name: &str,
+    address: &str,
+    from_rd: &str,
+    other_brand: impl Fn(&str) -> bool,
+) -> Option<String> {
     let lower = name.to_lowercase();
     if lower.contains(" via ") || lower.contains("on behalf of") {
         return None;
@@ -450,7 +460,7 @@ pub fn display_name_claims_other_sender(name: &str, address: &str, from_rd: &str
             }
         } else if looks_like_domain(token) {
             let claimed_rd = registrable_domain(token);
-            if claimed_rd.is_some() && claimed_rd.as_deref() != Some(from_rd) {
+            if claimed_rd.is_some() && claimed_rd.as_deref() != Some(from_rd) && other_brand(token) {
                 return Some(token.to_string());
             }
         }
@@ -470,7 +480,9 @@ fn looks_like_domain(token: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::display_name_claims_other_sender as claims;
+    fn claims(name: &str, address: &str, from_rd: &str) -> Option<String> {
+        super::display_name_claims_other_sender(name, address, from_rd, |d| d.starts_with("amazon."))
+    }
 
     #[test]
     fn random_looking_addresses() {
@@ -544,6 +556,7 @@ mod tests {
         assert_eq!(claims("Taro (taro@example.org)", "taro@example.org", "example.org"), None);
         assert_eq!(claims("info@shop.example.org", "news@mail.example.org", "example.org"), None);
         assert_eq!(claims("Taro Yamada", "taro@example.org", "example.org"), None);
+        assert_eq!(claims("CBSNews.com", "news@cbsig.example", "cbsig.example"), None, "a site's name");
         assert_eq!(claims("jane@corp.example via usrp-users", "list@lists.example", "lists.example"), None);
         assert_eq!(claims("Mr. J. Smith", "j@example.org", "example.org"), None);
     }

@@ -1,0 +1,279 @@
+//! Fitting the finding weights on labelled mail, SpamAssassin-style: every check has run over
+//! the corpus (the findings of each [`Sample`]), and a cost-weighted logistic regression finds
+//! the weights in score points.
+//!
+//! - A mail is flagged at 30 points; the fit reads the score as log-odds,
+//!   `P(phish) = σ((score − 30) / T)` with `T` points per unit of log-odds, so a flagged mail
+//!   is one the fit finds more likely phishing than not, with a missed phish costing 1 and a
+//!   false positive `fp_cost`.
+//! - Each weight has a Gaussian prior around its hand-set value (`findings.toml`) and keeps its
+//!   sign. A finding seen in fewer than `min_support` mails keeps its hand-set weight, and is
+//!   listed as such.
+//! - The text model enters as cumulative probability bands (`p ≥ 0.5`, `0.8`, …), each a
+//!   non-negative weight, fitted on *out-of-fold* probabilities (the model never judged a mail
+//!   it was trained on).
+//! - Collections are balanced as in the text model's training (square root of their size), so
+//!   a large collection does not set the weights alone.
+
+use std::collections::BTreeMap;
+
+use kaibo_core::knowledge::{TextModelBand, knowledge};
+
+use crate::corpus::Sample;
+use crate::logistic::{PointsExample, PointsPrior, fit_points};
+
+/// The score at which kaibo flags a mail (`suspicious`).
+pub const FLAG_AT: f64 = 30.0;
+
+/// Categories whose findings are not fitted: other filters' verdicts (ignored when fitting) and
+/// the online rungs (no offline data).
+const NOT_FITTED: [&str; 3] = ["upstream", "enrich", "visit"];
+
+#[derive(Debug, Clone)]
+pub struct FitSettings {
+    /// What a false positive costs, in missed phish.
+    pub fp_cost: f64,
+    /// Points per unit of log-odds.
+    pub points_per_logit: f64,
+    /// How far a weight may move from its hand-set value without strong data (points).
+    pub prior_sd: f64,
+    /// No weight beyond ± this.
+    pub max_abs: f64,
+    /// Mails a finding must be raised in to be fitted.
+    pub min_support: usize,
+    /// Lower ends of the text model's probability bands.
+    pub bands: Vec<f64>,
+    /// Most points one band may add.
+    pub band_max: f64,
+    /// Whether the text model takes part (off: findings alone).
+    pub text_model: bool,
+}
+
+impl Default for FitSettings {
+    fn default() -> Self {
+        FitSettings {
+            fp_cost: 4.0,
+            points_per_logit: 10.0,
+            prior_sd: 8.0,
+            max_abs: 60.0,
+            min_support: 8,
+            bands: vec![0.5, 0.8, 0.95, 0.99],
+            band_max: 12.0,
+            text_model: true,
+        }
+    }
+}
+
+/// Fitted weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fitted {
+    /// Finding id → fitted weight (fitted findings only).
+    pub weights: BTreeMap<String, i32>,
+    /// Finding id → hand-set weight (every finding of the catalog).
+    pub hand: BTreeMap<String, i32>,
+    /// Finding id → (phish, ham) mails it was raised in.
+    pub support: BTreeMap<String, (usize, usize)>,
+    pub bands: Vec<TextModelBand>,
+}
+
+impl Fitted {
+    /// The weight a finding has under this fit.
+    pub fn weight(&self, id: &str) -> i32 {
+        self.weights.get(id).or_else(|| self.hand.get(id)).copied().unwrap_or(0)
+    }
+
+    /// The text model's weight at probability `p`.
+    pub fn text_weight(&self, p: f64) -> i32 {
+        self.bands.iter().filter(|b| p >= b.probability).map(|b| b.weight).sum()
+    }
+
+    /// A sample's score under this fit, with the text model's probability `p`.
+    pub fn score(&self, s: &Sample, p: Option<f64>) -> i32 {
+        let findings: i32 = s.findings.iter().map(|f| self.weight(f)).sum();
+        findings + p.filter(|_| !s.text_excused).map_or(0, |p| self.text_weight(p))
+    }
+}
+
+/// The catalog findings the fit may weigh.
+fn fittable() -> Vec<(String, i32)> {
+    let k = knowledge();
+    let mut out: Vec<(String, i32)> = k
+        .findings
+        .values()
+        .filter(|f| {
+            !NOT_FITTED.contains(&f.category.as_str()) && f.id != "content.text_model" && f.hand_weight != 0
+        })
+        .map(|f| (f.id.clone(), f.hand_weight))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Fits the weights on `samples`, with the text model's out-of-fold probabilities `text`
+/// (one per sample; `None` fits without the text model).
+pub fn fit(samples: &[&Sample], text: Option<&[f64]>, weights: &[f64], settings: &FitSettings) -> Fitted {
+    let k = knowledge();
+    let hand: BTreeMap<String, i32> = k.findings.values().map(|f| (f.id.clone(), f.hand_weight)).collect();
+    let mut support: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for s in samples {
+        for f in &s.findings {
+            let e = support.entry(f.clone()).or_default();
+            if s.phish { e.0 += 1 } else { e.1 += 1 }
+        }
+    }
+    // Features: fittable findings with enough support, then the text bands.
+    let features: Vec<(String, i32)> = fittable()
+        .into_iter()
+        .filter(|(id, _)| support.get(id).is_some_and(|(p, h)| p + h >= settings.min_support))
+        .collect();
+    let index: BTreeMap<&str, usize> =
+        features.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
+    let n_bands = if text.is_some() { settings.bands.len() } else { 0 };
+    let mut priors: Vec<PointsPrior> = features
+        .iter()
+        .map(|(_, hand)| {
+            let (min, max) = if *hand > 0 { (0.0, settings.max_abs) } else { (-settings.max_abs, 0.0) };
+            PointsPrior { mean: f64::from(*hand), sd: settings.prior_sd, min, max }
+        })
+        .collect();
+    priors.extend((0..n_bands).map(|_| PointsPrior {
+        mean: 0.0,
+        sd: settings.prior_sd * 2.0,
+        min: 0.0,
+        max: settings.band_max,
+    }));
+    let examples: Vec<PointsExample> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut fs: Vec<usize> =
+                s.findings.iter().filter_map(|f| index.get(f.as_str()).copied()).collect();
+            // Findings not fitted still count, at their hand-set weight.
+            let offset: f64 = s
+                .findings
+                .iter()
+                .filter(|f| !index.contains_key(f.as_str()))
+                .map(|f| f64::from(hand[f.as_str()]))
+                .sum();
+            if let Some(p) = text.map(|t| t[i]).filter(|_| !s.text_excused) {
+                for (b, &lo) in settings.bands.iter().enumerate() {
+                    if p >= lo {
+                        fs.push(features.len() + b);
+                    }
+                }
+            }
+            let cost = if s.phish { 1.0 } else { settings.fp_cost };
+            PointsExample { features: fs, phish: s.phish, weight: cost * weights[i], offset }
+        })
+        .collect();
+    let w = fit_points(&examples, &priors, FLAG_AT, settings.points_per_logit);
+    let weights_out: BTreeMap<String, i32> =
+        features.iter().zip(&w).map(|((id, _), w)| (id.clone(), w.round() as i32)).collect();
+    let bands = settings.bands[..n_bands]
+        .iter()
+        .zip(&w[features.len()..])
+        .map(|(&probability, w)| TextModelBand { probability, weight: w.round() as i32 })
+        .collect();
+    Fitted { weights: weights_out, hand, support, bands }
+}
+
+/// `data/weights.toml` for a fit, with where it came from.
+pub fn weights_toml(fit: &Fitted, provenance: &[(&str, String)]) -> String {
+    let mut out = String::from(
+        "# Fitted weights: written by `kaibo eval --fit --write data`; not edited by hand.\n\
+         # Findings not listed keep the hand-set weight of findings.toml (too little data).\n\
+         version = 1\n\n[provenance]\n",
+    );
+    for (k, v) in provenance {
+        out.push_str(&format!("{k} = {}\n", toml_string(v)));
+    }
+    out.push_str("\n# Finding id = fitted weight (hand-set weight; mails raised in: phishing, legitimate).\n[weights]\n");
+    for (id, w) in &fit.weights {
+        let (p, h) = fit.support.get(id).copied().unwrap_or_default();
+        out.push_str(&format!(
+            "{} = {w}  # hand {}; {p} phishing, {h} legitimate\n",
+            toml_string(id),
+            fit.hand[id]
+        ));
+    }
+    if !fit.bands.is_empty() {
+        out.push_str("\n# content.text_model: each band reached adds its weight.\n[text_model]\nbands = [\n");
+        for b in &fit.bands {
+            out.push_str(&format!("  {{ probability = {}, weight = {} }},\n", b.probability, b.weight));
+        }
+        out.push_str("]\n");
+    }
+    out
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaibo_core::text_model::Document;
+
+    fn sample(findings: &[&str], phish: bool, source: &str) -> Sample {
+        Sample {
+            location: String::new(),
+            source: source.into(),
+            phish,
+            findings: findings.iter().map(|s| s.to_string()).collect(),
+            doc: Document::default(),
+            text_excused: false,
+        }
+    }
+
+    /// Generated corpus: the spoofed display name is strong evidence, urgency is common on both
+    /// sides, DMARC pass is mostly ham.
+    fn generated() -> Vec<Sample> {
+        let mut out = Vec::new();
+        for i in 0..300 {
+            let mut f = vec!["lure.urgency"];
+            if i % 5 != 0 {
+                f.push("sender.display_name_spoof");
+            }
+            out.push(sample(&f, true, "phish"));
+            let mut f = vec![];
+            if i % 3 == 0 {
+                f.push("lure.urgency");
+            }
+            if i % 2 == 0 {
+                f.push("auth.dmarc_pass");
+            }
+            out.push(sample(&f, false, "ham"));
+        }
+        out
+    }
+
+    #[test]
+    fn fits_on_generated_data_and_writes_the_file() {
+        let data = generated();
+        let refs: Vec<&Sample> = data.iter().collect();
+        let w = vec![1.0; refs.len()];
+        let probs: Vec<f64> = refs.iter().map(|s| if s.phish { 0.9 } else { 0.1 }).collect();
+        let fit = fit(&refs, Some(&probs), &w, &FitSettings::default());
+        assert!(fit.weight("sender.display_name_spoof") >= 30, "{:?}", fit.weights);
+        assert!(fit.weight("auth.dmarc_pass") < 0);
+        assert!(fit.weight("lure.urgency") >= 0);
+        // Not in the data: hand-set.
+        assert!(!fit.weights.contains_key("lure.extortion"));
+        assert_eq!(fit.weight("lure.extortion"), fit.hand["lure.extortion"]);
+        assert_eq!(fit.bands.len(), 4);
+        assert!(fit.text_weight(0.9) > 0 && fit.text_weight(0.1) == 0);
+        // Same data, same file.
+        let text = weights_toml(&fit, &[("corpus", "generated".into())]);
+        assert_eq!(
+            text,
+            weights_toml(
+                &super::fit(&refs, Some(&probs), &w, &FitSettings::default()),
+                &[("corpus", "generated".into())]
+            )
+        );
+        let parsed: kaibo_core::knowledge::WeightsFile = toml::from_str(&text).unwrap();
+        assert_eq!(parsed.weights, fit.weights);
+        assert_eq!(parsed.text_model.unwrap().bands, fit.bands);
+    }
+}

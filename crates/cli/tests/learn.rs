@@ -1,31 +1,22 @@
 //! End-to-end tests of `kaibo learn`, `--model` and `kaibo eval --fit` on generated mail: two
 //! kinds of mail that differ only in their words.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn kaibo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaibo")).args(args).output().expect("kaibo runs")
+    common::kaibo().args(args).output().expect("kaibo runs")
 }
 
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("kaibo-learn-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// `kaibo analyze --format json --model MODEL MAIL`.
+fn analyze_with(model: &Path, mail: &Path) -> Value {
+    let out =
+        kaibo(&["analyze", "--format", "json", "--model", model.to_str().unwrap(), mail.to_str().unwrap()]);
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 const PHISH_WORDS: [&str; 6] = ["parcel", "customs", "fee", "redelivery", "tracking", "unpaid"];
@@ -56,9 +47,9 @@ fn write_corpus(dir: &Path) -> (PathBuf, PathBuf) {
 
 #[test]
 fn learn_writes_a_model_that_analyze_uses_and_is_reproducible() {
-    let dir = TempDir::new("model");
-    let (phish, ham) = write_corpus(dir.path());
-    let model = dir.path().join("model.kbtm");
+    let dir = common::temp_dir("learn-model");
+    let (phish, ham) = write_corpus(dir.as_path());
+    let model = dir.as_path().join("model.kbtm");
     let args = |out: &Path| {
         vec![
             "learn".to_string(),
@@ -81,39 +72,23 @@ fn learn_writes_a_model_that_analyze_uses_and_is_reproducible() {
     assert_eq!(first, std::fs::read(&model).unwrap());
 
     // The model reads a new mail in the phishing words as phishing, and names the words.
-    let new_mail = dir.path().join("new.eml");
+    let new_mail = dir.as_path().join("new.eml");
     std::fs::write(&new_mail, mail(99, &PHISH_WORDS, "notice")).unwrap();
-    let out = kaibo(&[
-        "analyze",
-        "--format",
-        "json",
-        "--model",
-        model.to_str().unwrap(),
-        new_mail.to_str().unwrap(),
-    ]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = analyze_with(&model, &new_mail);
     let finding = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "content.text_model");
     let finding = finding.unwrap_or_else(|| panic!("no text model finding: {v:#}"));
     let shown = finding["evidence"].to_string();
     assert!(PHISH_WORDS.iter().any(|w| shown.contains(w)), "{shown}");
     // And a mail in the other words not at all.
     std::fs::write(&new_mail, mail(99, &HAM_WORDS, "notice")).unwrap();
-    let out = kaibo(&[
-        "analyze",
-        "--format",
-        "json",
-        "--model",
-        model.to_str().unwrap(),
-        new_mail.to_str().unwrap(),
-    ]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = analyze_with(&model, &new_mail);
     assert!(!v["findings"].as_array().unwrap().iter().any(|f| f["id"] == "content.text_model"), "{v:#}");
 }
 
 #[test]
 fn a_file_that_is_not_a_model_is_an_error() {
-    let dir = TempDir::new("bad");
-    let bad = dir.path().join("bad.kbtm");
+    let dir = common::temp_dir("learn-bad");
+    let bad = dir.as_path().join("bad.kbtm");
     std::fs::write(&bad, b"not a model").unwrap();
     let out = kaibo(&["analyze", "--sample", "--model", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -122,9 +97,9 @@ fn a_file_that_is_not_a_model_is_an_error() {
     let out = kaibo(&[
         "learn",
         "--phish",
-        dir.path().to_str().unwrap(),
+        dir.as_path().to_str().unwrap(),
         "--ham",
-        dir.path().to_str().unwrap(),
+        dir.as_path().to_str().unwrap(),
         "-o",
         "x",
     ]);
@@ -133,18 +108,19 @@ fn a_file_that_is_not_a_model_is_an_error() {
 
 #[test]
 fn eval_fit_writes_weights_and_model_deterministically() {
-    let dir = TempDir::new("fit");
-    write_corpus(dir.path());
+    let dir = common::temp_dir("learn-fit");
+    write_corpus(dir.as_path());
     let mut labels = String::from("path\tlabel\tsource\n");
     for i in 0..40 {
         // Two collections per label, so leave-one-source-out has something to leave out.
         let half = if i % 2 == 0 { "a" } else { "b" };
         labels.push_str(&format!("phish/{i}.eml\tphish\tphish_{half}\nham/{i}.eml\tham\tham_{half}\n"));
     }
-    std::fs::write(dir.path().join("labels.tsv"), labels).unwrap();
+    std::fs::write(dir.as_path().join("labels.tsv"), labels).unwrap();
     let run = |out: &str| {
-        let out_dir = dir.path().join(out);
-        let o = kaibo(&["eval", dir.path().to_str().unwrap(), "--fit", "--write", out_dir.to_str().unwrap()]);
+        let out_dir = dir.as_path().join(out);
+        let o =
+            kaibo(&["eval", dir.as_path().to_str().unwrap(), "--fit", "--write", out_dir.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
         let report = String::from_utf8(o.stdout).unwrap();
         (

@@ -103,7 +103,9 @@ fn analyze_facts(
     let model_text =
         (want_text || model.is_some()).then(|| crate::text_model::model_text(&mail, &content, k));
     let text_verdict = model.zip(model_text.as_deref()).map(|(m, t)| crate::text_model::judge(m, t, k));
-    let ctx = Context { k, mail: &mail, content: &content, opts, machine_report, text_verdict };
+    let proven_sender = checks::bulk::proven_domain(k, &mail, &content, opts);
+    let ctx =
+        Context { k, mail: &mail, content: &content, opts, machine_report, text_verdict, proven_sender };
     let mut collected = checks::run_all(&ctx);
     if !wrappers.is_empty() {
         let mut ev: Vec<Evidence> = wrappers

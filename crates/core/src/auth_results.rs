@@ -28,6 +28,11 @@ impl AuthResultsHeader {
     }
 }
 
+/// The domain a DKIM result was signed by: `header.d`, else the domain of `header.i`.
+pub fn dkim_signer(r: &AuthResult) -> Option<&str> {
+    r.property("header.d").or_else(|| r.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)))
+}
+
 /// Splits on `;` outside quotes and comments, and returns comments separately per segment.
 fn segments(value: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();

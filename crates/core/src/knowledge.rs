@@ -63,9 +63,6 @@ pub struct FindingDef {
     /// where no data fitted one.
     #[serde(skip)]
     pub hand_weight: i32,
-    /// Whether `weight` was fitted (`data/weights.toml`) rather than set by hand.
-    #[serde(skip)]
-    pub fitted: bool,
 }
 
 impl FindingDef {
@@ -113,6 +110,11 @@ pub struct TextModelBands {
 pub struct TextModelBand {
     pub probability: f64,
     pub weight: i32,
+}
+
+/// The weight of a probability under cumulative `bands`: every band it reaches adds its weight.
+pub fn band_weight(bands: &[TextModelBand], probability: f64) -> i32 {
+    bands.iter().filter(|b| probability >= b.probability).map(|b| b.weight).sum()
 }
 
 #[derive(Deserialize)]
@@ -302,7 +304,7 @@ pub struct Knowledge {
     free_mail: HashSet<String>,
     consumer_isp: HashSet<String>,
     shorteners: HashSet<String>,
-    pub subject_stamps: Vec<String>,
+    subject_stamps: Vec<String>,
     pub brands: Vec<Brand>,
     brand_matcher: AhoCorasick,
     sender_brand_matcher: AhoCorasick,
@@ -460,7 +462,6 @@ fn apply_fitted_weights(
         f.hand_weight = f.weight;
         if let Some(&w) = weights.weights.get(&f.id) {
             f.weight = w;
-            f.fitted = true;
         }
         out.insert(f.id.clone(), f);
     }
@@ -564,7 +565,13 @@ impl Knowledge {
 
     /// The weight of `content.text_model` for a text-model probability (0 below every band).
     pub fn text_model_weight(&self, probability: f64) -> i32 {
-        self.text_model_bands.iter().filter(|b| probability >= b.probability).map(|b| b.weight).sum()
+        band_weight(&self.text_model_bands, probability)
+    }
+
+    /// The spam stamp a server put at the start of `subject` (`[spam] …`), if any.
+    pub fn subject_stamp(&self, subject: &str) -> Option<&str> {
+        let lower = subject.trim_start().to_lowercase();
+        self.subject_stamps.iter().find(|s| lower.starts_with(&s.to_lowercase())).map(String::as_str)
     }
 
     /// The definition of a catalog finding. Every [`FindingId`] is generated from the same file,

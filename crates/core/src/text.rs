@@ -11,6 +11,12 @@ pub fn head(text: &str, max_chars: usize) -> &str {
     text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
 }
 
+/// The lines of a text that are not quoted (`>`): in a reply, the quoted lines are someone
+/// else's words.
+pub fn own_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|l| !l.trim_start().starts_with('>'))
+}
+
 /// The mail addresses written in a text, in order, without the punctuation around them
 /// (`<x@y>`, `(x@y)`, `mailto:x@y`).
 pub fn addresses_in(text: &str) -> impl Iterator<Item = &str> {

@@ -61,11 +61,13 @@ pub struct TextModel {
 
 impl std::fmt::Debug for TextModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let nonzero = self.weights.iter().filter(|w| **w != 0.0).count();
         write!(
             f,
-            "TextModel {{ bits: {}, bias: {}, nonzero: {nonzero}, info: {:?} }}",
-            self.bits, self.bias, self.info
+            "TextModel {{ bits: {}, bias: {}, nonzero: {}, info: {:?} }}",
+            self.bits,
+            self.bias,
+            self.nonzero(),
+            self.info
         )
     }
 }
@@ -229,8 +231,7 @@ pub fn model_text(mail: &MailFacts, content: &Content, k: &Knowledge) -> String 
     let mut subject = content.subject.trim();
     loop {
         let before = subject;
-        let lower = subject.to_lowercase();
-        if let Some(stamp) = k.subject_stamps.iter().find(|s| lower.starts_with(&s.to_lowercase()))
+        if let Some(stamp) = k.subject_stamp(subject)
             && let Some(rest) = subject.get(stamp.len()..)
         {
             subject = rest.trim_start();
@@ -251,11 +252,8 @@ pub fn model_text(mail: &MailFacts, content: &Content, k: &Knowledge) -> String 
     text.push_str(subject);
     text.push('\n');
     let list = mail.is_list_mail();
-    for line in content.visible_text.lines() {
+    for line in crate::text::own_lines(&content.visible_text) {
         let t = line.trim_start();
-        if t.starts_with('>') {
-            continue;
-        }
         // Mailman's footer starts at a rule of underscores.
         if list && t.len() >= 20 && t.bytes().all(|b| b == b'_') {
             break;

@@ -112,7 +112,7 @@ fn analyse_all(
     opts: &Options,
 ) -> (Vec<Sample>, Vec<Unreadable>) {
     let opts = learning_options(opts);
-    let jobs = if jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { jobs };
+    let jobs = kaibo_scan::runner::effective_jobs(jobs);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Sample, Unreadable>>>> = Mutex::new(vec![None; n]);
     std::thread::scope(|s| {

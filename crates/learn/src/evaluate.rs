@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use kaibo_core::text_model::{Document, TextModel};
+use kaibo_core::text_model::TextModel;
 use serde::Serialize;
 
 use crate::corpus::Sample;
@@ -69,15 +69,11 @@ pub fn out_of_fold(samples: &[&Sample], k: usize, settings: &TextSettings) -> Ve
         let model = train(&train_set, settings, Default::default());
         for (i, s) in samples.iter().enumerate() {
             if fold_of(s, k) == fold {
-                probs[i] = probability(&model, &s.doc);
+                probs[i] = model.probability(&s.doc);
             }
         }
     }
     probs
-}
-
-fn probability(model: &TextModel, doc: &Document) -> f64 {
-    model.probability(doc)
 }
 
 /// Weights fitted on `samples` with out-of-fold text probabilities.
@@ -183,7 +179,7 @@ fn leave_one_source_out(
                     let model = train(&rest, text, Default::default());
                     let flagged: Vec<bool> = held
                         .iter()
-                        .map(|s| f64::from(fitted.score(s, Some(probability(&model, &s.doc)))) >= FLAG_AT)
+                        .map(|s| f64::from(fitted.score(s, Some(model.probability(&s.doc)))) >= FLAG_AT)
                         .collect();
                     results.lock().unwrap().insert(key.clone(), flagged);
                 }

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use kaibo_core::knowledge::{TextModelBand, knowledge};
+use kaibo_core::knowledge::{TextModelBand, band_weight, knowledge};
 
 use crate::corpus::Sample;
 use crate::logistic::{PointsExample, PointsPrior, fit_points};
@@ -84,7 +84,7 @@ impl Fitted {
 
     /// The text model's weight at probability `p`.
     pub fn text_weight(&self, p: f64) -> i32 {
-        self.bands.iter().filter(|b| p >= b.probability).map(|b| b.weight).sum()
+        band_weight(&self.bands, p)
     }
 
     /// A sample's score under this fit, with the text model's probability `p`.

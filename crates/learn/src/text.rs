@@ -24,7 +24,6 @@ use crate::logistic::{SparseExample, SparseSettings, train_sparse};
 /// How the text model is trained.
 #[derive(Debug, Clone, Copy)]
 pub struct TextSettings {
-    pub bits: u8,
     pub min_docs: usize,
     pub min_sources: usize,
     pub sgd: SparseSettings,
@@ -32,7 +31,7 @@ pub struct TextSettings {
 
 impl Default for TextSettings {
     fn default() -> Self {
-        TextSettings { bits: DEFAULT_BITS, min_docs: 3, min_sources: 2, sgd: SparseSettings::default() }
+        TextSettings { min_docs: 3, min_sources: 2, sgd: SparseSettings::default() }
     }
 }
 
@@ -65,7 +64,7 @@ pub fn balanced_weights(samples: &[&Sample]) -> Vec<f64> {
 
 /// The buckets seen often enough, in enough collections.
 fn usable_buckets(samples: &[&Sample], settings: &TextSettings) -> Vec<bool> {
-    let dims = 1usize << settings.bits;
+    let dims = 1usize << DEFAULT_BITS;
     let mut docs = vec![0u32; dims];
     let mut sources: HashMap<&str, usize> = HashMap::new();
     for s in samples {
@@ -89,9 +88,10 @@ fn usable_buckets(samples: &[&Sample], settings: &TextSettings) -> Vec<bool> {
 
 /// Trains a text model on `samples`.
 pub fn train(samples: &[&Sample], settings: &TextSettings, info: ModelInfo) -> TextModel {
-    let dims = 1usize << settings.bits;
+    let dims = 1usize << DEFAULT_BITS;
     let weights = balanced_weights(samples);
     let usable = usable_buckets(samples, settings);
+    // Documents are hashed with the default bits, the bits every model kaibo trains has.
     let examples: Vec<SparseExample<'_>> = samples
         .iter()
         .zip(&weights)
@@ -103,25 +103,8 @@ pub fn train(samples: &[&Sample], settings: &TextSettings, info: ModelInfo) -> T
             weight: w as f32,
         })
         .collect();
-    // The bucket numbers were hashed with the default bits; a model with fewer folds them.
-    let folded: Vec<Vec<u32>>;
-    let examples = if settings.bits == DEFAULT_BITS {
-        examples
-    } else {
-        let mask = (dims - 1) as u32;
-        folded = samples
-            .iter()
-            .map(|s| {
-                let mut b: Vec<u32> = s.doc.buckets.iter().map(|b| b & mask).collect();
-                b.sort_unstable();
-                b.dedup();
-                b
-            })
-            .collect();
-        examples.iter().zip(&folded).map(|(e, b)| SparseExample { buckets: b, ..*e }).collect()
-    };
     let (bias, w, _language) = train_sparse(&examples, dims, 1, &usable, settings.sgd);
-    TextModel::new(settings.bits, bias, w, info)
+    TextModel::new(DEFAULT_BITS, bias, w, info)
 }
 
 /// The description stored in a model trained on `samples`.

@@ -19,11 +19,15 @@
 use kaibo_model::{Evidence, FindingId, ids};
 
 use super::{Collector, Context};
+use crate::Options;
 use crate::auth_results;
+use crate::body::Content;
+use crate::knowledge::Knowledge;
+use crate::mail::MailFacts;
 use crate::urls::registrable_domain;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
-    let Some(proven) = proven_domain(ctx) else { return };
+    let Some(proven) = ctx.proven_sender.clone() else { return };
     let mail = ctx.mail;
     // A mailing list's unsubscribe is the list's, not the original sender's.
     let list_relay = mail.header("List-Post").is_some() || mail.header("X-Mailman-Version").is_some();
@@ -61,24 +65,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
 /// The registrable domain of the From address when the trusted Authentication-Results prove it:
 /// DMARC passed, or a passing DKIM signature of the same organisational domain. Consumer domains
 /// (anyone can open an account) and inline forwards (the forwarder authenticated) prove nothing.
-pub fn proven_domain(ctx: &Context<'_>) -> Option<String> {
-    let from = ctx.mail.from.domain.as_deref()?;
+/// Worked out once per mail, before the checks run ([`Context::proven_sender`]).
+///
+/// [`Context::proven_sender`]: super::Context::proven_sender
+pub fn proven_domain(k: &Knowledge, mail: &MailFacts, content: &Content, opts: &Options) -> Option<String> {
+    let from = mail.from.domain.as_deref()?;
     let from_rd = registrable_domain(from)?;
     // A consumer domain proves nothing about its millions of account holders; a subdomain of
     // it (mail.biglobe.ne.jp) is the provider's own system writing.
-    if (ctx.k.is_consumer_domain(from) && from.eq_ignore_ascii_case(&from_rd))
-        || ctx.content.inline_forward.is_some()
+    if (k.is_consumer_domain(from) && from.eq_ignore_ascii_case(&from_rd)) || content.inline_forward.is_some()
     {
         return None;
     }
-    let (ar, _) = auth_results::choose(&ctx.mail.auth_results, &ctx.opts.trusted_authserv_ids)?;
+    let (ar, _) = auth_results::choose(&mail.auth_results, &opts.trusted_authserv_ids)?;
     let dmarc_pass = ar.result("dmarc").is_some_and(|d| d.result == "pass");
     let dkim_aligned = ar.all("dkim").any(|r| {
         r.result == "pass"
-            && r.property("header.d")
-                .or_else(|| r.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)))
-                .and_then(registrable_domain)
-                .is_some_and(|d| d == from_rd)
+            && auth_results::dkim_signer(r).and_then(registrable_domain).is_some_and(|d| d == from_rd)
     });
     (dmarc_pass || dkim_aligned).then_some(from_rd)
 }
@@ -102,10 +105,7 @@ fn bulk_service(ctx: &Context<'_>) -> Option<(&'static str, String)> {
     }
     if let Some((ar, _)) = auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids) {
         for r in ar.all("dkim").filter(|r| r.result == "pass") {
-            let signer = r
-                .property("header.d")
-                .or_else(|| r.property("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)));
-            if let Some(d) = signer
+            if let Some(d) = auth_results::dkim_signer(r)
                 && let Some(s) = ctx.k.bulk_service(&d.to_ascii_lowercase())
             {
                 return Some(("dkim signer", s.to_string()));
@@ -206,9 +206,8 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
 
 fn guard_excuses(ctx: &Context<'_>, out: &mut Collector) {
     let Some(lure) = CREDENTIAL_LURES.iter().find(|id| out.has(**id)) else { return };
-    let proven = proven_domain(ctx);
     let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
-    let Some(own) = proven.or(from_rd) else { return };
+    let Some(own) = ctx.proven_sender.clone().or(from_rd) else { return };
     let elsewhere = ctx
         .content
         .links

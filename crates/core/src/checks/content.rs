@@ -77,7 +77,7 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     // Quoted lines of a reply are someone else's words.
     let text = &ctx.content.visible_text;
     let own_words: std::borrow::Cow<'_, str> = if text.contains("\n>") || text.starts_with('>') {
-        text.lines().filter(|l| !l.trim_start().starts_with('>')).collect::<Vec<_>>().join("\n").into()
+        crate::text::own_lines(text).collect::<Vec<_>>().join("\n").into()
     } else {
         text.as_str().into()
     };
@@ -616,15 +616,17 @@ fn brands_in(ctx: &Context<'_>, places: &[String], out: &mut Vec<(usize, String)
     }
 }
 
-/// `text` with every e-mail address blanked (same length, so offsets hold).
+/// `text` with every word holding an `@` between other characters blanked (same length, so
+/// offsets hold). Not [`crate::text::addresses_in`]: places are cut at 80 characters, and an
+/// address cut to "you@gmai" must go too.
 fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('@') {
         return std::borrow::Cow::Borrowed(text);
     }
-    let is_addr_char = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
+    let is_addr_char = |c: char| c.is_alphanumeric() || "._%+-@".contains(c);
     let mut out = String::with_capacity(text.len());
-    for word in text.split_inclusive(|c: char| !is_addr_char(c) && c != '@') {
-        let core = word.trim_end_matches(|c: char| !is_addr_char(c) && c != '@');
+    for word in text.split_inclusive(|c: char| !is_addr_char(c)) {
+        let core = word.trim_end_matches(|c: char| !is_addr_char(c));
         if core.contains('@') && !core.starts_with('@') && !core.ends_with('@') {
             out.extend(std::iter::repeat_n(' ', core.len()));
             out.push_str(&word[core.len()..]);
@@ -707,6 +709,15 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn addresses_are_blanked_even_when_cut() {
+        use super::without_addresses as w;
+        assert_eq!(w("Write to you@gmail.com, or Gmail"), "Write to              , or Gmail");
+        assert_eq!(w("<plop@gmai"), "<         ");
+        assert_eq!(w("@handle and a@"), "@handle and a@");
+        assert_eq!(w("no address"), "no address");
+    }
+
     #[test]
     fn large_sums() {
         let large_sum = |s: &str| super::large_sum(s, &crate::knowledge::knowledge().vocab);

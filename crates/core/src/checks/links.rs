@@ -11,13 +11,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     let from_brand = ctx.k.sender_domain_brand(from_domain);
     let home = home_country(ctx);
-    let proven = super::bulk::proven_domain(ctx);
     for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
         let f = &link.facts;
         let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
 
-        if let Some(shown) = displayed_other_domain(link)
-            && !click_tracking(ctx, proven.as_deref(), link, &shown)
+        if let Some((shown, shown_host)) = displayed_other_domain(link)
+            && !click_tracking(ctx, link, &shown_host)
         {
             out.add(ids::LINKS_DISPLAY_MISMATCH, vec![Evidence::new("link text", shown), url_ev()]);
         }
@@ -110,8 +109,8 @@ fn home_country(ctx: &Context<'_>) -> Option<&'static str> {
 }
 
 /// When a link's text shows a URL or domain name of another registrable domain than the link's
-/// target, returns the text shown.
-pub fn displayed_other_domain(link: &Link) -> Option<String> {
+/// target, returns the text shown and the host it names.
+pub fn displayed_other_domain(link: &Link) -> Option<(String, String)> {
     let text = link.display_text.as_deref()?.trim();
     let target = link.facts.registrable_domain.as_deref().or(link.facts.host.as_deref())?;
     let shown_host = if let Some(u) = find_urls_in_text(text).first() {
@@ -131,25 +130,22 @@ pub fn displayed_other_domain(link: &Link) -> Option<String> {
     let shown_host = shown_host.trim_start_matches('[').trim_end_matches(']').to_string();
     if shown_host.parse::<std::net::IpAddr>().is_ok() || link.facts.is_ip {
         let target_host = link.facts.host.as_deref().unwrap_or("");
-        return (shown_host != target_host).then(|| text.chars().take(120).collect());
+        return (shown_host != target_host).then(|| (text.chars().take(120).collect(), shown_host));
     }
-    let shown = registrable_domain(&shown_host).unwrap_or(shown_host);
-    (shown != target && !shown.contains('@')).then(|| text.chars().take(120).collect())
+    let shown = registrable_domain(&shown_host).unwrap_or_else(|| shown_host.clone());
+    (shown != target && !shown.contains('@')).then(|| (text.chars().take(120).collect(), shown_host))
 }
 
 /// A mailing's click tracking: an authenticated sender's link that shows a domain and goes
 /// through the sender's own redirector or its bulk-mail service, where the domain shown is no
 /// other brand's. Phishing that shows a bank's domain stays a mismatch.
-fn click_tracking(ctx: &Context<'_>, proven: Option<&str>, link: &Link, shown: &str) -> bool {
-    let (Some(proven), Some(host)) = (proven, link.facts.host.as_deref()) else { return false };
+fn click_tracking(ctx: &Context<'_>, link: &Link, shown_host: &str) -> bool {
+    let (Some(proven), Some(host)) = (ctx.proven_sender.as_deref(), link.facts.host.as_deref()) else {
+        return false;
+    };
     let through_sender =
         super::bulk::belongs_to_sender(ctx, proven, host) || ctx.k.bulk_service(host).is_some();
-    let shown_host = find_urls_in_text(shown)
-        .first()
-        .and_then(|u| parse_web_url(u.text))
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .unwrap_or_else(|| shown.trim_end_matches('/').to_ascii_lowercase());
-    let other_brand = ctx.k.sender_domain_brand(&shown_host).is_some_and(|b| !b.owns(proven));
+    let other_brand = ctx.k.sender_domain_brand(shown_host).is_some_and(|b| !b.owns(proven));
     through_sender && !other_brand
 }
 
@@ -212,11 +208,13 @@ mod tests {
     #[test]
     fn display_mismatch() {
         assert_eq!(
-            displayed_other_domain(&link("https://evil.example/x", "https://www.amazon.co.jp/")).as_deref(),
-            Some("https://www.amazon.co.jp/")
+            displayed_other_domain(&link("https://evil.example/x", "https://www.amazon.co.jp/")),
+            Some(("https://www.amazon.co.jp/".to_string(), "www.amazon.co.jp".to_string()))
         );
         assert_eq!(
-            displayed_other_domain(&link("https://evil.example/x", "amazon.co.jp")).as_deref(),
+            displayed_other_domain(&link("https://evil.example/x", "amazon.co.jp"))
+                .map(|(t, _)| t)
+                .as_deref(),
             Some("amazon.co.jp")
         );
         assert_eq!(displayed_other_domain(&link("https://www.amazon.co.jp/x", "https://amazon.co.jp")), None);

@@ -9,7 +9,8 @@
 //! or feedback report is decided before any check runs (it is in the context, and several
 //! checks stand down for it); the scam scripts told across findings (`combinations`) run after
 //! the others, because they read what those found; and [`bulk::guard`] runs last, taking the
-//! counter-evidence out of the score of a credential lure that links elsewhere. Otherwise a
+//! counter-evidence out of the score of a credential lure that links elsewhere, and the text
+//! model out of the score of a proven sender whose links stay with it. Otherwise a
 //! check reads only the context and the findings it added itself. The order in which findings
 //! are added changes neither score nor verdict: the ledger merges duplicates and orders the
 //! findings by weight when it closes (the order of adding only breaks ties).
@@ -41,6 +42,8 @@ pub struct Context<'a> {
     pub machine_report: Option<structure::MachineReport>,
     /// What the text model says of the mail's words, when a model is in use.
     pub text_verdict: Option<crate::text_model::TextVerdict>,
+    /// The sender's registrable domain when authentication proves it ([`bulk::proven_domain`]).
+    pub proven_sender: Option<String>,
 }
 
 /// What the checks found: findings (in the [`Ledger`]), and the facts two of them read out of

@@ -44,19 +44,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         }
     }
 
-    if let Some(subject) = &mail.subject {
-        let lower = subject.trim_start().to_lowercase();
-        if let Some(stamp) = ctx.k.subject_stamps.iter().find(|s| lower.starts_with(&s.to_lowercase())) {
-            // The Subject line's position says nothing about who rewrote it; the filter that
-            // left a spam header, else the final receiver, is the most likely author.
-            let by = first_filter_host.clone().or_else(|| mail.hops.first().and_then(|h| h.by_host.clone()));
-            out.upstream.push(UpstreamVerdict {
-                kind: "subject_stamp".into(),
-                value: stamp.clone(),
-                added_by: by,
-            });
-            out.add(ids::UPSTREAM_SPAM_STAMP, vec![Evidence::new("header:Subject", subject.clone())]);
-        }
+    if let Some(subject) = &mail.subject
+        && let Some(stamp) = ctx.k.subject_stamp(subject)
+    {
+        // The Subject line's position says nothing about who rewrote it; the filter that
+        // left a spam header, else the final receiver, is the most likely author.
+        let by = first_filter_host.clone().or_else(|| mail.hops.first().and_then(|h| h.by_host.clone()));
+        out.upstream.push(UpstreamVerdict {
+            kind: "subject_stamp".into(),
+            value: stamp.to_string(),
+            added_by: by,
+        });
+        out.add(ids::UPSTREAM_SPAM_STAMP, vec![Evidence::new("header:Subject", subject.clone())]);
     }
 }
 

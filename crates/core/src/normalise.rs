@@ -119,7 +119,7 @@ fn fold(source: &str) -> Vec<Folded> {
         if crate::text::is_invisible(c) {
             continue;
         }
-        if c.is_ascii() {
+        if c.is_ascii() || nfkc_stable(c) {
             out.push(Folded { c, at });
             continue;
         }
@@ -137,6 +137,15 @@ fn fold(source: &str) -> Vec<Folded> {
         }
     }
     out
+}
+
+/// Common characters that NFKC leaves as they are, folded without running the normaliser:
+/// Latin-1 letters, kana, unified Han, the prolonged sound mark and CJK brackets and stops. The
+/// half-width and full-width forms, compatibility ideographs and voiced marks are not here.
+fn nfkc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0xc0..=0xff | 0x3001..=0x3002 | 0x3008..=0x3011 | 0x3041..=0x3096 | 0x30a1..=0x30fa
+        | 0x30fc | 0x4e00..=0x9fff)
 }
 
 /// Chinese and Japanese characters (Han, kana, the prolonged sound mark, CJK punctuation).
@@ -172,6 +181,7 @@ fn close_up(chars: &[Folded], source_len: usize) -> Normalised {
     let n = chars.len();
     let mut drop = vec![false; n];
     let mut closed_up = Vec::new();
+    let mut cells: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < n {
         if !is_cell(chars, i) {
@@ -180,7 +190,8 @@ fn close_up(chars: &[Folded], source_len: usize) -> Normalised {
         }
         // A run: cell (gap{1,2} cell)*.
         let start = i;
-        let mut cells = vec![i];
+        cells.clear();
+        cells.push(i);
         let mut j = i;
         loop {
             let mut k = j + 1;
@@ -290,6 +301,23 @@ mod tests {
         let plain = Normalised::new("plain text");
         assert_eq!(plain.source_span("plain text", 6, 10), (6, 10));
         assert!(plain.closed_up().is_empty());
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_nfkc() {
+        let ranges = [
+            0xc0..=0xff,
+            0x3001..=0x3002,
+            0x3008..=0x3011,
+            0x3041..=0x3096,
+            0x30a1..=0x30fa,
+            0x30fc..=0x30fc,
+            0x4e00..=0x9fff,
+        ];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            assert!(super::nfkc_stable(c));
+            assert_eq!(std::iter::once(c).nfkc().collect::<String>(), c.to_string(), "{c:?}");
+        }
     }
 
     #[test]

@@ -84,16 +84,33 @@ pub fn strip_invisible(text: &str) -> (String, Invisible) {
 
 /// `ja` when the text has Japanese kana, `en` when it reads as English, else none.
 pub fn language(subject: &str, text: &str) -> Option<&'static str> {
-    let sample: String = subject.chars().chain(" ".chars()).chain(text.chars().take(4000)).collect();
-    let kana = sample.chars().filter(|c| matches!(*c as u32, 0x3040..=0x30ff)).count();
-    if kana >= 5 {
+    // Read in place, without copying the sample: this runs on every mail.
+    let sample = || subject.chars().chain(std::iter::once(' ')).chain(text.chars().take(4000));
+    if sample().filter(|c| matches!(*c as u32, 0x3040..=0x30ff)).nth(4).is_some() {
         return Some("ja");
     }
-    let lower = sample.to_ascii_lowercase();
-    let english = lower
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| matches!(*w, "the" | "and" | "you" | "your" | "to" | "of" | "is" | "for" | "please"))
-        .count();
+    let mut english = 0;
+    // The current ASCII word, lower-cased; only words of six letters or fewer can match.
+    let mut word = [0u8; 6];
+    let mut len = 0;
+    for c in sample().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphabetic() {
+            if let Some(slot) = word.get_mut(len) {
+                *slot = c.to_ascii_lowercase() as u8;
+            }
+            len += 1;
+            continue;
+        }
+        if len <= word.len()
+            && matches!(
+                &word[..len],
+                b"the" | b"and" | b"you" | b"your" | b"to" | b"of" | b"is" | b"for" | b"please"
+            )
+        {
+            english += 1;
+        }
+        len = 0;
+    }
     (english >= 3).then_some("en")
 }
 
@@ -114,6 +131,16 @@ pub fn clip(s: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_japanese_and_english() {
+        assert_eq!(language("お知らせ", "ご確認ください"), Some("ja"));
+        assert_eq!(language("Your account", "Please verify the details of your payment."), Some("en"));
+        // Words are whole: "theory", "island" and "Tofu" are not "the", "is" and "to".
+        assert_eq!(language("Theory", "island Tofu yourself"), None);
+        assert_eq!(language("", "THE AND YOU"), Some("en"));
+        assert_eq!(language("", ""), None);
+    }
 
     #[test]
     fn finds_addresses() {

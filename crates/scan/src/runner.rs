@@ -1,9 +1,13 @@
 //! The parallel pipeline: one reader thread, N analysis threads, results in input order.
 //!
-//! Memory is bounded by a window of messages in flight: the reader takes a permit before it
-//! reads a message and the consumer returns it after the result was handed out, so at most
-//! `window` messages (bytes and analyses) exist at once, whatever the corpus size. Results are
-//! handed out in input order, which keeps output reproducible.
+//! Messages travel in small batches (up to [`BATCH_MESSAGES`] or [`BATCH_BYTES`]), not one by
+//! one: with a typical mail analysed in a few hundred microseconds, handing each over between
+//! threads cost about a tenth of the CPU in wake-ups and context switches.
+//!
+//! Memory is bounded by a window of batches in flight: the reader takes a permit before it
+//! fills a batch and the consumer returns it after the batch's results were handed out, so at
+//! most `window` batches (bytes and analyses) exist at once, whatever the corpus size. Results
+//! are handed out in input order, which keeps output reproducible.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -82,6 +86,11 @@ pub fn effective_jobs(jobs: usize) -> usize {
 
 type Job = (usize, Location, Result<Vec<u8>, ReadError>);
 
+/// Most messages in one batch.
+pub const BATCH_MESSAGES: usize = 16;
+/// A batch is sent once its messages reach this many bytes (a larger mail travels alone).
+pub const BATCH_BYTES: usize = 512 * 1024;
+
 /// Scans `paths`, calling `on_item` for every message in input order. `on_item` returns false
 /// to stop the scan.
 pub fn scan(paths: &[PathBuf], opts: &ScanOptions, on_item: impl FnMut(ScanItem) -> bool) -> ScanStats {
@@ -97,10 +106,11 @@ pub fn scan_with(
     mut on_item: impl FnMut(ScanItem) -> bool,
 ) -> ScanStats {
     let jobs = effective_jobs(opts.jobs);
-    let window = jobs * 8;
+    let window = jobs * 2;
     let started = Instant::now();
-    let (job_tx, job_rx) = bounded::<Job>(window);
-    let (res_tx, res_rx) = bounded::<ScanItem>(window);
+    // Batches are numbered; a batch's results come back as one vector in message order.
+    let (job_tx, job_rx) = bounded::<(usize, Vec<Job>)>(window);
+    let (res_tx, res_rx) = bounded::<(usize, Vec<ScanItem>)>(window);
     let (permit_tx, permit_rx) = bounded::<()>(window);
     let mut stats = ScanStats::default();
 
@@ -112,42 +122,46 @@ pub fn scan_with(
         };
         s.spawn(move || {
             let mut seq = 0;
-            for_each_message(paths, &walk, &mut |loc, raw| {
+            let mut batch_no = 0;
+            let mut batch: Vec<Job> = Vec::with_capacity(BATCH_MESSAGES);
+            let mut batch_bytes = 0;
+            let mut send = |batch: &mut Vec<Job>, batch_bytes: &mut usize| -> bool {
                 if permit_tx.send(()).is_err() {
                     return false;
                 }
-                let ok = job_tx.send((seq, loc, raw)).is_ok();
-                seq += 1;
+                let ok = job_tx.send((batch_no, std::mem::take(batch))).is_ok();
+                batch_no += 1;
+                *batch_bytes = 0;
                 ok
+            };
+            let mut open = true;
+            for_each_message(paths, &walk, &mut |loc, raw| {
+                batch_bytes += raw.as_ref().map_or(0, Vec::len);
+                batch.push((seq, loc, raw));
+                seq += 1;
+                if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
+                    open = send(&mut batch, &mut batch_bytes);
+                }
+                open
             });
+            if open && !batch.is_empty() {
+                send(&mut batch, &mut batch_bytes);
+            }
         });
         for _ in 0..jobs {
             let job_rx = job_rx.clone();
             let res_tx = res_tx.clone();
             let aopts = &opts.analyze;
             s.spawn(move || {
-                for (seq, location, raw) in job_rx {
-                    let (bytes, result) = match raw {
-                        Ok(raw) => {
-                            let r = catch_unwind(AssertUnwindSafe(|| kaibo_core::analyze(&raw, aopts)));
-                            let r = match r {
-                                Ok(Ok(a)) => Ok(a),
-                                Ok(Err(e)) => Err(ItemError::Failed(e.to_string())),
-                                Err(_) => Err(ItemError::Failed(
-                                    "internal error while analysing this message".to_string(),
-                                )),
-                            };
-                            (raw.len(), r)
-                        }
-                        Err(ReadError::Skipped(why)) => (0, Err(ItemError::Skipped(why))),
-                        Err(e) => (0, Err(ItemError::Failed(e.to_string()))),
-                    };
-                    let result = result.and_then(|a| {
-                        catch_unwind(AssertUnwindSafe(|| dissect(a))).map_err(|_| {
-                            ItemError::Failed("internal error while enriching this message".to_string())
+                for (batch_no, jobs) in job_rx {
+                    let items = jobs
+                        .into_iter()
+                        .map(|(seq, location, raw)| {
+                            let (bytes, result) = analyze_one(raw, aopts, dissect);
+                            ScanItem { seq, location, bytes, result }
                         })
-                    });
-                    if res_tx.send(ScanItem { seq, location, bytes, result }).is_err() {
+                        .collect();
+                    if res_tx.send((batch_no, items)).is_err() {
                         return;
                     }
                 }
@@ -156,39 +170,63 @@ pub fn scan_with(
         drop(job_rx);
         drop(res_tx);
 
-        let mut pending: BTreeMap<usize, ScanItem> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Vec<ScanItem>> = BTreeMap::new();
         let mut next = 0;
         let mut stopped = false;
-        for item in res_rx.iter() {
-            pending.insert(item.seq, item);
-            while let Some(item) = pending.remove(&next) {
+        'results: for (batch_no, items) in res_rx.iter() {
+            pending.insert(batch_no, items);
+            while let Some(items) = pending.remove(&next) {
                 next += 1;
                 let _ = permit_rx.recv();
-                if stopped {
-                    continue;
-                }
-                match &item.result {
-                    Err(ItemError::Skipped(_)) => stats.skipped += 1,
-                    Err(ItemError::Failed(_)) => {
-                        stats.messages += 1;
-                        stats.errors += 1;
+                for item in items {
+                    match &item.result {
+                        Err(ItemError::Skipped(_)) => stats.skipped += 1,
+                        Err(ItemError::Failed(_)) => {
+                            stats.messages += 1;
+                            stats.errors += 1;
+                        }
+                        Ok(_) => stats.messages += 1,
                     }
-                    Ok(_) => stats.messages += 1,
+                    stats.bytes += item.bytes;
+                    if !on_item(item) {
+                        stopped = true;
+                        break 'results;
+                    }
                 }
-                stats.bytes += item.bytes;
-                if !on_item(item) {
-                    stopped = true;
-                    // Close the permit channel so the reader stops; drain what is in flight.
-                }
-            }
-            if stopped {
-                break;
             }
         }
+        // Close the permit channel so the reader stops, and let the workers finish what they hold.
         drop(permit_rx);
-        // Let the workers finish what they hold.
-        for _ in res_rx.iter() {}
+        if stopped {
+            for _ in res_rx.iter() {}
+        }
     });
     stats.elapsed = started.elapsed();
     stats
+}
+
+/// One message through the offline analysis and the dissect step, a panic in either turned
+/// into an error for this message alone.
+fn analyze_one(
+    raw: Result<Vec<u8>, ReadError>,
+    aopts: &kaibo_core::Options,
+    dissect: &(dyn Fn(Analysis) -> Dissection + Sync),
+) -> (usize, Result<Dissection, ItemError>) {
+    let (bytes, result) = match raw {
+        Ok(raw) => {
+            let r = match catch_unwind(AssertUnwindSafe(|| kaibo_core::analyze(&raw, aopts))) {
+                Ok(Ok(a)) => Ok(a),
+                Ok(Err(e)) => Err(ItemError::Failed(e.to_string())),
+                Err(_) => Err(ItemError::Failed("internal error while analysing this message".to_string())),
+            };
+            (raw.len(), r)
+        }
+        Err(ReadError::Skipped(why)) => (0, Err(ItemError::Skipped(why))),
+        Err(e) => (0, Err(ItemError::Failed(e.to_string()))),
+    };
+    let result = result.and_then(|a| {
+        catch_unwind(AssertUnwindSafe(|| dissect(a)))
+            .map_err(|_| ItemError::Failed("internal error while enriching this message".to_string()))
+    });
+    (bytes, result)
 }

@@ -182,10 +182,8 @@ fn read_file(
     };
     // A file too large to be one mail that starts like an mbox is read as one: each of its
     // messages then gets the limit, instead of the whole file being refused.
-    if split_mbox
-        && looks_like_mbox(&head[..head_len])
-        && (meta.len() > max_bytes as u64 || is_multi_message_mbox(path, max_bytes))
-    {
+    let mbox_like = split_mbox && looks_like_mbox(&head[..head_len]);
+    if mbox_like && (meta.len() > max_bytes as u64 || named_like_mbox(path)) {
         return read_mbox(path, max_bytes, emit);
     }
     if meta.len() > max_bytes as u64 {
@@ -199,6 +197,10 @@ fn read_file(
         read_rest(&mut file, &mut raw, meta.len() as usize, max_bytes.saturating_add(1))
     };
     match result {
+        // The file grew past the limit while it was read: an mbox being appended to.
+        Ok(_) if mbox_like && (raw.len() > max_bytes || has_second_message(&raw)) => {
+            read_mbox(path, max_bytes, emit)
+        }
         Ok(_) if raw.len() > max_bytes => {
             emit(loc(path), Err(ReadError::TooLarge { size: raw.len(), limit: max_bytes }))
         }
@@ -246,29 +248,22 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 /// separator, or is named like one; a single mail saved with its envelope line stays one mail.
 /// The search reads lines in bounded pieces and stops after `max_bytes` (past that, the first
 /// message alone is over the limit and the file is read as an mbox anyway).
-fn is_multi_message_mbox(path: &Path, max_bytes: usize) -> bool {
+fn named_like_mbox(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
-    if name.ends_with(".mbox") || name.ends_with(".mbx") || name == "mbox" {
-        return true;
-    }
-    let Ok(f) = File::open(path) else { return false };
-    let mut reader = BufReader::new(f);
-    let mut piece = Vec::new();
-    let (mut prev_blank, mut first, mut line_start) = (false, true, true);
-    let mut read = 0usize;
-    while crate::mbox::read_line_piece(&mut reader, &mut piece).unwrap_or(false) {
-        if !first && line_start && prev_blank && piece.starts_with(b"From ") {
-            return true;
-        }
-        read += piece.len();
-        if read > max_bytes {
-            return true;
-        }
-        first = false;
-        prev_blank = line_start && (piece == b"\n" || piece == b"\r\n");
-        line_start = piece.ends_with(b"\n");
-    }
-    false
+    name.ends_with(".mbox") || name.ends_with(".mbx") || name == "mbox"
+}
+
+/// Whether a mail read whole holds an mbox separator after its first line: a blank line, then
+/// a line starting `From `. Searched in the bytes already read, so the file is read once.
+fn has_second_message(raw: &[u8]) -> bool {
+    let first_line_end = memchr::memchr(b'\n', raw).map_or(raw.len(), |i| i + 1);
+    let rest = &raw[first_line_end..];
+    memchr::memmem::find_iter(rest, b"\nFrom ").any(|i| {
+        // `i` is the newline ending the blank line; the line before it must be empty.
+        let before = &rest[..i];
+        let before = before.strip_suffix(b"\r").unwrap_or(before);
+        before.is_empty() && first_line_end > 0 && raw[first_line_end - 1] == b'\n' || before.ends_with(b"\n")
+    })
 }
 
 fn read_mbox(path: &Path, max_bytes: usize, emit: &mut Emit<'_>) -> bool {

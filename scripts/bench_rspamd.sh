@@ -5,6 +5,8 @@
 # varies much less with the load of this shared machine.
 #
 #   scripts/bench_rspamd.sh [FOLDER] [RUNS]     (defaults: ../shared/corpus/phish/phishing_pot, 3)
+#   scripts/bench_rspamd.sh --eval CORPUS       (verdicts instead of speed: kaibo eval of a
+#                                                labelled corpus with Rspamd's share beside it)
 #
 # Needs Debian's rspamd package (`apt-get install rspamd`, 3.4 on Debian 12) and root (Rspamd
 # drops to its own user). Not part of the test suite.
@@ -16,6 +18,11 @@
 # Rspamd's own regular expressions, MIME, URL, header and composite rules all run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+eval_mode=false
+if [ "${1:-}" = "--eval" ]; then
+  eval_mode=true
+  shift
+fi
 folder=$(realpath "${1:-../shared/corpus/phish/phishing_pot}")
 runs=${2:-3}
 # Requests rspamc keeps in flight, enough to keep both workers busy.
@@ -48,6 +55,14 @@ for _ in $(seq 60); do
   sleep 1
 done
 
+if $eval_mode; then
+  # Rspamd's verdict on every file, saved where kaibo eval reads it.
+  out=target/rspamd-eval.json
+  rspamc -h 127.0.0.1:21333 -n "$parallel" -j "$folder" >"$out" 2>/dev/null || true
+  echo "rspamd verdicts: $out ($(grep -c '"action"' "$out") mails)"
+  "$kaibo" eval --ignore-upstream-verdicts --show 0 --rspamd "$out" "$folder"
+  exit 0
+fi
 mails=$(find "$folder" -type f | wc -l)
 mb=$(du -sb "$folder" | awk '{printf "%.1f", $1 / 1e6}')
 echo "machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); $mails files, $mb MB in $folder"

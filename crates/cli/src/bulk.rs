@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kaibo_core::{Analysis, Dissection, Verdict, inert};
-use kaibo_scan::eval::{LabelRow, evaluate, read_labels, render_eval_text};
+use kaibo_scan::eval::{LabelRow, add_rspamd, evaluate, read_labels, read_rspamd_results, render_eval_text};
 use kaibo_scan::runner::effective_jobs;
 use kaibo_scan::{ItemError, Location, ScanItem, ScanOptions, scan_with};
 use serde::Serialize;
@@ -199,7 +199,12 @@ pub fn run_eval(args: &EvalArgs) -> Result<u8, String> {
         split_mbox: false,
         follow_links: false,
     };
-    let report = evaluate(&args.root, &labels, &opts);
+    let mut report = evaluate(&args.root, &labels, &opts);
+    if let Some(file) = &args.rspamd {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let results = read_rspamd_results(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        add_rspamd(&mut report, &args.root, &labels, &results);
+    }
     let rendered = match args.format {
         PlainFormat::Json => serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n",
         PlainFormat::Text => render_eval_text(&report, args.show),

@@ -232,6 +232,11 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub judge: JudgeArgs,
 
+    /// Rspamd's verdicts on the same files, as `rspamc -j` prints them (what
+    /// `scripts/bench_rspamd.sh --eval` saves): adds a column with the share Rspamd flags.
+    #[arg(long, value_name = "FILE", conflicts_with = "fit")]
+    pub rspamd: Option<PathBuf>,
+
     /// Fit the finding weights and train the text model on this corpus instead of measuring
     /// the current ones; prints in-sample and leave-one-source-out detection per collection.
     #[arg(long)]

@@ -177,6 +177,38 @@ fn eval_measures_a_labelled_corpus() {
         .sum();
     assert_eq!(buckets, 4);
 
+    // Rspamd's verdicts on the same files (rspamc -j output, absolute paths) become a column.
+    let root = dir.path().canonicalize().unwrap();
+    let rspamd = dir.path().join("rspamd.json");
+    std::fs::write(
+        &rspamd,
+        format!(
+            "{{\"action\": \"no action\", \"filename\": \"{0}/p/seed.eml\"}}\n\
+             {{\"action\": \"add header\", \"filename\": \"{0}/p/seed2.eml\"}}\n\
+             {{\"action\": \"no action\", \"filename\": \"{0}/h/bounce.eml\"}}\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let out = kaibo(&["eval", "--rspamd", rspamd.to_str().unwrap(), dir.path().to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("rspamd%"), "{text}");
+    assert!(text.contains("rspamd: 1 of 2 phish flagged (50.00%), 0 of 1 ham (0.00%)"), "{text}");
+    let out = kaibo(&[
+        "eval",
+        "--format",
+        "json",
+        "--rspamd",
+        rspamd.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seed = r["sources"].as_array().unwrap().iter().find(|s| s["source"] == "seed").unwrap();
+    assert_eq!(seed["rspamd"]["flagged"], 1);
+    std::fs::write(&rspamd, "not json").unwrap();
+    let out = kaibo(&["eval", "--rspamd", rspamd.to_str().unwrap(), dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+
     // Relabel the bounce as phish: it becomes a miss, listed with its top findings.
     std::fs::write(
         dir.path().join("labels.tsv"),

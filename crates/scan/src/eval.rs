@@ -73,6 +73,18 @@ pub struct SourceCounts {
     #[serde(flatten)]
     pub counts: Counts,
     pub flagged_rate: f64,
+    /// Rspamd's verdicts on the same files, when given (see [`add_rspamd`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rspamd: Option<RspamdCounts>,
+}
+
+/// How many of a source's mails Rspamd judged, and flagged (any action but `no action` and
+/// `greylist`: *add header*, *rewrite subject*, *soft reject*, *reject*).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RspamdCounts {
+    pub judged: usize,
+    pub flagged: usize,
+    pub flagged_rate: f64,
 }
 
 /// A mail kaibo got wrong (or could not read).
@@ -102,6 +114,11 @@ pub struct EvalReport {
     pub sources: Vec<SourceCounts>,
     pub phish: Counts,
     pub ham: Counts,
+    /// Rspamd over all phish and all ham, when its verdicts were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rspamd_phish: Option<RspamdCounts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rspamd_ham: Option<RspamdCounts>,
     /// Share of phish flagged (suspicious or phishing).
     pub detection_rate: f64,
     /// Share of phish judged `phishing`.
@@ -209,6 +226,7 @@ pub fn evaluate(root: &Path, labels: &[LabelRow], opts: &ScanOptions) -> EvalRep
                 label: if is_phish { "phish" } else { "ham" },
                 flagged_rate: counts.flagged_rate(),
                 counts,
+                rspamd: None,
             })
             .collect(),
         detection_rate: phish.flagged_rate(),
@@ -216,6 +234,8 @@ pub fn evaluate(root: &Path, labels: &[LabelRow], opts: &ScanOptions) -> EvalRep
         false_positive_rate: ham.flagged_rate(),
         phish,
         ham,
+        rspamd_phish: None,
+        rspamd_ham: None,
         score_distribution: BUCKETS
             .iter()
             .zip(buckets)
@@ -232,6 +252,53 @@ pub fn evaluate(root: &Path, labels: &[LabelRow], opts: &ScanOptions) -> EvalRep
     }
 }
 
+/// Reads what `rspamc -j` prints for a folder: one JSON object per file, each with its
+/// `filename` and `action`. Returns whether Rspamd flagged each file, by its canonical path.
+pub fn read_rspamd_results(text: &str) -> Result<HashMap<PathBuf, bool>, String> {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        filename: Option<String>,
+        action: Option<String>,
+    }
+    let mut out = HashMap::new();
+    for reply in serde_json::Deserializer::from_str(text).into_iter::<Reply>() {
+        let reply = reply.map_err(|e| format!("not rspamc -j output: {e}"))?;
+        let (Some(file), Some(action)) = (reply.filename, reply.action) else { continue };
+        let path = Path::new(&file);
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        out.insert(path, !matches!(action.as_str(), "no action" | "greylist"));
+    }
+    Ok(out)
+}
+
+/// Adds Rspamd's verdicts on the same files beside kaibo's, per source and overall. Mails
+/// Rspamd did not judge are left out of its counts (`judged` says how many it did).
+pub fn add_rspamd(
+    report: &mut EvalReport,
+    root: &Path,
+    labels: &[LabelRow],
+    rspamd: &HashMap<PathBuf, bool>,
+) {
+    let mut per_source: BTreeMap<(String, bool), RspamdCounts> = BTreeMap::new();
+    let (mut phish, mut ham) = (RspamdCounts::default(), RspamdCounts::default());
+    for label in labels {
+        let path = root.join(&label.path);
+        let path = path.canonicalize().unwrap_or(path);
+        let Some(&flagged) = rspamd.get(&path) else { continue };
+        let all = if label.phish { &mut phish } else { &mut ham };
+        for c in [per_source.entry((label.source.clone(), label.phish)).or_default(), all] {
+            c.judged += 1;
+            c.flagged += usize::from(flagged);
+            c.flagged_rate = rate(c.flagged, c.judged);
+        }
+    }
+    for src in &mut report.sources {
+        src.rspamd = per_source.remove(&(src.source.clone(), src.label == "phish"));
+    }
+    report.rspamd_phish = Some(phish);
+    report.rspamd_ham = Some(ham);
+}
+
 /// The report as text: the tables first, then what went wrong (at most `show` cases per list).
 pub fn render_eval_text(r: &EvalReport, show: usize) -> String {
     use std::fmt::Write;
@@ -243,16 +310,29 @@ pub fn render_eval_text(r: &EvalReport, show: usize) -> String {
         r.root,
         if r.ignore_upstream_verdicts { " (upstream verdicts ignored)" } else { "" }
     );
+    let with_rspamd = r.rspamd_phish.is_some();
     let _ = writeln!(
         s,
-        "\n{:<22} {:<6} {:>6} {:>8} {:>9} {:>9} {:>7}",
-        "source", "label", "mails", "flagged", "flagged%", "phishing", "errors"
+        "\n{:<22} {:<6} {:>6} {:>8} {:>9} {:>9} {:>7}{}",
+        "source",
+        "label",
+        "mails",
+        "flagged",
+        "flagged%",
+        "phishing",
+        "errors",
+        if with_rspamd { "   rspamd%" } else { "" }
     );
     for src in &r.sources {
         let c = &src.counts;
+        let rspamd = match &src.rspamd {
+            Some(rc) => format!(" {:>9}", pct(rc.flagged_rate)),
+            None if with_rspamd => format!(" {:>9}", "-"),
+            None => String::new(),
+        };
         let _ = writeln!(
             s,
-            "{:<22} {:<6} {:>6} {:>8} {:>9} {:>9} {:>7}",
+            "{:<22} {:<6} {:>6} {:>8} {:>9} {:>9} {:>7}{rspamd}",
             src.source,
             src.label,
             c.total,
@@ -278,6 +358,18 @@ pub fn render_eval_text(r: &EvalReport, show: usize) -> String {
         r.ham.flagged,
         pct(r.false_positive_rate)
     );
+    if let (Some(p), Some(h)) = (&r.rspamd_phish, &r.rspamd_ham) {
+        let _ = writeln!(
+            s,
+            "rspamd: {} of {} phish flagged ({}), {} of {} ham ({})",
+            p.flagged,
+            p.judged,
+            pct(p.flagged_rate),
+            h.flagged,
+            h.judged,
+            pct(h.flagged_rate)
+        );
+    }
     let _ = writeln!(s, "\nscore distribution:");
     let _ = writeln!(s, "  {:<9} {:>7} {:>7}", "score", "phish", "ham");
     for b in &r.score_distribution {
@@ -336,5 +428,58 @@ mod tests {
         assert_eq!(rows[1].source, "list");
         assert!(read_labels("a.eml\tspam\tx\n").is_err());
         assert!(read_labels("a.eml\n").is_err());
+    }
+
+    #[test]
+    fn rspamd_results_parse_and_count_per_source() {
+        let dir = std::env::temp_dir().join(format!("kaibo-rspamd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["a.eml", "b.eml", "c.eml"] {
+            std::fs::write(dir.join(f), "Subject: x\n\nx\n").unwrap();
+        }
+        let out = format!(
+            "{{\"action\": \"add header\", \"score\": 7.1, \"filename\": \"{0}/a.eml\"}}\n\
+             {{\"action\": \"no action\", \"filename\": \"{0}/b.eml\"}}\n\
+             {{\"action\": \"reject\", \"filename\": \"{0}/c.eml\"}}\n",
+            dir.display()
+        );
+        let results = read_rspamd_results(&out).unwrap();
+        assert_eq!(results.len(), 3);
+        let labels =
+            read_labels("a.eml\tphish\tpot\nb.eml\tphish\tpot\nc.eml\tham\tlist\nd.eml\tham\tlist\n")
+                .unwrap();
+        let mut report = EvalReport {
+            root: dir.display().to_string(),
+            ignore_upstream_verdicts: true,
+            sources: vec![],
+            phish: Counts::default(),
+            ham: Counts::default(),
+            rspamd_phish: None,
+            rspamd_ham: None,
+            detection_rate: 0.0,
+            phishing_rate: 0.0,
+            false_positive_rate: 0.0,
+            score_distribution: vec![],
+            misses: vec![],
+            false_positives: vec![],
+            errors: vec![],
+            messages: 0,
+            megabytes: 0.0,
+            seconds: 0.0,
+            msgs_per_sec: 0.0,
+            mb_per_sec: 0.0,
+        };
+        add_rspamd(&mut report, &dir, &labels, &results);
+        let p = report.rspamd_phish.as_ref().unwrap();
+        assert_eq!((p.judged, p.flagged), (2, 1));
+        // d.eml was never judged: counted out, not as clean.
+        let h = report.rspamd_ham.as_ref().unwrap();
+        assert_eq!((h.judged, h.flagged), (1, 1));
+        assert!(
+            render_eval_text(&report, 5)
+                .contains("rspamd: 1 of 2 phish flagged (50.00%), 1 of 1 ham (100.00%)")
+        );
+        assert!(read_rspamd_results("not json").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

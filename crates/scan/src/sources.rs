@@ -297,6 +297,18 @@ fn read_mbox(path: &Path, max_bytes: usize, emit: &mut Emit<'_>) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_second_message_needs_a_blank_line_before_its_from_line() {
+        assert!(has_second_message(b"From a@b Mon\nSubject: 1\n\nbody\n\nFrom c@d Tue\nSubject: 2\n"));
+        assert!(has_second_message(b"From a@b Mon\r\nSubject: 1\r\n\r\nbody\r\n\r\nFrom c@d Tue\r\n"));
+        // The blank line straight after the envelope line counts too.
+        assert!(has_second_message(b"From a@b Mon\n\nFrom c@d Tue\n"));
+        // "From " inside a paragraph is prose, and the envelope line itself is not a second mail.
+        assert!(!has_second_message(b"From a@b Mon\nSubject: 1\n\nsaid\nFrom here on\n"));
+        assert!(!has_second_message(b"From a@b Mon\nSubject: 1\n"));
+        assert!(!has_second_message(b"From a@b"));
+    }
+
     fn read_all(path: &Path, max_bytes: usize) -> Vec<Result<Vec<u8>, String>> {
         let mut out = Vec::new();
         let opts = WalkOptions { max_bytes, split_mbox: true, follow_links: false };

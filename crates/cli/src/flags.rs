@@ -37,6 +37,9 @@ pub enum Command {
     /// Visit URLs safely (defanged ones too): the redirect chain, the final page, what it asks
     /// for and which brand it imitates; a screenshot with --render. Online.
     Visit(VisitArgs),
+    /// Serve the page to drop a mail on, the REST API (/api/v1), the searchable history and the
+    /// campaigns. Loopback only unless API tokens are configured. Offline analyses.
+    Serve(ServeArgs),
     /// Print the embedded sample mail (the reference phishing case) to stdout.
     Sample,
     /// Geolocation databases and the RDAP bootstrap: download them (online).
@@ -45,6 +48,27 @@ pub enum Command {
     /// Reputation feeds: download them (online).
     #[command(subcommand)]
     Feeds(FeedsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (default 127.0.0.1:8080; any other than loopback needs a
+    /// token: `tokens` in the config or KAIBO_TOKENS).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// Where the database lives (default: $XDG_DATA_HOME/kaibo, else ~/.local/share/kaibo).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Server settings (TOML: listen, data_dir, tokens, max_size, max_concurrent,
+    /// rate_per_minute, raw_retention_days; see docs/server.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Refuse an uploaded mail larger than this (bytes; K, M and G suffixes allowed; default 25M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Command::Abuse(args) => finish(run_abuse(&args)),
         Command::Visit(args) => finish(run_visit(&args)),
         Command::Analyze(args) => finish(run_analyze(&args)),
+        Command::Serve(args) => finish(run_serve(&args)),
     }
 }
 
@@ -138,6 +139,33 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         Verdict::Clean => EXIT_CLEAN,
         Verdict::Suspicious | Verdict::Phishing => EXIT_FLAGGED,
     })
+}
+
+/// `kaibo serve`: runs until SIGTERM or Ctrl-C.
+fn run_serve(args: &flags::ServeArgs) -> Result<u8, String> {
+    let file = match &args.config {
+        Some(path) => kaibo_server::FileConfig::read(path)?,
+        None => kaibo_server::FileConfig::default(),
+    };
+    let config = kaibo_server::ServerConfig::resolve(
+        file,
+        args.listen,
+        args.data_dir.clone(),
+        args.max_size,
+        std::env::var("KAIBO_TOKENS").ok(),
+    )?;
+    let data_dir = config.data_dir.clone();
+    let tokens = !config.tokens.is_empty();
+    kaibo_server::serve(config, |addr| {
+        // Tests and scripts wait for this line: the server accepts connections from here on.
+        eprintln!(
+            "kaibo serve: listening on http://{addr} (data: {}; {})",
+            data_dir.display(),
+            if tokens { "API tokens required" } else { "no token: loopback only" }
+        );
+    })?;
+    eprintln!("kaibo serve: stopped");
+    Ok(EXIT_CLEAN)
 }
 
 /// `kaibo abuse FILE`: abuse-report drafts, printed or written one per file.

@@ -57,6 +57,18 @@ pub fn render_html(doc: &Document) -> String {
 <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body class=\"{class}\">\n",
         esc(&doc.title)
     );
+    out.push_str(&render_html_body(doc));
+    out.push_str("</body>\n</html>\n");
+    crate::inert::output(out, false)
+}
+
+/// The report's style sheet, for a page that embeds [`render_html_body`].
+pub const REPORT_STYLE: &str = STYLE;
+
+/// The report's content, the inside of `<body>` (title, summary, sections, footer), for a page
+/// of its own around it (`kaibo serve`). Made inert like the whole report.
+pub fn render_html_body(doc: &Document) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "<h1>{}</h1>", esc(&doc.title));
     let _ = writeln!(
         out,
@@ -127,6 +139,6 @@ pub fn render_html(doc: &Document) -> String {
         }
         out.push_str("</section>\n");
     }
-    let _ = writeln!(out, "<footer>{}</footer>\n</body>\n</html>", esc(&doc.footer));
+    let _ = writeln!(out, "<footer>{}</footer>", esc(&doc.footer));
     crate::inert::output(out, false)
 }

@@ -33,7 +33,7 @@ pub mod words;
 
 pub use abuse::{AbuseDraft, abuse_drafts, header_block};
 pub use document::{Document, ReportOptions, document};
-pub use html::render_html;
+pub use html::{REPORT_STYLE, render_html, render_html_body};
 pub use indicators::render_iocs;
 pub use map::render_map_svg;
 pub use markdown::render_markdown;

@@ -484,7 +484,9 @@ impl Store for SqliteStore {
                 }
             }
         }
-        let mut groups: BTreeMap<String, (BTreeSet<(i64, String)>, BTreeSet<String>)> = BTreeMap::new();
+        // Per root: the members (oldest first) and the indicators that joined them.
+        type Group = (BTreeSet<(i64, String)>, BTreeSet<String>);
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         for (indicator, ids) in &by_indicator {
             let r = root(&mut parent, &ids[0]);
             let g = groups.entry(r).or_default();

@@ -1,0 +1,143 @@
+//! The server's settings: command-line flags over a TOML file over defaults.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! data_dir = "/var/lib/kaibo"
+//! tokens = ["…"]                # required to listen beyond loopback; KAIBO_TOKENS adds more
+//! max_size = 26214400           # bytes of one uploaded mail
+//! max_concurrent = 4            # analyses at once; more get 503
+//! rate_per_minute = 120         # uploads per client address per minute; more get 429
+//! raw_retention_days = 90       # raw mails older than this are dropped (analyses stay); 0 keeps
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The settings as read from a config file; every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    pub max_size: Option<usize>,
+    pub max_concurrent: Option<usize>,
+    pub rate_per_minute: Option<u32>,
+    pub raw_retention_days: Option<u32>,
+}
+
+impl FileConfig {
+    pub fn read(path: &Path) -> Result<FileConfig, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// The settings the server runs with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// API tokens; when there are any, every request needs one.
+    pub tokens: Vec<String>,
+    pub max_size: usize,
+    pub max_concurrent: usize,
+    pub rate_per_minute: u32,
+    pub raw_retention_days: u32,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAX_SIZE: usize = 25 * 1024 * 1024;
+
+impl ServerConfig {
+    /// Flags (`Some`) win over the file, the file over the defaults; `KAIBO_TOKENS`
+    /// (comma-separated) adds tokens to the file's.
+    pub fn resolve(
+        file: FileConfig,
+        listen: Option<SocketAddr>,
+        data_dir: Option<PathBuf>,
+        max_size: Option<usize>,
+        env_tokens: Option<String>,
+    ) -> Result<ServerConfig, String> {
+        let mut tokens = file.tokens;
+        if let Some(env) = env_tokens {
+            tokens.extend(env.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string));
+        }
+        if let Some(short) = tokens.iter().find(|t| t.len() < 16) {
+            return Err(format!(
+                "an API token must be 16 characters or more (one has {}); make one with `openssl rand -hex 24`",
+                short.len()
+            ));
+        }
+        let listen =
+            listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("a valid address"));
+        if !listen.ip().is_loopback() && tokens.is_empty() {
+            return Err(format!(
+                "refusing to listen on {listen} without an API token: anyone who can reach it could read every \
+                 analysed mail. Set `tokens` in the config or KAIBO_TOKENS, or listen on 127.0.0.1"
+            ));
+        }
+        let data_dir = match data_dir.or(file.data_dir) {
+            Some(d) => d,
+            None => default_data_dir()?,
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(ServerConfig {
+            listen,
+            data_dir,
+            tokens,
+            max_size: max_size.or(file.max_size).unwrap_or(DEFAULT_MAX_SIZE),
+            max_concurrent: file.max_concurrent.unwrap_or(cores * 2).max(1),
+            rate_per_minute: file.rate_per_minute.unwrap_or(120),
+            raw_retention_days: file.raw_retention_days.unwrap_or(90),
+        })
+    }
+}
+
+/// `$XDG_DATA_HOME/kaibo`, else `~/.local/share/kaibo`.
+pub fn default_data_dir() -> Result<PathBuf, String> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("kaibo"));
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/kaibo")),
+        None => Err("no data directory: set --data-dir, XDG_DATA_HOME or HOME".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beyond_loopback_needs_a_token() {
+        let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let dir = Some(PathBuf::from("/tmp/x"));
+        let err =
+            ServerConfig::resolve(FileConfig::default(), Some(any), dir.clone(), None, None).unwrap_err();
+        assert!(err.contains("without an API token"), "{err}");
+        let ok =
+            ServerConfig::resolve(FileConfig::default(), Some(any), dir.clone(), None, Some("a".repeat(20)));
+        assert_eq!(ok.unwrap().tokens.len(), 1);
+        let short =
+            ServerConfig::resolve(FileConfig::default(), None, dir.clone(), None, Some("short".into()));
+        assert!(short.unwrap_err().contains("16 characters"));
+        let local = ServerConfig::resolve(FileConfig::default(), None, dir, None, None).unwrap();
+        assert_eq!(local.listen.to_string(), DEFAULT_LISTEN);
+        assert!(local.tokens.is_empty());
+    }
+
+    #[test]
+    fn the_file_is_read_and_flags_win() {
+        let file: FileConfig =
+            toml::from_str("listen = \"127.0.0.1:9000\"\nmax_size = 1000\nmax_concurrent = 3\n").unwrap();
+        let c = ServerConfig::resolve(file, None, Some("/d".into()), Some(50), None).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.max_size, 50);
+        assert_eq!(c.max_concurrent, 3);
+        assert!(toml::from_str::<FileConfig>("nonsense = 1").is_err());
+    }
+}

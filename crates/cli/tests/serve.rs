@@ -197,6 +197,19 @@ fn upload_dedupe_reports_search_delete_and_restart() {
     assert_eq!(get(a, &format!("/api/v1/analyses/{id}/report.exe")).status, 404);
     assert_eq!(get(a, "/api/v1/analyses/nope").status, 404);
 
+    // An Outlook .msg is taken as it is.
+    let msg = common::build_msg(&common::MsgSpec {
+        subject: Some("Saved from Outlook".into()),
+        from_address: Some("ann@corp.example".into()),
+        text: Some("Hello".into()),
+        ..Default::default()
+    });
+    let r = request(a, "POST", "/api/v1/analyses", &[("Content-Type", "application/vnd.ms-outlook")], &msg);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["analysed"]["source_format"], "outlook_msg");
+    let msg_id = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(request(a, "DELETE", &format!("/api/v1/analyses/{msg_id}"), &[], b"").status, 204);
+
     // Search: by domain, by verdict, by date; and the history page.
     let hits = get(a, "/api/v1/analyses?q=aorz.ru").json();
     assert_eq!(hits["items"].as_array().unwrap().len(), 2);

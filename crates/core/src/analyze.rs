@@ -41,7 +41,9 @@ fn analyze_inner(
     let mut outer = extract(&msg);
     outer.defects.extend(prepared.defects);
     outer.limits.splice(0..0, prepared.limits);
-    Ok(analyze_facts(outer, knowledge(), opts, want_text))
+    let (mut analysis, text) = analyze_facts(outer, knowledge(), opts, want_text);
+    analysis.analysed.source_format = prepared.source_format.map(str::to_string);
+    Ok((analysis, text))
 }
 
 /// A forward wrapper: one attached mail and little content of its own. Abuse desks receive
@@ -88,12 +90,14 @@ fn analyze_facts(
             wrapper_subject: outermost.subject.clone(),
             wrapper_from: outermost.from.address.clone(),
             depth: wrappers.len(),
+            source_format: None,
         },
         None => AnalysedMessage {
             kind: AnalysedKind::Message,
             wrapper_subject: None,
             wrapper_from: None,
             depth: 0,
+            source_format: None,
         },
     };
 

@@ -1,7 +1,7 @@
 //! The raw input before parsing: what is refused as not a mail (empty, binary from its first
 //! bytes, a first line that is no header field), and the repairs and bounds applied to what is
 //! read (an mbox envelope line, NUL bytes in the header block, the shaping of
-//! `limits::shape_for_parser`).
+//! `limits::shape_for_parser`). An Outlook `.msg` file is converted to MIME first ([`crate::msg`]).
 
 use std::borrow::Cow;
 
@@ -16,6 +16,8 @@ pub struct Prepared<'a> {
     pub defects: Vec<String>,
     /// What the shaping left out, for the analysis' limits (before the parser's own).
     pub limits: Vec<String>,
+    /// The file format the mail was converted from (`outlook_msg`), when it was not MIME.
+    pub source_format: Option<&'static str>,
 }
 
 /// Checks the input and makes it ready for the parser: refuses what is too large, empty or
@@ -47,6 +49,14 @@ pub fn prepare(raw: &[u8], max_input_bytes: usize) -> Result<Prepared<'_>, Analy
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AnalyzeError::Empty);
     }
+    let mut source_format = None;
+    if crate::msg::is_compound_file(&bytes) {
+        let converted = std::panic::catch_unwind(|| crate::msg::to_mime(&bytes, max_input_bytes))
+            .map_err(|_| AnalyzeError::NotAMail("the Outlook message reader failed on this input".into()))?
+            .map_err(AnalyzeError::NotAMail)?;
+        bytes = Cow::Owned(converted);
+        source_format = Some("outlook_msg");
+    }
     if let Some(why) = not_a_mail(&bytes) {
         return Err(AnalyzeError::NotAMail(why));
     }
@@ -59,7 +69,7 @@ pub fn prepare(raw: &[u8], max_input_bytes: usize) -> Result<Prepared<'_>, Analy
         bytes = Cow::Owned(shaped);
         limits = notes;
     }
-    Ok(Prepared { bytes, defects, limits })
+    Ok(Prepared { bytes, defects, limits, source_format })
 }
 
 /// The mail without an mbox envelope line (`From …`) in front of it.

@@ -42,6 +42,7 @@ pub mod ledger;
 pub mod limits;
 pub mod mail;
 pub mod mime;
+pub mod msg;
 pub mod net;
 pub mod normalise;
 pub mod text;

@@ -379,6 +379,8 @@ fn attachment(
     let is_pdf = detected == Some("application/pdf") || (subtype == "pdf" && bytes.starts_with(b"%PDF"));
     let pdf = is_pdf.then(|| crate::files::inspect_pdf(bytes));
     let zip = (detected == Some("application/zip")).then(|| crate::files::inspect_zip(bytes, budget));
+    // winmail.dat: the files Outlook packed inside, listed like an archive's.
+    let tnef = crate::files::tnef::is_tnef(bytes).then(|| crate::files::tnef::entries(bytes));
     let is_image = matches!(detected, Some("image/png" | "image/jpeg" | "image/gif"));
     let image = (is_image && (QR_IMAGE_MIN_BYTES..=QR_IMAGE_MAX_BYTES).contains(&bytes.len()))
         .then(|| bytes.to_vec());
@@ -394,7 +396,7 @@ fn attachment(
                 .as_ref()
                 .map(|p| p.active.iter().map(|a| a.to_string()).collect())
                 .unwrap_or_default(),
-            archive_entries: zip.as_ref().map(|z| z.entries.clone()).unwrap_or_default(),
+            archive_entries: zip.as_ref().map(|z| z.entries.clone()).or(tnef).unwrap_or_default(),
             encrypted: zip.as_ref().is_some_and(|z| z.encrypted),
             archive_listing_cut: zip.as_ref().is_some_and(|z| z.listing_cut),
             qr_codes: Vec::new(),

@@ -92,6 +92,9 @@ pub struct AnalysedMessage {
     /// How many forward wrappers were unwrapped to reach the analysed mail: 0 for the mail
     /// itself, 2 for a forward of a forward.
     pub depth: usize,
+    /// The file format the mail was read from when it was not MIME: `outlook_msg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_format: Option<String>,
 }
 
 /// Whether the mail itself was analysed, or a mail it forwards as an attachment.

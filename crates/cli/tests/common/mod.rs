@@ -154,3 +154,93 @@ pub fn run_measured(cmd: &mut Command, input: &[u8]) -> Measured {
         elapsed,
     }
 }
+
+/// An Outlook message to build with [`build_msg`]: the properties kaibo reads.
+#[derive(Default, Clone)]
+pub struct MsgSpec {
+    /// PR_TRANSPORT_MESSAGE_HEADERS: the header block as received (absent in a draft).
+    pub transport_headers: Option<String>,
+    pub subject: Option<String>,
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    /// (display name, SMTP address)
+    pub to: Vec<(String, String)>,
+    pub text: Option<String>,
+    /// The HTML body's bytes and the code page they are in (PR_INTERNET_CPID).
+    pub html: Option<(Vec<u8>, u32)>,
+    /// (long file name, MIME type, bytes)
+    pub attachments: Vec<(String, String, Vec<u8>)>,
+    /// A message attached as an Outlook item (a forward as attachment).
+    pub embedded: Option<Box<MsgSpec>>,
+}
+
+/// Writes `spec` as an Outlook .msg (MS-OXMSG over a compound file), the way Outlook lays
+/// out its streams: `__substg1.0_PPPPTTTT` per variable-size property, a fixed-size property
+/// stream, recipient and attachment storages.
+pub fn build_msg(spec: &MsgSpec) -> Vec<u8> {
+    let mut cursor = std::io::Cursor::new(Vec::new());
+    {
+        let mut cfb = cfb::CompoundFile::create(&mut cursor).unwrap();
+        write_msg(&mut cfb, "/", spec, 32);
+        cfb.flush().unwrap();
+    }
+    cursor.into_inner()
+}
+
+fn write_msg<F: std::io::Read + std::io::Write + std::io::Seek>(
+    cfb: &mut cfb::CompoundFile<F>,
+    dir: &str,
+    spec: &MsgSpec,
+    header_len: usize,
+) {
+    use std::io::Write as _;
+    let mut put = |cfb: &mut cfb::CompoundFile<F>, path: String, bytes: &[u8]| {
+        cfb.create_stream(&path).unwrap().write_all(bytes).unwrap();
+    };
+    let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+    let strings = [
+        (0x007D, &spec.transport_headers),
+        (0x0037, &spec.subject),
+        (0x0C1A, &spec.from_name),
+        (0x5D01, &spec.from_address),
+        (0x1000, &spec.text),
+    ];
+    for (id, value) in strings {
+        if let Some(v) = value {
+            put(cfb, format!("{dir}__substg1.0_{id:04X}001F"), &utf16(v));
+        }
+    }
+    let mut props = vec![0u8; header_len];
+    if let Some((html, cpid)) = &spec.html {
+        put(cfb, format!("{dir}__substg1.0_10130102"), html);
+        props.extend_from_slice(&0x3FDE_0003u32.to_le_bytes());
+        props.extend_from_slice(&6u32.to_le_bytes());
+        props.extend_from_slice(&cpid.to_le_bytes());
+        props.extend_from_slice(&[0; 4]);
+    }
+    put(cfb, format!("{dir}__properties_version1.0"), &props);
+    for (i, (name, address)) in spec.to.iter().enumerate() {
+        let r = format!("{dir}__recip_version1.0_#{i:08X}");
+        cfb.create_storage(&r).unwrap();
+        put(cfb, format!("{r}/__substg1.0_3001001F"), &utf16(name));
+        put(cfb, format!("{r}/__substg1.0_39FE001F"), &utf16(address));
+        put(cfb, format!("{r}/__properties_version1.0"), &[0; 8]);
+    }
+    for (i, (name, mime, data)) in spec.attachments.iter().enumerate() {
+        let a = format!("{dir}__attach_version1.0_#{i:08X}");
+        cfb.create_storage(&a).unwrap();
+        put(cfb, format!("{a}/__substg1.0_3707001F"), &utf16(name));
+        put(cfb, format!("{a}/__substg1.0_370E001F"), &utf16(mime));
+        put(cfb, format!("{a}/__substg1.0_37010102"), data);
+        put(cfb, format!("{a}/__properties_version1.0"), &[0; 8]);
+    }
+    if let Some(inner) = &spec.embedded {
+        let a = format!("{dir}__attach_version1.0_#{:08X}", spec.attachments.len());
+        cfb.create_storage(&a).unwrap();
+        put(cfb, format!("{a}/__substg1.0_3707001F"), &utf16("forwarded.msg"));
+        put(cfb, format!("{a}/__properties_version1.0"), &[0; 8]);
+        let e = format!("{a}/__substg1.0_3701000D");
+        cfb.create_storage(&e).unwrap();
+        write_msg(cfb, &format!("{e}/"), inner, 24);
+    }
+}

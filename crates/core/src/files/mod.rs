@@ -1,5 +1,5 @@
 //! Looking inside attached files: links and active content in PDFs, the file names inside ZIP
-//! archives, and QR codes in images.
+//! archives and Outlook's `winmail.dat` (TNEF), and QR codes in images.
 //!
 //! Phishing ships its link where filters do not read: in a PDF ("view the document"), in a
 //! password-protected archive, or as a QR code the reader scans with a phone. These readers
@@ -7,10 +7,11 @@
 //! one is bounded (bytes read, bytes inflated, entries, pixels), because the file is the
 //! attacker's.
 //!
-//! One module per kind of file: `pdf`, `zip` and `qr`.
+//! One module per kind of file: `pdf`, `zip`, `tnef` and `qr`.
 
 mod pdf;
 mod qr;
+pub mod tnef;
 mod zip;
 
 pub use pdf::{PdfFacts, inspect_pdf};

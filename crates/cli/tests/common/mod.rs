@@ -194,7 +194,7 @@ fn write_msg<F: std::io::Read + std::io::Write + std::io::Seek>(
     header_len: usize,
 ) {
     use std::io::Write as _;
-    let mut put = |cfb: &mut cfb::CompoundFile<F>, path: String, bytes: &[u8]| {
+    let put = |cfb: &mut cfb::CompoundFile<F>, path: String, bytes: &[u8]| {
         cfb.create_stream(&path).unwrap().write_all(bytes).unwrap();
     };
     let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();

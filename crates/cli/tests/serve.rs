@@ -364,7 +364,7 @@ fn limits_and_tokens() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("without an API token"));
 
     let config = dir.join("kaibo.toml");
-    std::fs::write(&config, "max_concurrent = 1\nrate_per_minute = 5\n").unwrap();
+    std::fs::write(&config, "max_queued = 1\nrate_per_minute = 5\n").unwrap();
     let token = "t0ken-for-the-test-0123456789";
     let server = start(
         &dir.join("data"),
@@ -410,7 +410,7 @@ fn limits_and_tokens() {
     let r = request(a, "POST", "/api/v1/analyses", &auth, b"\x00\x01binary junk");
     assert_eq!(r.status, 422, "{}", r.text());
 
-    // 503 while the one analysis slot is taken: a client that sent headers and holds its body.
+    // 503 while the one upload place is taken: a client that sent headers and holds its body.
     let mut slow = TcpStream::connect(a).unwrap();
     write!(slow, "POST /api/v1/analyses HTTP/1.1\r\nHost: {a}\r\nAuthorization: {bearer}\r\nContent-Length: 3000\r\n\r\nFrom: x").unwrap();
     slow.flush().unwrap();

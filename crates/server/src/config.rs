@@ -5,7 +5,8 @@
 //! data_dir = "/var/lib/kaibo"
 //! tokens = ["…"]                # required to listen beyond loopback; KAIBO_TOKENS adds more
 //! max_size = 26214400           # bytes of one uploaded mail
-//! max_concurrent = 4            # analyses at once; more get 503
+//! max_concurrent = 2            # analyses running at once (default: one per core)
+//! max_queued = 64               # uploads running or waiting for a slot; more get 503
 //! rate_per_minute = 120         # uploads per client address per minute; more get 429
 //! raw_retention_days = 90       # raw mails older than this are dropped (analyses stay); 0 keeps
 //! ```
@@ -25,6 +26,7 @@ pub struct FileConfig {
     pub tokens: Vec<String>,
     pub max_size: Option<usize>,
     pub max_concurrent: Option<usize>,
+    pub max_queued: Option<usize>,
     pub rate_per_minute: Option<u32>,
     pub raw_retention_days: Option<u32>,
 }
@@ -44,7 +46,11 @@ pub struct ServerConfig {
     /// API tokens; when there are any, every request needs one.
     pub tokens: Vec<String>,
     pub max_size: usize,
+    /// Analyses running at once; uploads beyond wait for a slot.
     pub max_concurrent: usize,
+    /// Uploads running or waiting; beyond this they get 503. Bounds memory at about
+    /// `max_queued × max_size`.
+    pub max_queued: usize,
     pub rate_per_minute: u32,
     pub raw_retention_days: u32,
 }
@@ -90,7 +96,8 @@ impl ServerConfig {
             data_dir,
             tokens,
             max_size: max_size.or(file.max_size).unwrap_or(DEFAULT_MAX_SIZE),
-            max_concurrent: file.max_concurrent.unwrap_or(cores * 2).max(1),
+            max_concurrent: file.max_concurrent.unwrap_or(cores).max(1),
+            max_queued: file.max_queued.unwrap_or(64).max(1),
             rate_per_minute: file.rate_per_minute.unwrap_or(120),
             raw_retention_days: file.raw_retention_days.unwrap_or(90),
         })

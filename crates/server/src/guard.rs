@@ -4,12 +4,12 @@
 //! - **Tokens.** When any are configured, every route but `/healthz` and `/login` needs one:
 //!   `Authorization: Bearer TOKEN`, or the session cookie the login form sets (its value is
 //!   the token's SHA-256, `HttpOnly`, `SameSite=Strict`). Tokens are compared in constant time.
-//! - **Origin.** A request that carries an `Origin` of another site, or says
-//!   `Sec-Fetch-Site: cross-site`, may not change anything (403): a web page the user visits
-//!   cannot post mail to a kaibo on their machine.
+//! - **Origin.** A request that says `Sec-Fetch-Site: cross-site` (or `same-site`), or
+//!   without that header carries an `Origin` of another site, may not change anything (403):
+//!   a web page the user visits cannot post mail to a kaibo on their machine.
 //! - **Limits.** Uploads are counted per client address per minute (429 past the limit), and
-//!   at most `max_concurrent` analyses run at once: the next upload gets 503 before its body
-//!   is read.
+//!   at most `max_concurrent` analyses run at once while up to `max_queued` uploads wait for
+//!   a slot; the next upload gets 503 before its body is read.
 //! - **Headers.** Every response: a Content-Security-Policy with a fresh nonce (no outside
 //!   origin, no inline script without the nonce, no framing), `X-Content-Type-Options`,
 //!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store`.
@@ -33,7 +33,10 @@ pub const SESSION_COOKIE: &str = "kaibo_session";
 
 /// Limits shared by all requests.
 pub struct Gate {
-    analyses: Arc<Semaphore>,
+    /// Uploads in the server (running or waiting): taken before the body is read.
+    uploads: Arc<Semaphore>,
+    /// Analyses running: awaited by an upload once its body is in.
+    pub analyses: Arc<Semaphore>,
     per_client: Mutex<HashMap<IpAddr, (Instant, u32)>>,
     rate_per_minute: u32,
     /// SHA-256 (hex) of each token: what the cookie holds and what a bearer token hashes to.
@@ -43,6 +46,7 @@ pub struct Gate {
 impl Gate {
     pub fn new(config: &ServerConfig) -> Gate {
         Gate {
+            uploads: Arc::new(Semaphore::new(config.max_queued)),
             analyses: Arc::new(Semaphore::new(config.max_concurrent)),
             per_client: Mutex::new(HashMap::new()),
             rate_per_minute: config.rate_per_minute,
@@ -147,10 +151,13 @@ fn authenticated(gate: &Gate, headers: &HeaderMap) -> bool {
     cookie(headers, SESSION_COOKIE).is_some_and(|c| gate.knows_hash(&c))
 }
 
-/// Whether the request comes from another site (a page elsewhere posting here).
+/// Whether the request comes from another site (a page elsewhere posting here). Browsers say
+/// so in `Sec-Fetch-Site`; that header wins, because with `Referrer-Policy: no-referrer` (which
+/// every kaibo page sets) a browser sends `Origin: null` even for the page's own forms. Without
+/// it, an `Origin` must name this host.
 fn cross_site(headers: &HeaderMap) -> bool {
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
-        return true;
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -202,7 +209,7 @@ pub async fn guard(
                 r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
                 break 'checked r;
             }
-            let Ok(permit) = state.gate.analyses.clone().try_acquire_owned() else {
+            let Ok(permit) = state.gate.uploads.clone().try_acquire_owned() else {
                 let mut r = error_response(
                     &path,
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -254,6 +261,11 @@ mod tests {
         h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
         assert!(cross_site(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(cross_site(&h));
+        // A browser's own form under no-referrer: Origin null, but Sec-Fetch-Site says it all.
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(!cross_site(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-site"));
         assert!(cross_site(&h));
     }
 

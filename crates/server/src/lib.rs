@@ -64,8 +64,17 @@ impl AppState {
         if raw.len() > self.config.max_size {
             return Err(UploadError::TooLarge(raw.len()));
         }
+        // Wait for an analysis slot; the upload already holds its place in the queue.
+        let slot = self
+            .gate
+            .analyses
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| UploadError::Store("shutting down".into()))?;
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let sha = kaibo_store::sha256_hex(&raw);
             if !rerun
                 && let Some(found) =

@@ -235,8 +235,15 @@ fn upload_dedupe_reports_search_delete_and_restart() {
     assert_eq!(request(a, "DELETE", &format!("/api/v1/analyses/{rerun_id}"), &[], b"").status, 204);
     assert_eq!(request(a, "DELETE", &format!("/api/v1/analyses/{rerun_id}"), &[], b"").status, 404);
 
-    // Restart on the same data dir: what was committed is there.
+    // kill -9 in the middle of an upload (headers and half the body sent), then restart on the
+    // same data dir: what was committed is there, the half upload is not.
+    let mut half = TcpStream::connect(a).unwrap();
+    write!(half, "POST /api/v1/analyses HTTP/1.1\r\nHost: {a}\r\nContent-Length: {}\r\n\r\n", seed.len()).unwrap();
+    half.write_all(&seed[..seed.len() / 2]).unwrap();
+    half.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
     drop(server);
+    drop(half);
     let server = start(&data, &[], &[]);
     let back = get(&server.addr, &format!("/api/v1/analyses/{id}"));
     assert_eq!(back.status, 200);
@@ -427,4 +434,65 @@ fn limits_and_tokens() {
     let r = request(a, "POST", "/api/v1/analyses", &auth, b"Subject: y\r\n\r\ny\r\n");
     assert_eq!(r.status, 429, "{}", r.text());
     assert!(r.json()["error"].as_str().unwrap().contains("too many"));
+}
+
+#[test]
+fn online_rungs_run_after_the_offline_answer_and_stream_their_progress() {
+    let dir = temp_dir("serve-online");
+    let dns = common::dnsmasq(&["--address=/mail-sync.aorz.ru/31.31.198.183"]);
+    let enrich = dir.join("enrich.toml");
+    std::fs::write(&enrich, format!("timeout_ms = 3000\n[dns]\nresolvers = [\"127.0.0.1:{}\"]\n", dns.port))
+        .unwrap();
+    let config = dir.join("kaibo.toml");
+    std::fs::write(&config, format!("[online]\nrungs = \"dns\"\nconfig = \"{}\"\n", enrich.display()))
+        .unwrap();
+    let server = start(&dir.join("data"), &["--config", config.to_str().unwrap()], &[]);
+    let a = &server.addr;
+    assert!(
+        get(a, "/").text().contains("name=\"rung\" value=\"dns\""),
+        "the form offers what the server allows"
+    );
+
+    // Beyond what the server allows: 400, nothing stored.
+    let seed = fixture("phish_seed_utf8.eml");
+    let r = post_mail(a, "/api/v1/analyses?rungs=rdap", &seed);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("does not run rdap"));
+
+    let r = post_mail(a, "/api/v1/analyses?rungs=dns", &seed);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["online"], "pending:dns", "the offline answer comes first");
+    assert_eq!(v["verdict"], "phishing");
+
+    // The events stream ends with the final state.
+    let events = get(a, &format!("/api/v1/analyses/{id}/events"));
+    assert_eq!(events.header("content-type"), Some("text/event-stream"));
+    let text = events.text();
+    assert!(text.contains("event: progress"), "{text}");
+    assert!(text.contains("\"state\":\"done\""), "{text}");
+    let v = get(a, &format!("/api/v1/analyses/{id}")).json();
+    assert_eq!(v["online"], "done:dns");
+    let hosts = v["enrichment"]["hosts"].as_array().unwrap();
+    let host = hosts.iter().find(|h| h["host"] == "mail-sync.aorz.ru").expect("the link's host was resolved");
+    assert!(host["addresses"].to_string().contains("31.31.198.183"), "{host}");
+    let page = get(a, &format!("/analyses/{id}")).text();
+    assert!(page.contains("data-state=\"done\""));
+    // The stored state of a finished run is streamed once.
+    assert!(get(a, &format!("/api/v1/analyses/{id}/events")).text().contains("\"state\":\"done\""));
+    assert_eq!(get(a, "/api/v1/analyses/nope/events").status, 404);
+}
+
+#[test]
+fn a_server_without_online_rungs_refuses_them() {
+    let dir = temp_dir("serve-offline");
+    let server = start(&dir.join("data"), &[], &[]);
+    let r = post_mail(&server.addr, "/api/v1/analyses?rungs=dns", &fixture("phish_seed_utf8.eml"));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.json()["error"].as_str().unwrap().contains("runs no online rungs"));
+    assert_eq!(
+        post_mail(&server.addr, "/api/v1/analyses?rungs=none", &fixture("phish_seed_utf8.eml")).status,
+        201
+    );
 }

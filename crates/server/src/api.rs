@@ -27,6 +27,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/analyses", get(list).post(upload))
         .route("/api/v1/analyses/{id}", get(fetch).delete(remove))
+        .route("/api/v1/analyses/{id}/events", get(events))
         .route("/api/v1/analyses/{id}/{file}", get(report))
         .route("/api/v1/campaigns", get(campaigns))
         .route("/api/v1/campaigns/{id}", get(campaign))
@@ -54,6 +55,8 @@ async fn openapi() -> Response {
 pub struct UploadParams {
     /// `1` analyses again a mail already stored.
     pub rerun: Option<String>,
+    /// Online rungs to run (`dns,rdap,…`, `all`, `none`), within what the server allows.
+    pub rungs: Option<String>,
 }
 
 fn truthy(v: &Option<String>) -> bool {
@@ -78,6 +81,7 @@ pub fn upload_error(e: UploadError) -> (StatusCode, String) {
             format!("the mail is {size} bytes, larger than the server's limit"),
         ),
         UploadError::Store(why) => (StatusCode::INTERNAL_SERVER_ERROR, why),
+        UploadError::Rungs(why) => (StatusCode::BAD_REQUEST, why),
     }
 }
 
@@ -93,7 +97,7 @@ async fn upload(
             return api_error(status, &msg);
         }
     };
-    match state.analyse_and_store(body.to_vec(), "api", truthy(&p.rerun)).await {
+    match state.analyse_and_store(body.to_vec(), "api", truthy(&p.rerun), p.rungs.as_deref()).await {
         Ok((summary, created)) => match state.store.get(&summary.id) {
             Ok(Some(stored)) => {
                 let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -122,6 +126,7 @@ pub fn analysis_json(stored: &Stored) -> Value {
         out.insert("sha256".into(), stored.summary.sha256.clone().into());
         out.insert("created".into(), stored.summary.created.into());
         out.insert("origin".into(), stored.summary.origin.clone().into());
+        out.insert("online".into(), stored.summary.online.clone().into());
         out.append(map);
         return Value::Object(out);
     }
@@ -153,6 +158,40 @@ pub async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&state).map_err(|e| e.to_string()))
         .await
         .unwrap_or_else(|_| Err("the store call failed".into()))
+}
+
+/// The online rungs' progress as server-sent events (`event: progress`, JSON data), until
+/// they end; for an analysis with nothing running, its stored state once.
+async fn events(State(state): State<SharedState>, Path(id): Path<String>) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let following = state.online.as_ref().and_then(|o| o.follow(&id));
+    let first = match &following {
+        Some(rx) => rx.borrow().clone(),
+        None => {
+            let key = id.clone();
+            match blocking(&state, move |s| s.store.get(&key)).await {
+                Ok(Some(stored)) => crate::online::Progress::from_stored(stored.summary.online.as_deref()),
+                Ok(None) => return api_error(StatusCode::NOT_FOUND, "no such analysis"),
+                Err(e) => return store_error(e),
+            }
+        }
+    };
+    let event = |p: &crate::online::Progress| {
+        Ok::<_, std::convert::Infallible>(Event::default().event("progress").json_data(p).unwrap_or_default())
+    };
+    // Sent: the state now, then each change, until a finished one.
+    let stream = futures_util::stream::unfold((Some(first), following), move |(next, rx)| async move {
+        if let Some(p) = next {
+            let more = if p.finished() { None } else { rx };
+            return Some((event(&p), (None, more)));
+        }
+        let mut rx = rx?;
+        rx.changed().await.ok()?;
+        let p = rx.borrow_and_update().clone();
+        let more = if p.finished() { None } else { Some(rx) };
+        Some((event(&p), (None, more)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
 #[derive(Deserialize, Default)]

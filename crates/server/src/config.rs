@@ -9,6 +9,11 @@
 //! max_queued = 64               # uploads running or waiting for a slot; more get 503
 //! rate_per_minute = 120         # uploads per client address per minute; more get 429
 //! raw_retention_days = 90       # raw mails older than this are dropped (analyses stay); 0 keeps
+//!
+//! [online]                      # absent: analyses are offline only
+//! rungs = "dns,rdap,geo,feeds"  # what an upload may ask for (fetch and render too)
+//! default = false               # run them when an upload does not say
+//! config = "/etc/kaibo/enrich.toml"   # resolvers, RDAP, geo databases, feeds, API keys
 //! ```
 
 use std::net::SocketAddr;
@@ -29,6 +34,24 @@ pub struct FileConfig {
     pub max_queued: Option<usize>,
     pub rate_per_minute: Option<u32>,
     pub raw_retention_days: Option<u32>,
+    pub online: Option<OnlineConfig>,
+}
+
+/// The `[online]` table: which rungs uploads may ask for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineConfig {
+    /// `dns,rdap,geo,feeds,fetch,render` (a subset).
+    pub rungs: String,
+    /// Run the allowed rungs when an upload does not say.
+    #[serde(default)]
+    pub default: bool,
+    /// The enrichment configuration (`kaibo analyze --config`).
+    pub config: Option<PathBuf>,
+    /// The lookup cache (default: `cache` in the data directory).
+    pub cache_dir: Option<PathBuf>,
+    /// Geolocation databases and feeds (default: kaibo's data directory, `kaibo db update`).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -53,6 +76,7 @@ pub struct ServerConfig {
     pub max_queued: usize,
     pub rate_per_minute: u32,
     pub raw_retention_days: u32,
+    pub online: Option<OnlineConfig>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -100,6 +124,13 @@ impl ServerConfig {
             max_queued: file.max_queued.unwrap_or(64).max(1),
             rate_per_minute: file.rate_per_minute.unwrap_or(120),
             raw_retention_days: file.raw_retention_days.unwrap_or(90),
+            online: match file.online {
+                Some(o) => {
+                    kaibo_enrich::Rungs::parse(&o.rungs).map_err(|e| format!("[online] rungs: {e}"))?;
+                    Some(o)
+                }
+                None => None,
+            },
         })
     }
 }

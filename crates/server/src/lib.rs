@@ -21,6 +21,7 @@
 pub mod api;
 pub mod config;
 pub mod guard;
+pub mod online;
 pub mod pages;
 
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub analyse: kaibo_core::Options,
     pub gate: guard::Gate,
+    /// The online rungs, when the config allows any.
+    pub online: Option<Arc<online::Online>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -50,20 +53,33 @@ pub enum UploadError {
     TooLarge(usize),
     /// The store failed (500).
     Store(String),
+    /// Online rungs the server does not run, or that are not rungs (400).
+    Rungs(String),
 }
 
 impl AppState {
     /// Analyses `raw` (or finds the stored analysis of the same bytes, unless `rerun`) and
-    /// stores it. Returns the summary and whether it is new.
+    /// stores it; then runs the online rungs asked for (`rungs`, see [`online::Online::choose`])
+    /// in the background. Returns the summary and whether it is new.
     pub async fn analyse_and_store(
         self: &Arc<Self>,
         raw: Vec<u8>,
         origin: &'static str,
         rerun: bool,
+        rungs: Option<&str>,
     ) -> Result<(Summary, bool), UploadError> {
         if raw.len() > self.config.max_size {
             return Err(UploadError::TooLarge(raw.len()));
         }
+        let rungs = match (&self.online, rungs.map(str::trim)) {
+            (Some(online), asked) => online.choose(asked).map_err(UploadError::Rungs)?,
+            (None, None | Some("" | "none" | "offline")) => None,
+            (None, Some(_)) => {
+                return Err(UploadError::Rungs(
+                    "this server runs no online rungs (see [online] in its config)".into(),
+                ));
+            }
+        };
         // Wait for an analysis slot; the upload already holds its place in the queue.
         let slot = self
             .gate
@@ -80,21 +96,34 @@ impl AppState {
                 && let Some(found) =
                     state.store.latest_for(&sha).map_err(|e| UploadError::Store(e.to_string()))?
             {
-                return Ok((found, false));
+                return Ok((found, false, None));
             }
             let analysis = kaibo_core::analyze(&raw, &state.analyse).map_err(|e| match e {
                 kaibo_core::AnalyzeError::TooLarge { size, .. } => UploadError::TooLarge(size),
                 other => UploadError::NotAMail(other.to_string()),
             })?;
+            let pending = rungs.map(|r| format!("pending:{}", r.names().join(",")));
             let d = Dissection::offline(analysis);
             let summary = state
                 .store
-                .insert(NewAnalysis { raw: &raw, dissection: &d, origin, reporter: None })
+                .insert(NewAnalysis {
+                    raw: &raw,
+                    dissection: &d,
+                    origin,
+                    reporter: None,
+                    online: pending.as_deref(),
+                })
                 .map_err(|e| UploadError::Store(e.to_string()))?;
-            Ok((summary, true))
+            Ok((summary, true, Some(d.analysis)))
         })
         .await
         .unwrap_or_else(|_| Err(UploadError::Store("the analysis failed".into())))
+        .map(|(summary, created, analysis)| {
+            if let (Some(online), Some(rungs), Some(analysis)) = (&self.online, rungs, analysis) {
+                online.start(self.clone(), summary.id.clone(), analysis, rungs);
+            }
+            (summary, created)
+        })
     }
 }
 
@@ -103,9 +132,24 @@ pub fn open_state(config: ServerConfig) -> Result<SharedState, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
     let db = config.data_dir.join("kaibo.sqlite");
     let store = SqliteStore::open(&db).map_err(|e| format!("{}: {e}", db.display()))?;
+    // Online rungs that were running when the server stopped will not finish.
+    store.interrupt_pending().map_err(|e| format!("{}: {e}", db.display()))?;
     let analyse = kaibo_core::Options { max_input_bytes: config.max_size, ..Default::default() };
     let gate = guard::Gate::new(&config);
-    Ok(Arc::new(AppState { config, store: Arc::new(store), analyse, gate }))
+    let online = match &config.online {
+        Some(o) => {
+            let cfg = match &o.config {
+                Some(path) => kaibo_enrich::Config::load(path)?,
+                None => kaibo_enrich::Config::default(),
+            };
+            let rungs = kaibo_enrich::Rungs::parse(&o.rungs)?;
+            let cache = o.cache_dir.clone().unwrap_or_else(|| config.data_dir.join("cache"));
+            let data = o.data_dir.clone().unwrap_or_else(kaibo_enrich::config::default_data_dir);
+            Some(Arc::new(online::Online::new(rungs, o.default, cfg, Some(cache), data)))
+        }
+        None => None,
+    };
+    Ok(Arc::new(AppState { config, store: Arc::new(store), analyse, gate, online }))
 }
 
 /// Every route, behind the guard.

@@ -15,9 +15,9 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use kaibo_report::Lang;
 use serde::Deserialize;
 
+use crate::SharedState;
 use crate::api::{ListParams, blocking, document, pick_lang, upload_error};
 use crate::guard::{Nonce, SESSION_COOKIE, error_response};
-use crate::{SharedState, UploadError};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -78,8 +78,30 @@ fn when(ms: i64) -> String {
     kaibo_core::calendar::rfc3339_utc(secs).replace('T', " ").replace('Z', " UTC")
 }
 
-async fn home(Extension(nonce): Extension<Nonce>, headers: HeaderMap) -> Response {
+async fn home(
+    State(state): State<SharedState>,
+    Extension(nonce): Extension<Nonce>,
+    headers: HeaderMap,
+) -> Response {
     let ja = pick_lang(None, &headers) == Lang::Ja;
+    let online = match &state.online {
+        Some(o) if o.allowed.any() => {
+            let boxes: String = o
+                .allowed
+                .names()
+                .iter()
+                .map(|r| {
+                    let checked = if o.by_default { " checked" } else { "" };
+                    format!("<label><input type=\"checkbox\" name=\"rung\" value=\"{0}\"{checked}> {0}</label> ", attr(r))
+                })
+                .collect();
+            format!(
+                "<p>Online lookups / オンライン調査: {boxes}<br><span class=\"muted\">They run after the offline \
+analysis, from this server (DNS, RDAP, reputation feeds, a guarded visit of the landing page); the page follows them.</span></p>"
+            )
+        }
+        _ => "<p class=\"muted\">Online lookups (DNS, RDAP, reputation, landing-page visits) are off on this server.</p>".into(),
+    };
     let (sel_ja, sel_en) = if ja { (" selected", "") } else { ("", " selected") };
     let body = format!(
         "<h1>Dissect a suspicious mail / 不審なメールを解剖する</h1>\n\
@@ -93,9 +115,7 @@ server: nothing is fetched from the links, and the mail's own HTML is never show
 <textarea id=\"raw\" name=\"raw\" spellcheck=\"false\"></textarea></p>\n\
 <p><label>Report language / レポートの言語 <select name=\"lang\"><option value=\"ja\"{sel_ja}>日本語</option>\
 <option value=\"en\"{sel_en}>English</option></select></label> \
-<button type=\"submit\">Analyse / 解析</button></p>\n\
-<p class=\"muted\">Online lookups (DNS, RDAP, reputation, landing-page visits) are off on this server.</p>\n\
-</form>"
+<button type=\"submit\">Analyse / 解析</button></p>\n{online}\n</form>"
     );
     page(&nonce, "Analyse", &body, "", DROP_SCRIPT).into_response()
 }
@@ -103,6 +123,7 @@ server: nothing is fetched from the links, and the mail's own HTML is never show
 async fn upload(State(state): State<SharedState>, mut form: Multipart) -> Response {
     let mut raw: Option<Vec<u8>> = None;
     let mut lang = String::from("ja");
+    let mut rungs: Vec<String> = Vec::new();
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -134,6 +155,9 @@ async fn upload(State(state): State<SharedState>, mut form: Multipart) -> Respon
             "lang" if matches!(&bytes[..], b"ja" | b"en") => {
                 lang = String::from_utf8_lossy(&bytes).into_owned()
             }
+            "rung" if bytes.len() <= 16 && rungs.len() < 8 => {
+                rungs.push(String::from_utf8_lossy(&bytes).into_owned())
+            }
             _ => {}
         }
     }
@@ -144,9 +168,12 @@ async fn upload(State(state): State<SharedState>, mut form: Multipart) -> Respon
             "no mail: choose a file or paste its source",
         );
     };
-    match state.analyse_and_store(raw, "upload", false).await {
+    // A form without boxes ticked asks for no online rungs, whatever the server's default.
+    let asked = if rungs.is_empty() { "none".to_string() } else { rungs.join(",") };
+    let rerun = !rungs.is_empty();
+    match state.analyse_and_store(raw, "upload", rerun, Some(&asked)).await {
         Ok((summary, _)) => Redirect::to(&format!("/analyses/{}?lang={lang}", summary.id)).into_response(),
-        Err(e @ (UploadError::NotAMail(_) | UploadError::TooLarge(_) | UploadError::Store(_))) => {
+        Err(e) => {
             let (status, msg) = upload_error(e);
             error_response("/analyses", status, &msg)
         }
@@ -203,7 +230,40 @@ async fn analysis(
         attr(&stored.summary.verdict),
         kaibo_report::render_html_body(&doc),
     );
-    page(&nonce, &doc.title, &body, kaibo_report::REPORT_STYLE, "").into_response()
+    let (progress, script) = online_progress(&stored.summary);
+    let body = format!("{progress}{body}");
+    page(&nonce, &doc.title, &body, kaibo_report::REPORT_STYLE, &script).into_response()
+}
+
+/// The online rungs' state above the report, and while they run, the script that follows them
+/// (server-sent events) and reloads the page when they end. Without script, a refresh link.
+fn online_progress(s: &kaibo_store::Summary) -> (String, String) {
+    let p = crate::online::Progress::from_stored(s.online.as_deref());
+    let rungs = p.rungs.join(", ");
+    let text = match p.state.as_str() {
+        "none" => return (String::new(), String::new()),
+        "running" => {
+            format!("Online lookups running / オンライン調査中: {rungs} … <a href=\"?\">refresh</a>")
+        }
+        "done" => format!("Online lookups done / オンライン調査完了: {rungs}"),
+        "failed" => format!("Online lookups failed / オンライン調査失敗: {}", p.message.unwrap_or_default()),
+        _ => {
+            "Online lookups were interrupted by a restart / 再起動で中断されました (analyse again with them)"
+                .into()
+        }
+    };
+    let html = format!("<p id=\"online\" class=\"muted\" data-state=\"{}\">{}</p>\n", attr(&p.state), text);
+    if p.state != "running" {
+        return (html, String::new());
+    }
+    let script = format!(
+        "const box=document.getElementById('online');\
+const es=new EventSource('/api/v1/analyses/{}/events');\
+es.addEventListener('progress',e=>{{const p=JSON.parse(e.data);box.dataset.state=p.state;\
+if(p.state!=='running'){{es.close();location.reload();}}}});",
+        html_escape::encode_script_single_quoted_text(&s.id)
+    );
+    (html, script)
 }
 
 async fn delete(State(state): State<SharedState>, Path(id): Path<String>) -> Response {

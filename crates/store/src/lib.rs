@@ -32,7 +32,8 @@ use sha2::{Digest, Sha256};
 pub use indicators::{Indicator, indicators_of};
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to `user_version` n.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_online.sql")];
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -79,6 +80,8 @@ pub struct NewAnalysis<'a> {
     pub origin: &'a str,
     /// Who reported it, when known.
     pub reporter: Option<&'a str>,
+    /// The online rungs' state to start with (`pending:RUNGS` when they are to run).
+    pub online: Option<&'a str>,
 }
 
 /// One stored analysis, without its dissection.
@@ -94,6 +97,9 @@ pub struct Summary {
     pub score: i32,
     pub origin: String,
     pub reporter: Option<String>,
+    /// The online rungs' state: `pending:RUNGS`, `done:RUNGS`, `failed: WHY`, `interrupted`;
+    /// none when only the offline analysis was asked for.
+    pub online: Option<String>,
 }
 
 /// One stored analysis with its dissection (the CLI's JSON).
@@ -162,6 +168,14 @@ pub trait Store: Send + Sync {
     fn indicators(&self, id: &str) -> Result<Vec<Indicator>>;
     /// Drops raw mails stored before `before` (Unix seconds); returns how many.
     fn prune_raw(&self, before: i64) -> Result<usize>;
+    /// Replaces an analysis's dissection (the online rungs ran), with its verdict, score,
+    /// indicators and search row, in one transaction; false when the analysis is gone.
+    fn update_dissection(&self, id: &str, dissection: &Dissection) -> Result<bool>;
+    /// Sets the online rungs' state.
+    fn set_online(&self, id: &str, state: Option<&str>) -> Result<()>;
+    /// Marks every analysis whose online rungs were still running as `interrupted` (at start:
+    /// a previous server stopped before they finished); returns how many.
+    fn interrupt_pending(&self) -> Result<usize>;
 }
 
 /// The SQLite store: one file, WAL mode, one writer at a time.
@@ -228,7 +242,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-const SUMMARY_COLUMNS: &str = "id, sha256, created, subject, sender, verdict, score, origin, reporter";
+const SUMMARY_COLUMNS: &str =
+    "id, sha256, created, subject, sender, verdict, score, origin, reporter, online";
 
 fn summary_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
     Ok(Summary {
@@ -241,6 +256,7 @@ fn summary_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
         score: row.get(6)?,
         origin: row.get(7)?,
         reporter: row.get(8)?,
+        online: row.get(9)?,
     })
 }
 
@@ -279,9 +295,9 @@ impl Store for SqliteStore {
             score: a.score,
             origin: new.origin.to_string(),
             reporter: new.reporter.map(str::to_string),
+            online: new.online.map(str::to_string),
         };
         let json = serde_json::to_string(new.dissection).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let found = indicators_of(new.dissection);
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
@@ -289,8 +305,8 @@ impl Store for SqliteStore {
             params![sha256, new.raw, created / 1000],
         )?;
         tx.execute(
-            "INSERT INTO analyses (id, sha256, created, subject, sender, verdict, score, origin, reporter, dissection)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO analyses (id, sha256, created, subject, sender, verdict, score, origin, reporter, dissection, online)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 id,
                 sha256,
@@ -301,30 +317,11 @@ impl Store for SqliteStore {
                 summary.score,
                 summary.origin,
                 summary.reporter,
-                json
+                json,
+                summary.online
             ],
         )?;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO indicators (analysis_id, kind, value, strong) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for i in &found {
-                ins.execute(params![id, i.kind, i.value, i.strong])?;
-            }
-        }
-        let mut words: Vec<&str> = found.iter().map(|i| i.value.as_str()).collect();
-        words.push(&sha256);
-        let display_name = a.message.from.name.clone().unwrap_or_default();
-        tx.execute(
-            "INSERT INTO analyses_fts (id, subject, sender, indicators, verdict) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                id,
-                summary.subject.clone().unwrap_or_default(),
-                format!("{display_name} {}", summary.sender.clone().unwrap_or_default()),
-                words.join(" "),
-                summary.verdict
-            ],
-        )?;
+        write_index(&tx, &id, &sha256, new.dissection)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -348,7 +345,7 @@ impl Store for SqliteStore {
             .query_row(
                 &format!("SELECT {SUMMARY_COLUMNS}, dissection FROM analyses WHERE id = ?1"),
                 [id],
-                |row| Ok(Stored { summary: summary_from(row)?, dissection_json: row.get(9)? }),
+                |row| Ok(Stored { summary: summary_from(row)?, dissection_json: row.get(10)? }),
             )
             .optional()?)
     }
@@ -527,6 +524,66 @@ impl Store for SqliteStore {
         let conn = self.conn();
         Ok(conn.execute("DELETE FROM raw_mails WHERE stored < ?1", [before])?)
     }
+
+    fn update_dissection(&self, id: &str, d: &Dissection) -> Result<bool> {
+        let json = serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let sha: Option<String> =
+            tx.query_row("SELECT sha256 FROM analyses WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        let Some(sha) = sha else { return Ok(false) };
+        tx.execute(
+            "UPDATE analyses SET dissection = ?2, verdict = ?3, score = ?4 WHERE id = ?1",
+            params![id, json, d.analysis.verdict.as_str(), d.analysis.score],
+        )?;
+        write_index(&tx, id, &sha, d)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn set_online(&self, id: &str, state: Option<&str>) -> Result<()> {
+        let conn = self.conn();
+        conn.execute("UPDATE analyses SET online = ?2 WHERE id = ?1", params![id, state])?;
+        Ok(())
+    }
+
+    fn interrupt_pending(&self) -> Result<usize> {
+        let conn = self.conn();
+        Ok(conn.execute("UPDATE analyses SET online = 'interrupted' WHERE online LIKE 'pending%'", [])?)
+    }
+}
+
+/// Writes an analysis's indicators and search row (after deleting the old ones).
+fn write_index(tx: &rusqlite::Transaction<'_>, id: &str, sha256: &str, d: &Dissection) -> Result<()> {
+    tx.execute("DELETE FROM indicators WHERE analysis_id = ?1", [id])?;
+    tx.execute("DELETE FROM analyses_fts WHERE id = ?1", [id])?;
+    let found = indicators_of(d);
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO indicators (analysis_id, kind, value, strong) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for i in &found {
+            ins.execute(params![id, i.kind, i.value, i.strong])?;
+        }
+    }
+    let a = &d.analysis;
+    let mut words: Vec<&str> = found.iter().map(|i| i.value.as_str()).collect();
+    words.push(sha256);
+    tx.execute(
+        "INSERT INTO analyses_fts (id, subject, sender, indicators, verdict) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            a.message.subject.clone().unwrap_or_default(),
+            format!(
+                "{} {}",
+                a.message.from.name.clone().unwrap_or_default(),
+                a.message.from.address.clone().unwrap_or_default()
+            ),
+            words.join(" "),
+            a.verdict.as_str()
+        ],
+    )?;
+    Ok(())
 }
 
 /// The static name of an indicator kind read back from the database.

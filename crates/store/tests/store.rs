@@ -28,7 +28,7 @@ fn dissect(raw: &[u8]) -> Dissection {
 
 fn put(store: &dyn Store, raw: &[u8]) -> kaibo_store::Summary {
     let d = dissect(raw);
-    store.insert(NewAnalysis { raw, dissection: &d, origin: "api", reporter: None }).unwrap()
+    store.insert(NewAnalysis { raw, dissection: &d, origin: "api", reporter: None, online: None }).unwrap()
 }
 
 struct TempDir(std::path::PathBuf);
@@ -173,6 +173,40 @@ fn campaigns_join_mails_sharing_a_domain_but_not_a_shortener() {
 }
 
 #[test]
+fn an_analysis_is_updated_when_its_online_rungs_end() {
+    let store = SqliteStore::in_memory().unwrap();
+    let raw = phish("Online", "https://login.later-known.ru/", "x");
+    let mut d = dissect(&raw);
+    let s = store
+        .insert(NewAnalysis {
+            raw: &raw,
+            dissection: &d,
+            origin: "api",
+            reporter: None,
+            online: Some("pending:dns"),
+        })
+        .unwrap();
+    assert_eq!(store.get(&s.id).unwrap().unwrap().summary.online.as_deref(), Some("pending:dns"));
+    // What the rungs found changes the verdict and what the mail is found by.
+    d.analysis.verdict = kaibo_model::Verdict::Suspicious;
+    d.analysis.score = 42;
+    d.analysis.message.subject = Some("Renamed by the update".into());
+    assert!(store.update_dissection(&s.id, &d).unwrap());
+    store.set_online(&s.id, Some("done:dns")).unwrap();
+    let got = store.get(&s.id).unwrap().unwrap();
+    assert_eq!((got.summary.verdict.as_str(), got.summary.score), ("suspicious", 42));
+    assert_eq!(got.summary.online.as_deref(), Some("done:dns"));
+    let found = store.search(&Query { text: Some("Renamed".into()), ..Default::default() }).unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert!(!store.update_dissection("gone", &d).unwrap());
+
+    // A server that stopped mid-lookup leaves them pending; the next start says interrupted.
+    store.set_online(&s.id, Some("pending:dns")).unwrap();
+    assert_eq!(store.interrupt_pending().unwrap(), 1);
+    assert_eq!(store.get(&s.id).unwrap().unwrap().summary.online.as_deref(), Some("interrupted"));
+}
+
+#[test]
 fn the_database_survives_reopening_and_refuses_a_newer_schema() {
     let dir = TempDir::new("reopen");
     let path = dir.0.join("kaibo.sqlite");
@@ -195,4 +229,14 @@ fn the_database_survives_reopening_and_refuses_a_newer_schema() {
     drop(conn);
     let err = SqliteStore::open(&path).err().unwrap();
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+
+    // A version 1 database (before the online column) is migrated when opened.
+    let old = dir.0.join("v1.sqlite");
+    let conn = rusqlite::Connection::open(&old).unwrap();
+    conn.execute_batch(include_str!("../migrations/0001_init.sql")).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&old).unwrap();
+    let s = put(&store, &phish("Migrated", "https://m.example-bad.ru/", "x"));
+    assert_eq!(store.get(&s.id).unwrap().unwrap().summary.online, None);
 }

@@ -40,6 +40,10 @@ pub enum Command {
     /// Serve the page to drop a mail on, the REST API (/api/v1), the searchable history and the
     /// campaigns. Loopback only unless API tokens are configured. Offline analyses.
     Serve(ServeArgs),
+    /// Triage a reporting mailbox over IMAP: analyse every mail in the folder, store it with
+    /// `kaibo serve`'s history, and file it into kaibo/Phishing, kaibo/Suspicious or
+    /// kaibo/Clean. Offline analyses.
+    Watch(WatchArgs),
     /// Print the embedded sample mail (the reference phishing case) to stdout.
     Sample,
     /// Geolocation databases and the RDAP bootstrap: download them (online).
@@ -69,6 +73,50 @@ pub struct ServeArgs {
     /// Refuse an uploaded mail larger than this (bytes; K, M and G suffixes allowed; default 25M).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_size: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The mailbox: imaps://USER@HOST[:PORT]/FOLDER (imap:// uses STARTTLS, or plain text to a
+    /// loopback address only). `%40` writes an @ in the user name.
+    #[arg(long, value_name = "URL")]
+    pub imap: String,
+
+    /// A file holding the password (else the KAIBO_IMAP_PASSWORD environment variable).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// A file holding an OAuth2 access token, sent with XOAUTH2 instead of a password (else
+    /// KAIBO_IMAP_OAUTH2_TOKEN).
+    #[arg(long, value_name = "FILE", conflicts_with = "password_file")]
+    pub oauth2_token_file: Option<PathBuf>,
+
+    /// Where the database lives (shared with `kaibo serve`; default: $XDG_DATA_HOME/kaibo, else
+    /// ~/.local/share/kaibo).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Watch settings (TOML: parent, phishing, suspicious, clean folder names; poll_seconds).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Process what is in the folder and exit (for cron and tests).
+    #[arg(long)]
+    pub once: bool,
+
+    /// CA certificates (PEM) to trust besides the system's, for a server with its own CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// `text`: a line per mail; `jsonl`: one JSON object per mail.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
+    pub format: WatchFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    Text,
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]

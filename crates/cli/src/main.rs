@@ -4,6 +4,7 @@ mod bulk;
 mod flags;
 mod learn;
 mod update;
+mod watch;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         Command::Visit(args) => finish(run_visit(&args)),
         Command::Analyze(args) => finish(run_analyze(&args)),
         Command::Serve(args) => finish(run_serve(&args)),
+        Command::Watch(args) => finish(watch::run(&args)),
     }
 }
 

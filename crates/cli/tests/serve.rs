@@ -238,7 +238,8 @@ fn upload_dedupe_reports_search_delete_and_restart() {
     // kill -9 in the middle of an upload (headers and half the body sent), then restart on the
     // same data dir: what was committed is there, the half upload is not.
     let mut half = TcpStream::connect(a).unwrap();
-    write!(half, "POST /api/v1/analyses HTTP/1.1\r\nHost: {a}\r\nContent-Length: {}\r\n\r\n", seed.len()).unwrap();
+    write!(half, "POST /api/v1/analyses HTTP/1.1\r\nHost: {a}\r\nContent-Length: {}\r\n\r\n", seed.len())
+        .unwrap();
     half.write_all(&seed[..seed.len() / 2]).unwrap();
     half.flush().unwrap();
     std::thread::sleep(Duration::from_millis(200));

@@ -244,3 +244,175 @@ fn write_msg<F: std::io::Read + std::io::Write + std::io::Seek>(
         write_msg(cfb, &format!("{e}/"), inner, 24);
     }
 }
+
+/// Dovecot on a loopback port with one user (`reporter`, password `secret`) whose INBOX is a
+/// maildir the test fills; `tls` adds an imaps listener with a certificate for `localhost`
+/// signed by a CA the test makes (its PEM at `ca`). Stopped when dropped.
+pub struct Dovecot {
+    child: Child,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub ca: Option<PathBuf>,
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Dovecot {
+    pub fn maildir(&self) -> PathBuf {
+        self.dir.join("home/reporter/Maildir")
+    }
+
+    /// Puts mails into the INBOX (as delivered: owned by the mail user).
+    pub fn deliver(&self, mails: &[(String, Vec<u8>)]) {
+        let new = self.maildir().join("new");
+        for (name, bytes) in mails {
+            std::fs::write(new.join(name), bytes).unwrap();
+        }
+        let ok =
+            Command::new("chown").args(["-R", "nobody:nogroup"]).arg(self.dir.join("home")).status().unwrap();
+        assert!(ok.success());
+    }
+
+    /// The message files in a folder (`INBOX`, or `kaibo/Phishing`…).
+    pub fn messages(&self, folder: &str) -> Vec<PathBuf> {
+        let dir = if folder == "INBOX" {
+            self.maildir()
+        } else {
+            self.maildir().join(format!(".{}", folder.replace('/', ".")))
+        };
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
+                out.extend(entries.flatten().map(|e| e.path()));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+pub fn dovecot(name: &str, tls: bool) -> Dovecot {
+    let dir = temp_dir(&format!("dovecot-{name}"));
+    for d in [
+        "run",
+        "state",
+        "home/reporter/Maildir/new",
+        "home/reporter/Maildir/cur",
+        "home/reporter/Maildir/tmp",
+    ] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::write(dir.join("passwd"), "reporter:{PLAIN}secret\n").unwrap();
+    let ca = tls.then(|| make_certificates(&dir));
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (plain, imaps, ssl) = if tls {
+            (
+                0,
+                port,
+                format!(
+                    "ssl = required\nssl_cert = <{0}/server.pem\nssl_key = <{0}/server.key\n",
+                    dir.display()
+                ),
+            )
+        } else {
+            (port, 0, "ssl = no\n".to_string())
+        };
+        let conf = format!(
+            "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/log\n\
+{ssl}disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/home/%u\n}}\n\
+mail_location = maildir:~/Maildir\nnamespace inbox {{\n  inbox = yes\n  separator = /\n}}\n\
+service imap-login {{\n  inet_listener imap {{\n    port = {plain}\n  }}\n  inet_listener imaps {{\n    port = {imaps}\n  }}\n  chroot =\n}}\n\
+service anvil {{\n  chroot =\n}}\n",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
+        let _ = Command::new("chmod").arg("755").arg(&dir).status();
+        let ok = Command::new("chown").args(["-R", "nobody:nogroup"]).arg(dir.join("home")).status().unwrap();
+        assert!(ok.success());
+        // Debian installs it in /usr/sbin, which a user's PATH may lack.
+        let bin = if Path::new("/usr/sbin/dovecot").exists() { "/usr/sbin/dovecot" } else { "dovecot" };
+        let child = Command::new(bin)
+            .arg("-c")
+            .arg(dir.join("dovecot.conf"))
+            .arg("-F")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dovecot (Debian dovecot-imapd) is installed");
+        let mut server = Dovecot { child, dir: dir.clone(), port, ca: ca.clone() };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            if let Ok(Some(_)) = server.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = server.child.kill();
+    }
+    panic!("dovecot did not start; see {}/log", dir.display());
+}
+
+/// A CA and a certificate for `localhost` it signed, with openssl; returns the CA's PEM.
+fn make_certificates(dir: &Path) -> PathBuf {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=kaibo test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.pem",
+    ]);
+    dir.join("ca.pem")
+}

@@ -1,0 +1,240 @@
+//! `kaibo watch` against a real Dovecot on loopback: filing by verdict, a second run that
+//! changes nothing, TLS with the server's own CA, and kill -9 at random points of a 500-mail
+//! run with every mail filed once and analysed once.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{dovecot, fixtures, kaibo, temp_dir};
+use kaibo_store::{Query, SqliteStore, Store};
+use serde_json::Value;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(name)).unwrap()
+}
+
+fn watch(url: &str, data: &Path, extra: &[&str]) -> std::process::Output {
+    let pw = data.with_extension("pw");
+    std::fs::write(&pw, "secret\n").unwrap();
+    kaibo()
+        .args([
+            "watch",
+            "--imap",
+            url,
+            "--password-file",
+            pw.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .args(extra)
+        .env_remove("KAIBO_IMAP_PASSWORD")
+        .env_remove("KAIBO_IMAP_OAUTH2_TOKEN")
+        .output()
+        .unwrap()
+}
+
+/// A reporter's forward with the phishing as an attachment.
+fn forward_as_attachment(from: &str, inner: &[u8]) -> Vec<u8> {
+    let mut m = format!(
+        "From: {from}\r\nTo: phish-report@corp.example\r\nSubject: FW: is this real?\r\n\
+Date: Tue, 14 Nov 2023 09:00:00 +0900\r\nMessage-ID: <fw-{}@corp.example>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"fw\"\r\n\r\n--fw\r\nContent-Type: text/plain\r\n\r\nPlease check.\r\n\
+--fw\r\nContent-Type: message/rfc822\r\n\r\n",
+        inner.len()
+    )
+    .into_bytes();
+    m.extend_from_slice(inner);
+    m.extend_from_slice(b"\r\n--fw--\r\n");
+    m
+}
+
+fn inline_forward(from: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: phish-report@corp.example\r\nSubject: Fwd: Your mailbox is full\r\n\
+Date: Tue, 14 Nov 2023 09:05:00 +0900\r\nMessage-ID: <inline@corp.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+Got this one, looks odd.\r\n\r\n---------- Forwarded message ---------\r\n\
+From: \"Mail Administrator\" <admin@quota-alerts.example>\r\nDate: Tue, 14 Nov 2023 08:00:00 +0900\r\n\
+Subject: Your mailbox is full\r\nTo: <staff@corp.example>\r\n\r\n\
+Your mailbox has exceeded its storage limit. Incoming messages will be deleted. Verify your account \
+now to restore your mailbox: https://mailbox-restore.quota-alerts.ru/login?u=staff@corp.example\r\n\r\n\
+Mail Administrator\r\n"
+    )
+    .into_bytes()
+}
+
+fn jsonl(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn analyses(data: &Path) -> Vec<kaibo_store::Summary> {
+    let store = SqliteStore::open(&data.join("kaibo.sqlite")).unwrap();
+    let mut all = Vec::new();
+    let mut q = Query { limit: Some(500), ..Default::default() };
+    loop {
+        let page = store.search(&q).unwrap();
+        all.extend(page.items);
+        match page.next {
+            Some(c) => q.cursor = Some(c),
+            None => return all,
+        }
+    }
+}
+
+#[test]
+fn reported_mail_is_analysed_stored_and_filed_by_verdict_once() {
+    let imap = dovecot("file", false);
+    imap.deliver(&[
+        ("1.eml".into(), fixture("phish_seed_utf8.eml")),
+        (
+            "2.eml".into(),
+            forward_as_attachment("Staff <staff@corp.example>", &fixture("phish_seed_iso2022jp.eml")),
+        ),
+        ("3.eml".into(), inline_forward("Staff <staff@corp.example>")),
+        ("4.eml".into(), fixture("legit/newsletter_en.eml")),
+        ("5.eml".into(), fixture("legit/list_post_en.eml")),
+    ]);
+    let dir = temp_dir("watch-file");
+    let data = dir.join("data");
+    let url = format!("imap://reporter@127.0.0.1:{}/INBOX", imap.port);
+    let out = watch(&url, &data, &["--once", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert!(imap.messages("INBOX").is_empty(), "the watched folder is empty");
+    let phishing = imap.messages("kaibo/Phishing");
+    let clean = imap.messages("kaibo/Clean");
+    assert_eq!(phishing.len() + imap.messages("kaibo/Suspicious").len(), 3, "{lines:?}");
+    assert_eq!(clean.len(), 2);
+    // The forward as attachment: the attached mail judged, the forwarder is the reporter.
+    let fw = lines.iter().find(|l| l["uid"] == 2).unwrap();
+    assert_eq!(fw["verdict"], "phishing");
+    assert_eq!(fw["reporter"], "staff@corp.example");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5 mails filed"));
+    // Keywords travel with the mail (Dovecot keeps them in the file name's flags).
+    assert!(phishing.iter().all(|p| p.to_string_lossy().contains(",a")), "{phishing:?}");
+    // Stored once each, in the history `kaibo serve` shows.
+    let stored = analyses(&data);
+    assert_eq!(stored.len(), 5);
+    assert!(stored.iter().all(|s| s.origin == "watch"));
+
+    // A second run: nothing to do, nothing changes.
+    let again = watch(&url, &data, &["--once", "--format", "jsonl"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(jsonl(&again).is_empty());
+    assert_eq!(analyses(&data).len(), 5);
+    assert_eq!(imap.messages("kaibo/Phishing").len(), phishing.len());
+
+    // Wrong password: a clear error, exit 2, nothing moved.
+    let pw = dir.join("bad.pw");
+    std::fs::write(&pw, "wrong\n").unwrap();
+    let bad = kaibo()
+        .args([
+            "watch",
+            "--imap",
+            &url,
+            "--password-file",
+            pw.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--once",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("login as reporter refused"));
+    // A password in the URL is refused outright.
+    let url_pw = format!("imap://reporter:secret@127.0.0.1:{}/INBOX", imap.port);
+    assert_eq!(watch(&url_pw, &data, &["--once"]).status.code(), Some(2));
+}
+
+#[test]
+fn tls_with_the_servers_own_ca() {
+    let imap = dovecot("tls", true);
+    imap.deliver(&[("1.eml".into(), fixture("phish_seed_utf8.eml"))]);
+    let dir = temp_dir("watch-tls");
+    let url = format!("imaps://reporter@localhost:{}/INBOX", imap.port);
+    // Without the CA the certificate is not trusted: no login, nothing moved.
+    let out = watch(&url, &dir.join("data"), &["--once"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(imap.messages("INBOX").len(), 1);
+    let ca = imap.ca.clone().unwrap();
+    let out = watch(&url, &dir.join("data"), &["--once", "--ca-file", ca.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(imap.messages("INBOX").is_empty());
+    assert_eq!(imap.messages("kaibo/Phishing").len(), 1);
+}
+
+/// 500 distinct mails: the seed phishing and a newsletter, each with its own Message-ID.
+fn many_mails(n: usize) -> Vec<(String, Vec<u8>)> {
+    let phish = String::from_utf8(fixture("phish_seed_utf8.eml")).unwrap();
+    let ham = String::from_utf8(fixture("legit/newsletter_en.eml")).unwrap();
+    (0..n)
+        .map(|i| {
+            let base = if i % 2 == 0 { &phish } else { &ham };
+            (format!("{i}.eml"), format!("X-Report-Number: {i}\r\n{base}").into_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn kill_9_at_random_points_loses_nothing_and_doubles_nothing() {
+    let imap = dovecot("crash", false);
+    let n = 500;
+    imap.deliver(&many_mails(n));
+    let dir = temp_dir("watch-crash");
+    let data = dir.join("data");
+    let url = format!("imap://reporter@127.0.0.1:{}/INBOX", imap.port);
+    let pw = dir.join("pw");
+    std::fs::write(&pw, "secret\n").unwrap();
+    // A fixed sequence of kill times, so a failure can be replayed.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut kills = 0;
+    for _ in 0..40 {
+        if imap.messages("INBOX").is_empty() {
+            break;
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kaibo"))
+            .args([
+                "watch",
+                "--imap",
+                &url,
+                "--password-file",
+                pw.to_str().unwrap(),
+                "--data-dir",
+                data.to_str().unwrap(),
+                "--once",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let after = Duration::from_millis(30 + seed % 400);
+        std::thread::sleep(after);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    // Whatever is left, a last run finishes.
+    let out = watch(&url, &data, &["--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(kills >= 2, "the watcher was killed {kills} times only: the test did not test");
+    assert!(imap.messages("INBOX").is_empty());
+    let filed = imap.messages("kaibo/Phishing").len()
+        + imap.messages("kaibo/Suspicious").len()
+        + imap.messages("kaibo/Clean").len();
+    assert_eq!(filed, n, "every mail filed exactly once");
+    let stored = analyses(&data);
+    let mut shas: Vec<&str> = stored.iter().map(|s| s.sha256.as_str()).collect();
+    shas.sort_unstable();
+    shas.dedup();
+    assert_eq!(shas.len(), n, "every mail analysed");
+    assert_eq!(stored.len(), n, "and stored once");
+}

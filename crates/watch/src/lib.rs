@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kaibo_model::{Dissection, Verdict};
+use kaibo_model::Dissection;
 use kaibo_store::{NewAnalysis, SqliteStore, Store};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -113,8 +113,7 @@ pub struct Summary {
     pub phishing: usize,
     pub suspicious: usize,
     pub clean: usize,
-    /// Mails that could not be read as mail: filed as clean with the reason.
-    pub unreadable: usize,
+    /// Mails whose analysis was found stored (a previous run stopped before filing them).
     pub reused: usize,
 }
 
@@ -189,10 +188,9 @@ async fn session_round(
         let mut uids: Vec<u32> =
             session.uid_search("ALL").await.map_err(conn_err("UID SEARCH"))?.into_iter().collect();
         uids.sort_unstable();
-        for uid in uids {
-            let p =
-                process_one(&mut session, store, opts, &folders, uid, keywords, can_move, uidplus).await?;
-            if let Some(p) = p {
+        let filing = Filing { folders: &folders, keywords, can_move, uidplus };
+        for batch in uids.chunks(BATCH) {
+            for p in process_batch(&mut session, store, opts, &filing, batch).await? {
                 summary.processed += 1;
                 summary.reused += usize::from(p.reused);
                 match p.verdict.as_str() {
@@ -357,50 +355,90 @@ fn reporter_of(d: &Dissection) -> Option<String> {
     a.analysed.wrapper_from.clone().or_else(|| a.message.from.address.clone())
 }
 
-/// One mail: fetched, analysed (or its stored analysis found), stored, then filed.
-#[allow(clippy::too_many_arguments)]
-async fn process_one(
-    session: &mut Session,
-    store: &SqliteStore,
-    opts: &WatchOptions,
-    folders: &[String; 3],
-    uid: u32,
+/// Mails are fetched, stored and filed in batches of this many: one FETCH, then one keyword
+/// STORE and one MOVE per verdict, instead of three round trips per mail.
+const BATCH: usize = 64;
+
+/// Where and how mail is filed on this server.
+struct Filing<'a> {
+    folders: &'a [String; 3],
     keywords: bool,
     can_move: bool,
     uidplus: bool,
-) -> Result<Option<Processed>, RoundError> {
-    let raw = {
+}
+
+/// A batch: fetched, each mail analysed (or its stored analysis found) and stored, then all
+/// filed. Nothing moves before every analysis of the batch is committed.
+async fn process_batch(
+    session: &mut Session,
+    store: &SqliteStore,
+    opts: &WatchOptions,
+    filing: &Filing<'_>,
+    uids: &[u32],
+) -> Result<Vec<Processed>, RoundError> {
+    let set: Vec<String> = uids.iter().map(u32::to_string).collect();
+    let mut raws: Vec<(u32, Vec<u8>)> = Vec::with_capacity(uids.len());
+    {
         let mut fetches =
-            session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await.map_err(conn_err("UID FETCH"))?;
-        let mut raw = None;
+            session.uid_fetch(set.join(","), "BODY.PEEK[]").await.map_err(conn_err("UID FETCH"))?;
         while let Some(f) = fetches.next().await {
             let f = f.map_err(conn_err("UID FETCH"))?;
-            if let Some(body) = f.body() {
-                raw = Some(body.to_vec());
+            if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                raws.push((uid, body.to_vec()));
             }
         }
-        raw
-    };
-    // Gone in between (another client moved it): nothing to do.
-    let Some(raw) = raw else { return Ok(None) };
-    let sha256 = kaibo_store::sha256_hex(&raw);
+    }
+    raws.sort_by_key(|(uid, _)| *uid);
+    let mut done: Vec<Processed> = Vec::with_capacity(raws.len());
+    // Per folder index (phishing, suspicious, clean): the UIDs to move there.
+    let mut groups: [Vec<u32>; 3] = Default::default();
+    for (uid, raw) in raws {
+        match analyse_and_store(store, opts, uid, &raw)? {
+            Some(p) => {
+                let g = match p.verdict.as_str() {
+                    "phishing" => 0,
+                    "suspicious" => 1,
+                    _ => 2,
+                };
+                groups[g].push(uid);
+                done.push(Processed { filed_to: filing.folders[g].clone(), ..p });
+            }
+            // Not a mail: filed as clean and said on stderr; nothing stored, not counted.
+            None => groups[2].push(uid),
+        }
+    }
+    for (g, keyword) in ["$Phishing", "$Suspicious", "$Clean"].iter().enumerate() {
+        if !groups[g].is_empty() {
+            let set: Vec<String> = groups[g].iter().map(u32::to_string).collect();
+            file(session, &set.join(","), &filing.folders[g], keyword, filing).await?;
+        }
+    }
+    Ok(done)
+}
+
+/// One mail's analysis: the stored one for the same bytes, or a new one, stored.
+fn analyse_and_store(
+    store: &SqliteStore,
+    opts: &WatchOptions,
+    uid: u32,
+    raw: &[u8],
+) -> Result<Option<Processed>, RoundError> {
+    let sha256 = kaibo_store::sha256_hex(raw);
     let stored = store.latest_for(&sha256).map_err(|e| RoundError::Fatal(e.to_string()))?;
     let (summary, reused) = match stored {
         Some(s) => (s, true),
         None => {
-            let d = match kaibo_core::analyze(&raw, &opts.analyse) {
+            let d = match kaibo_core::analyze(raw, &opts.analyse) {
                 Ok(a) => Dissection::offline(a),
                 Err(e) => {
-                    // Not a mail: filed as clean, said on stderr, nothing stored.
                     eprintln!("kaibo watch: UID {uid}: {e}");
-                    file(session, uid, &folders[2], "$Clean", keywords, can_move, uidplus).await?;
                     return Ok(None);
                 }
             };
             let reporter = reporter_of(&d);
             let s = store
                 .insert(NewAnalysis {
-                    raw: &raw,
+                    raw,
                     dissection: &d,
                     origin: "watch",
                     reporter: reporter.as_deref(),
@@ -410,12 +448,6 @@ async fn process_one(
             (s, false)
         }
     };
-    let (folder, keyword) = match summary.verdict.as_str() {
-        v if v == Verdict::Phishing.as_str() => (&folders[0], "$Phishing"),
-        v if v == Verdict::Suspicious.as_str() => (&folders[1], "$Suspicious"),
-        _ => (&folders[2], "$Clean"),
-    };
-    file(session, uid, folder, keyword, keywords, can_move, uidplus).await?;
     Ok(Some(Processed {
         uid,
         sha256,
@@ -424,39 +456,36 @@ async fn process_one(
         score: summary.score,
         subject: summary.subject,
         reporter: summary.reporter,
-        filed_to: folder.clone(),
+        filed_to: String::new(),
         reused,
     }))
 }
 
-/// The keyword, then the move out of the watched folder.
+/// The keyword, then the move out of the watched folder, for a UID set.
 async fn file(
     session: &mut Session,
-    uid: u32,
+    uids: &str,
     folder: &str,
     keyword: &str,
-    keywords: bool,
-    can_move: bool,
-    uidplus: bool,
+    f: &Filing<'_>,
 ) -> Result<(), RoundError> {
-    let uid = uid.to_string();
-    if keywords {
+    if f.keywords {
         // The keyword travels with the message into the folder.
         let mut updates =
-            session.uid_store(&uid, format!("+FLAGS ({keyword})")).await.map_err(conn_err("UID STORE"))?;
+            session.uid_store(uids, format!("+FLAGS ({keyword})")).await.map_err(conn_err("UID STORE"))?;
         while updates.next().await.is_some() {}
     }
-    if can_move {
-        return session.uid_mv(&uid, folder).await.map_err(conn_err("UID MOVE"));
+    if f.can_move {
+        return session.uid_mv(uids, folder).await.map_err(conn_err("UID MOVE"));
     }
-    session.uid_copy(&uid, folder).await.map_err(conn_err("UID COPY"))?;
+    session.uid_copy(uids, folder).await.map_err(conn_err("UID COPY"))?;
     {
         let mut updates =
-            session.uid_store(&uid, "+FLAGS (\\Deleted)").await.map_err(conn_err("UID STORE"))?;
+            session.uid_store(uids, "+FLAGS (\\Deleted)").await.map_err(conn_err("UID STORE"))?;
         while updates.next().await.is_some() {}
     }
-    if uidplus {
-        let expunged = session.uid_expunge(&uid).await.map_err(conn_err("UID EXPUNGE"))?;
+    if f.uidplus {
+        let expunged = session.uid_expunge(uids).await.map_err(conn_err("UID EXPUNGE"))?;
         futures_util::pin_mut!(expunged);
         while expunged.next().await.is_some() {}
     } else {

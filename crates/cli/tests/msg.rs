@@ -172,3 +172,27 @@ Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b--\r\n"
     let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().filter_map(|f| f["id"].as_str()).collect();
     assert!(ids.contains(&"attachment.archive_executable"), "{ids:?}");
 }
+
+#[test]
+fn an_outlook_item_forwarded_as_a_msg_file_is_the_mail_judged() {
+    use base64::Engine;
+    let msg = build_msg(&seed_as_msg());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&msg);
+    let lines: Vec<&str> = b64.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let mail = format!(
+        "From: Staff <staff@corp.example>\r\nTo: phish-report@corp.example\r\nSubject: FW: odd mail\r\n\
+Date: Tue, 14 Nov 2023 09:00:00 +0900\r\nMessage-ID: <fw-msg@corp.example>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nIs this real?\r\n\
+--b\r\nContent-Type: application/vnd.ms-outlook; name=\"odd.msg\"\r\nContent-Disposition: attachment; filename=\"odd.msg\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    );
+    let dir = temp_dir("msg-attached");
+    let path = dir.join("report.eml");
+    std::fs::write(&path, mail).unwrap();
+    let (_, v) = analyze_json(&path);
+    assert_eq!(v["analysed"]["kind"], "attached_message", "{}", v["analysed"]);
+    assert_eq!(v["analysed"]["wrapper_from"], "staff@corp.example");
+    assert_eq!(v["verdict"], "phishing");
+    assert_eq!(v["message"]["subject"], "未配信メッセージ (2)");
+}

@@ -345,6 +345,14 @@ fn read_parts(f: &mut MailFacts, msg: &Message<'_>, depth: usize, budget: &mut L
                         f.defects.push(too_deep());
                     }
                     attach(f, b);
+                    // An Outlook item forwarded as a .msg file is an attached mail too.
+                    if crate::msg::is_compound_file(b)
+                        && depth < MAX_ATTACHED_DEPTH
+                        && let Ok(Ok(mime)) = std::panic::catch_unwind(|| crate::msg::to_mime(b, b.len()))
+                        && let Some(nested) = crate::mime::parser().parse(&mime)
+                    {
+                        f.attached.push(extract_at(&nested, depth + 1, budget));
+                    }
                 }
             }
         }

@@ -15,6 +15,21 @@ struct WatchConfig {
     suspicious: Option<String>,
     clean: Option<String>,
     poll_seconds: Option<u64>,
+    reply: Option<ReplyConfig>,
+}
+
+/// `[reply]`: answer the reporters (see docs/watch.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyConfig {
+    smtp: String,
+    from: String,
+    user: Option<String>,
+    password_file: Option<std::path::PathBuf>,
+    #[serde(default)]
+    allowed_domains: Vec<String>,
+    per_hour: Option<usize>,
+    serve_url: Option<String>,
 }
 
 /// A secret from a file (first line, trimmed) or the environment.
@@ -59,6 +74,18 @@ pub fn run(args: &WatchArgs) -> Result<u8, String> {
         Some(d) => d.clone(),
         None => kaibo_server::config::default_data_dir()?,
     };
+    let reply = match cfg.reply {
+        Some(r) => Some(kaibo_watch::ReplyOptions {
+            password: secret(r.password_file.as_deref(), "KAIBO_SMTP_PASSWORD")?,
+            smtp: r.smtp,
+            from: r.from,
+            user: r.user,
+            allowed_domains: r.allowed_domains,
+            per_hour: r.per_hour.unwrap_or(20),
+            serve_url: r.serve_url,
+        }),
+        None => None,
+    };
     let opts = kaibo_watch::WatchOptions {
         url,
         auth,
@@ -68,6 +95,7 @@ pub fn run(args: &WatchArgs) -> Result<u8, String> {
         poll_seconds: cfg.poll_seconds.unwrap_or(60),
         ca_file: args.ca_file.clone(),
         analyse: kaibo_core::Options::default(),
+        reply,
     };
     let format = args.format;
     let summary = kaibo_watch::run(&opts, |p| {

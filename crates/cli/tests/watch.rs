@@ -238,3 +238,159 @@ fn kill_9_at_random_points_loses_nothing_and_doubles_nothing() {
     assert_eq!(shas.len(), n, "every mail analysed");
     assert_eq!(stored.len(), n, "and stored once");
 }
+
+/// An SMTP sink on loopback (Python aiosmtpd, Debian python3-aiosmtpd) writing what it receives
+/// into a maildir.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    mbox: std::path::PathBuf,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_sink(dir: &Path) -> SmtpSink {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mbox = dir.join("sent");
+    let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
+    let child = Command::new(python)
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&mbox)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 with aiosmtpd (Debian python3-aiosmtpd)");
+    // Owned from here, so it is stopped whatever happens.
+    let sink = SmtpSink { child, port, mbox };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return sink;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the SMTP sink did not start");
+}
+
+/// A forward from a reporter whose mail passed DMARC at the receiving server.
+fn authenticated_forward(from: &str, subject: &str, inner: &[u8]) -> Vec<u8> {
+    let domain = from.rsplit_once('@').unwrap().1.trim_end_matches('>');
+    let mut m = format!("Authentication-Results: mx.corp.example;\r\n\tdmarc=pass header.from={domain}\r\n")
+        .into_bytes();
+    let fw = forward_as_attachment(from, inner);
+    let fw =
+        String::from_utf8_lossy(&fw).replace("Subject: FW: is this real?", &format!("Subject: {subject}"));
+    m.extend_from_slice(fw.as_bytes());
+    m
+}
+
+#[test]
+fn reporters_get_one_answer_in_their_language_and_the_phisher_none() {
+    let imap = dovecot("reply", false);
+    imap.deliver(&[
+        (
+            "1.eml".into(),
+            authenticated_forward(
+                "Staff <staff@corp.example>",
+                "FW: check please",
+                &fixture("phish_seed_utf8.eml"),
+            ),
+        ),
+        (
+            "2.eml".into(),
+            authenticated_forward(
+                "Tanaka <tanaka@corp.example>",
+                "転送: 確認してください",
+                &fixture("phish_seed_utf8.eml"),
+            ),
+        ),
+        // The phishing delivered straight into the mailbox: its sender is never answered.
+        ("3.eml".into(), fixture("phish_seed_iso2022jp.eml")),
+        // A forward from someone whose mail did not authenticate: no answer.
+        (
+            "4.eml".into(),
+            forward_as_attachment("Someone <someone@elsewhere.example>", &fixture("phish_seed_utf8.eml")),
+        ),
+    ]);
+    let dir = temp_dir("watch-reply");
+    let sink = smtp_sink(&dir);
+    let config = dir.join("watch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[reply]\nsmtp = \"smtp://127.0.0.1:{}\"\nfrom = \"kaibo <phish-report@corp.example>\"\nserve_url = \"https://kaibo.corp.example\"\n",
+            sink.port
+        ),
+    )
+    .unwrap();
+    let url = format!("imap://reporter@127.0.0.1:{}/INBOX", imap.port);
+    let data = dir.join("data");
+    let out = watch(&url, &data, &["--once", "--format", "jsonl", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), 4);
+    let by_uid = |u: u64| lines.iter().find(|l| l["uid"] == u).unwrap();
+    assert_eq!(by_uid(1)["reply"], "sent");
+    assert_eq!(by_uid(2)["reply"], "sent");
+    assert!(by_uid(3)["reply"].as_str().unwrap().starts_with("skipped"), "{}", by_uid(3));
+    assert!(by_uid(4)["reply"].as_str().unwrap().contains("not authenticated"), "{}", by_uid(4));
+
+    std::thread::sleep(Duration::from_millis(300));
+    let received = received_mails(&sink.mbox);
+    let mails: Vec<&str> = received.iter().map(String::as_str).collect();
+    let sent_all = received.join("\n");
+    let sent = sent_all.as_str();
+    assert_eq!(mails.len(), 2, "exactly two replies:\n{sent}");
+    assert!(sent.contains("To: staff@corp.example") && sent.contains("To: tanaka@corp.example"), "{sent}");
+    assert!(!sent.contains("axh33983"), "never to the phishing sender");
+    let english = mails.iter().find(|m| m.contains("To: staff@corp.example")).unwrap();
+    assert!(english.contains("Thank you for reporting") || english.contains("VGhhbmsgeW91"), "{english}");
+    assert!(
+        english.contains("https://kaibo.corp.example/analyses/") || english.contains("aHR0cHM6Ly9rYWlibw"),
+        "{english}"
+    );
+    let japanese = mails.iter().find(|m| m.contains("To: tanaka@corp.example")).unwrap();
+    assert!(
+        japanese.contains("Content-Transfer-Encoding: base64") || japanese.contains("ありがとう"),
+        "{japanese}"
+    );
+
+    // Delivered again (a crash before filing would look like this): no second reply.
+    imap.deliver(&[(
+        "5.eml".into(),
+        authenticated_forward(
+            "Staff <staff@corp.example>",
+            "FW: check please",
+            &fixture("phish_seed_utf8.eml"),
+        ),
+    )]);
+    let again = watch(&url, &data, &["--once", "--format", "jsonl", "--config", config.to_str().unwrap()]);
+    let l = jsonl(&again);
+    assert_eq!(l[0]["reply"], "skipped: already answered", "{l:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(received_mails(&sink.mbox).len(), 2);
+}
+
+/// The mails the sink received, each as its header block and its decoded text.
+fn received_mails(maildir: &Path) -> Vec<String> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        for e in std::fs::read_dir(maildir.join(sub)).into_iter().flatten().flatten() {
+            let raw = std::fs::read_to_string(e.path()).unwrap().replace("\r\n", "\n");
+            let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+            let text = if head.contains("Content-Transfer-Encoding: base64") {
+                let b64: String = body.split_whitespace().collect();
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+            } else {
+                body.to_string()
+            };
+            out.push(format!("{head}\n\n{text}"));
+        }
+    }
+    out
+}

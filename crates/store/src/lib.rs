@@ -32,8 +32,11 @@ use sha2::{Digest, Sha256};
 pub use indicators::{Indicator, indicators_of};
 
 /// The migrations, in order: migration `n` (1-based) brings the schema to `user_version` n.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_online.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_online.sql"),
+    include_str!("../migrations/0003_replies.sql"),
+];
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -176,6 +179,13 @@ pub trait Store: Send + Sync {
     /// Marks every analysis whose online rungs were still running as `interrupted` (at start:
     /// a previous server stopped before they finished); returns how many.
     fn interrupt_pending(&self) -> Result<usize>;
+    /// Claims the one reply to the reporter of the mail `sha256`: true when this call made the
+    /// claim (and the reply is to be sent), false when a reply was claimed before.
+    fn claim_reply(&self, sha256: &str, reporter: &str, at: i64) -> Result<bool>;
+    /// Records how the claimed reply ended (`sent`, `failed: …`, `skipped: …`).
+    fn finish_reply(&self, sha256: &str, state: &str) -> Result<()>;
+    /// Replies sent (or being sent) to `reporter` since `since` (Unix seconds).
+    fn replies_since(&self, reporter: &str, since: i64) -> Result<usize>;
 }
 
 /// The SQLite store: one file, WAL mode, one writer at a time.
@@ -550,6 +560,31 @@ impl Store for SqliteStore {
     fn interrupt_pending(&self) -> Result<usize> {
         let conn = self.conn();
         Ok(conn.execute("UPDATE analyses SET online = 'interrupted' WHERE online LIKE 'pending%'", [])?)
+    }
+
+    fn claim_reply(&self, sha256: &str, reporter: &str, at: i64) -> Result<bool> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO replies (sha256, reporter, state, at) VALUES (?1, ?2, 'sending', ?3)",
+            params![sha256, reporter.to_ascii_lowercase(), at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn finish_reply(&self, sha256: &str, state: &str) -> Result<()> {
+        let conn = self.conn();
+        conn.execute("UPDATE replies SET state = ?2 WHERE sha256 = ?1", params![sha256, state])?;
+        Ok(())
+    }
+
+    fn replies_since(&self, reporter: &str, since: i64) -> Result<usize> {
+        let conn = self.conn();
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM replies WHERE reporter = ?1 AND at >= ?2 AND (state = 'sent' OR state = 'sending')",
+            params![reporter.to_ascii_lowercase(), since],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
     }
 }
 

@@ -207,6 +207,19 @@ fn an_analysis_is_updated_when_its_online_rungs_end() {
 }
 
 #[test]
+fn a_reply_is_claimed_once() {
+    let store = SqliteStore::in_memory().unwrap();
+    assert!(store.claim_reply("aa", "Staff@Corp.example", 100).unwrap());
+    assert!(!store.claim_reply("aa", "staff@corp.example", 200).unwrap(), "never twice for one mail");
+    assert!(store.claim_reply("bb", "staff@corp.example", 150).unwrap());
+    store.finish_reply("bb", "failed: refused").unwrap();
+    assert_eq!(store.replies_since("staff@corp.example", 0).unwrap(), 1, "failed ones do not count");
+    store.finish_reply("aa", "sent").unwrap();
+    assert_eq!(store.replies_since("STAFF@corp.example", 50).unwrap(), 1);
+    assert_eq!(store.replies_since("staff@corp.example", 101).unwrap(), 0);
+}
+
+#[test]
 fn the_database_survives_reopening_and_refuses_a_newer_schema() {
     let dir = TempDir::new("reopen");
     let path = dir.0.join("kaibo.sqlite");

@@ -32,8 +32,10 @@ use kaibo_store::{NewAnalysis, SqliteStore, Store};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+pub mod reply;
 pub mod url;
 
+pub use reply::ReplyOptions;
 pub use url::ImapUrl;
 
 /// How to log in.
@@ -87,6 +89,8 @@ pub struct WatchOptions {
     /// Extra CA certificates (PEM) to trust, for a server with its own CA.
     pub ca_file: Option<PathBuf>,
     pub analyse: kaibo_core::Options,
+    /// Answer the reporters (off when `None`).
+    pub reply: Option<ReplyOptions>,
 }
 
 /// One processed mail, as `--format jsonl` prints it.
@@ -104,6 +108,9 @@ pub struct Processed {
     pub filed_to: String,
     /// The analysis was already stored (a run that stopped before filing it).
     pub reused: bool,
+    /// What became of the answer to the reporter, when replies are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
 }
 
 /// What a run did.
@@ -425,8 +432,8 @@ fn analyse_and_store(
 ) -> Result<Option<Processed>, RoundError> {
     let sha256 = kaibo_store::sha256_hex(raw);
     let stored = store.latest_for(&sha256).map_err(|e| RoundError::Fatal(e.to_string()))?;
-    let (summary, reused) = match stored {
-        Some(s) => (s, true),
+    let (summary, reused, analysis) = match stored {
+        Some(s) => (s, true, None),
         None => {
             let d = match kaibo_core::analyze(raw, &opts.analyse) {
                 Ok(a) => Dissection::offline(a),
@@ -445,8 +452,26 @@ fn analyse_and_store(
                     online: None,
                 })
                 .map_err(|e| RoundError::Fatal(format!("storing the analysis: {e}")))?;
-            (s, false)
+            (s, false, Some(d.analysis))
         }
+    };
+    // The answer, after the analysis is committed and before the mail moves: a crash in
+    // between finds the reply claimed and does not send it again.
+    let reply = match &opts.reply {
+        Some(r) => {
+            let analysis = match analysis {
+                Some(a) => Some(a),
+                None => store
+                    .get(&summary.id)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| s.dissection().ok())
+                    .map(|d| d.analysis),
+            };
+            analysis
+                .map(|a| reply::answer(store, r, raw, &sha256, &a, &summary.id, summary.reporter.as_deref()))
+        }
+        None => None,
     };
     Ok(Some(Processed {
         uid,
@@ -458,6 +483,7 @@ fn analyse_and_store(
         reporter: summary.reporter,
         filed_to: String::new(),
         reused,
+        reply,
     }))
 }
 

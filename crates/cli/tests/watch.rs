@@ -394,3 +394,49 @@ fn received_mails(maildir: &Path) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn watching_survives_a_server_restart() {
+    let mut imap = dovecot("restart", false);
+    imap.deliver(&[("1.eml".into(), fixture("phish_seed_utf8.eml"))]);
+    let dir = temp_dir("watch-restart");
+    let config = dir.join("watch.toml");
+    std::fs::write(&config, "poll_seconds = 1\n").unwrap();
+    let pw = dir.join("pw");
+    std::fs::write(&pw, "secret\n").unwrap();
+    let url = format!("imap://reporter@127.0.0.1:{}/INBOX", imap.port);
+    let child = Command::new(env!("CARGO_BIN_EXE_kaibo"))
+        .args(["watch", "--imap", &url, "--password-file", pw.to_str().unwrap()])
+        .args(["--data-dir", dir.join("data").to_str().unwrap(), "--config", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _watcher = Stop(child);
+    let filed = |imap: &common::Dovecot| {
+        imap.messages("kaibo/Phishing").len()
+            + imap.messages("kaibo/Clean").len()
+            + imap.messages("kaibo/Suspicious").len()
+    };
+    let wait_for = |imap: &common::Dovecot, n: usize| {
+        for _ in 0..150 {
+            if filed(imap) == n {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    };
+    assert!(wait_for(&imap, 1), "the first mail was filed while watching");
+    imap.restart();
+    imap.deliver(&[("2.eml".into(), fixture("legit/newsletter_en.eml"))]);
+    assert!(wait_for(&imap, 2), "after the server restarted, the watcher reconnected and filed the new mail");
+    assert!(imap.messages("INBOX").is_empty());
+}

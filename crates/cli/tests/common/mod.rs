@@ -278,6 +278,31 @@ impl Dovecot {
         assert!(ok.success());
     }
 
+    /// Stops the server and starts it again on the same port and mailbox (a server restart).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let bin = if Path::new("/usr/sbin/dovecot").exists() { "/usr/sbin/dovecot" } else { "dovecot" };
+        for _ in 0..50 {
+            self.child = Command::new(bin)
+                .arg("-c")
+                .arg(self.dir.join("dovecot.conf"))
+                .arg("-F")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            // The port may still be held by the old process: try again.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        panic!("dovecot did not restart");
+    }
+
     /// The message files in a folder (`INBOX`, or `kaibo/Phishing`…).
     pub fn messages(&self, folder: &str) -> Vec<PathBuf> {
         let dir = if folder == "INBOX" {

@@ -16,6 +16,20 @@ struct WatchConfig {
     clean: Option<String>,
     poll_seconds: Option<u64>,
     reply: Option<ReplyConfig>,
+    online: Option<OnlineConfig>,
+}
+
+/// `[online]`: rungs to run on every reported mail.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnlineConfig {
+    /// `dns,rdap,geo,feeds,fetch,render`.
+    rungs: String,
+    /// The enrichment configuration (`kaibo analyze --config`).
+    config: Option<std::path::PathBuf>,
+    cache_dir: Option<std::path::PathBuf>,
+    /// Geolocation databases and feeds (default: kaibo's data directory).
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// `[reply]`: answer the reporters (see docs/watch.md).
@@ -86,6 +100,21 @@ pub fn run(args: &WatchArgs) -> Result<u8, String> {
         }),
         None => None,
     };
+    let online = match &cfg.online {
+        Some(o) => {
+            let rungs = kaibo_enrich::Rungs::parse(&o.rungs)?;
+            let ecfg = match &o.config {
+                Some(p) => kaibo_enrich::Config::load(p)?,
+                None => kaibo_enrich::Config::default(),
+            };
+            let cache = o.cache_dir.clone().unwrap_or_else(|| data_dir.join("cache"));
+            let data = o.data_dir.clone().unwrap_or_else(kaibo_enrich::config::default_data_dir);
+            rungs
+                .any()
+                .then(|| std::sync::Arc::new(kaibo_enrich::Enricher::new(ecfg, rungs, Some(cache), data)))
+        }
+        None => None,
+    };
     let opts = kaibo_watch::WatchOptions {
         url,
         auth,
@@ -96,6 +125,7 @@ pub fn run(args: &WatchArgs) -> Result<u8, String> {
         ca_file: args.ca_file.clone(),
         analyse: kaibo_core::Options::default(),
         reply,
+        online,
     };
     let format = args.format;
     let summary = kaibo_watch::run(&opts, |p| {

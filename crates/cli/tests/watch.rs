@@ -440,3 +440,27 @@ fn watching_survives_a_server_restart() {
     assert!(wait_for(&imap, 2), "after the server restarted, the watcher reconnected and filed the new mail");
     assert!(imap.messages("INBOX").is_empty());
 }
+
+#[test]
+fn online_rungs_run_on_reported_mail_when_configured() {
+    let imap = dovecot("online", false);
+    imap.deliver(&[("1.eml".into(), fixture("phish_seed_utf8.eml"))]);
+    let dns = common::dnsmasq(&["--address=/mail-sync.aorz.ru/31.31.198.183"]);
+    let dir = temp_dir("watch-online");
+    let enrich = dir.join("enrich.toml");
+    std::fs::write(&enrich, format!("timeout_ms = 3000\n[dns]\nresolvers = [\"127.0.0.1:{}\"]\n", dns.port))
+        .unwrap();
+    let config = dir.join("watch.toml");
+    std::fs::write(&config, format!("[online]\nrungs = \"dns\"\nconfig = \"{}\"\n", enrich.display()))
+        .unwrap();
+    let data = dir.join("data");
+    let url = format!("imap://reporter@127.0.0.1:{}/INBOX", imap.port);
+    let out = watch(&url, &data, &["--once", "--format", "jsonl", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = jsonl(&out)[0]["id"].as_str().unwrap().to_string();
+    let store = SqliteStore::open(&data.join("kaibo.sqlite")).unwrap();
+    let d = store.get(&id).unwrap().unwrap().dissection().unwrap();
+    let e = d.enrichment.expect("the enrichment is stored with the analysis");
+    let host = e.hosts.iter().find(|h| h.host == "mail-sync.aorz.ru").expect("the link's host resolved");
+    assert!(host.addresses.iter().any(|a| a.to_string() == "31.31.198.183"));
+}

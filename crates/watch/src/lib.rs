@@ -76,7 +76,7 @@ impl Default for Folders {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WatchOptions {
     pub url: ImapUrl,
     pub auth: Auth,
@@ -91,6 +91,8 @@ pub struct WatchOptions {
     pub analyse: kaibo_core::Options,
     /// Answer the reporters (off when `None`).
     pub reply: Option<ReplyOptions>,
+    /// Online rungs to run on each reported mail before it is stored (off when `None`).
+    pub online: Option<Arc<kaibo_enrich::Enricher>>,
 }
 
 /// One processed mail, as `--format jsonl` prints it.
@@ -400,7 +402,7 @@ async fn process_batch(
     // Per folder index (phishing, suspicious, clean): the UIDs to move there.
     let mut groups: [Vec<u32>; 3] = Default::default();
     for (uid, raw) in raws {
-        match analyse_and_store(store, opts, uid, &raw)? {
+        match analyse_and_store(store, opts, uid, &raw).await? {
             Some(p) => {
                 let g = match p.verdict.as_str() {
                     "phishing" => 0,
@@ -423,8 +425,9 @@ async fn process_batch(
     Ok(done)
 }
 
-/// One mail's analysis: the stored one for the same bytes, or a new one, stored.
-fn analyse_and_store(
+/// One mail's analysis: the stored one for the same bytes, or a new one (with the online rungs
+/// when configured), stored.
+async fn analyse_and_store(
     store: &SqliteStore,
     opts: &WatchOptions,
     uid: u32,
@@ -435,12 +438,23 @@ fn analyse_and_store(
     let (summary, reused, analysis) = match stored {
         Some(s) => (s, true, None),
         None => {
-            let d = match kaibo_core::analyze(raw, &opts.analyse) {
-                Ok(a) => Dissection::offline(a),
+            let analysis = match kaibo_core::analyze(raw, &opts.analyse) {
+                Ok(a) => a,
                 Err(e) => {
                     eprintln!("kaibo watch: UID {uid}: {e}");
                     return Ok(None);
                 }
+            };
+            let d = match &opts.online {
+                // The enricher runs its own runtime: called from a blocking thread, not this one.
+                Some(enricher) => {
+                    let enricher = enricher.clone();
+                    let offline = analysis.clone();
+                    tokio::task::spawn_blocking(move || enricher.dissect(analysis))
+                        .await
+                        .unwrap_or_else(|_| Dissection::offline(offline))
+                }
+                None => Dissection::offline(analysis),
             };
             let reporter = reporter_of(&d);
             let s = store

@@ -16,24 +16,20 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(name)).unwrap()
 }
 
+/// `kaibo watch` on `url` with the password in `pw` and the database in `data`.
+fn watch_command(url: &str, pw: &Path, data: &Path) -> Command {
+    let mut cmd = kaibo();
+    cmd.args(["watch", "--imap", url, "--password-file", pw.to_str().unwrap()])
+        .args(["--data-dir", data.to_str().unwrap()])
+        .env_remove("KAIBO_IMAP_PASSWORD")
+        .env_remove("KAIBO_IMAP_OAUTH2_TOKEN");
+    cmd
+}
+
 fn watch(url: &str, data: &Path, extra: &[&str]) -> std::process::Output {
     let pw = data.with_extension("pw");
     std::fs::write(&pw, "secret\n").unwrap();
-    kaibo()
-        .args([
-            "watch",
-            "--imap",
-            url,
-            "--password-file",
-            pw.to_str().unwrap(),
-            "--data-dir",
-            data.to_str().unwrap(),
-        ])
-        .args(extra)
-        .env_remove("KAIBO_IMAP_PASSWORD")
-        .env_remove("KAIBO_IMAP_OAUTH2_TOKEN")
-        .output()
-        .unwrap()
+    watch_command(url, &pw, data).args(extra).output().unwrap()
 }
 
 /// A reporter's forward with the phishing as an attachment.
@@ -130,19 +126,7 @@ fn reported_mail_is_analysed_stored_and_filed_by_verdict_once() {
     // Wrong password: a clear error, exit 2, nothing moved.
     let pw = dir.join("bad.pw");
     std::fs::write(&pw, "wrong\n").unwrap();
-    let bad = kaibo()
-        .args([
-            "watch",
-            "--imap",
-            &url,
-            "--password-file",
-            pw.to_str().unwrap(),
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--once",
-        ])
-        .output()
-        .unwrap();
+    let bad = watch_command(&url, &pw, &data).arg("--once").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("login as reporter refused"));
     // A password in the URL is refused outright.
@@ -196,17 +180,8 @@ fn kill_9_at_random_points_loses_nothing_and_doubles_nothing() {
         if imap.messages("INBOX").is_empty() {
             break;
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kaibo"))
-            .args([
-                "watch",
-                "--imap",
-                &url,
-                "--password-file",
-                pw.to_str().unwrap(),
-                "--data-dir",
-                data.to_str().unwrap(),
-                "--once",
-            ])
+        let mut child = watch_command(&url, &pw, &data)
+            .arg("--once")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -405,9 +380,8 @@ fn watching_survives_a_server_restart() {
     let pw = dir.join("pw");
     std::fs::write(&pw, "secret\n").unwrap();
     let url = format!("imap://reporter@127.0.0.1:{}/INBOX", imap.port);
-    let child = Command::new(env!("CARGO_BIN_EXE_kaibo"))
-        .args(["watch", "--imap", &url, "--password-file", pw.to_str().unwrap()])
-        .args(["--data-dir", dir.join("data").to_str().unwrap(), "--config", config.to_str().unwrap()])
+    let child = watch_command(&url, &pw, &dir.join("data"))
+        .args(["--config", config.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -92,7 +92,8 @@ pub fn registrable_domain(host: &str) -> Option<String> {
     psl::domain_str(&host).map(str::to_string)
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes decoded (invalid ones kept as written), read as UTF-8 (lossy).
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use kaibo_core::urls::percent_decode;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImapUrl {
     /// `imaps://`: TLS from the first byte.
@@ -61,24 +63,6 @@ impl ImapUrl {
     pub fn is_loopback(&self) -> bool {
         self.host == "localhost" || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -116,6 +116,10 @@ fn reported_mail_is_analysed_stored_and_filed_by_verdict_once() {
     assert_eq!(stored.len(), 5);
     assert!(stored.iter().all(|s| s.origin == "watch"));
 
+    // The history page of `kaibo serve` on the same data dir shows who reported each mail.
+    let history = history_page(&data);
+    assert!(history.contains("<td>staff@corp.example</td>"), "{history}");
+
     // A second run: nothing to do, nothing changes.
     let again = watch(&url, &data, &["--once", "--format", "jsonl"]);
     assert_eq!(again.status.code(), Some(0));
@@ -437,4 +441,25 @@ fn online_rungs_run_on_reported_mail_when_configured() {
     let e = d.enrichment.expect("the enrichment is stored with the analysis");
     let host = e.hosts.iter().find(|h| h.host == "mail-sync.aorz.ru").expect("the link's host resolved");
     assert!(host.addresses.iter().any(|a| a.to_string() == "31.31.198.183"));
+}
+
+/// `/analyses` of a `kaibo serve` started on `data` (a plain HTTP GET).
+fn history_page(data: &Path) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = kaibo()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
+        .env_remove("KAIBO_TOKENS")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "GET /analyses HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut page = String::new();
+    s.read_to_string(&mut page).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    page
 }

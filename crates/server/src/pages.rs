@@ -221,11 +221,16 @@ async fn analysis(
     let body = format!(
         "<p class=\"downloads\" data-verdict=\"{}\">Download / ダウンロード: {downloads} · <a href=\"/analyses/{id}?lang={}\">{}</a> \
 <form class=\"inline\" method=\"post\" action=\"/analyses/{id}/delete\"><button type=\"submit\">Delete / 削除</button></form></p>\n\
-<p class=\"muted\">Analysed {} · SHA-256 <code>{}</code></p>\n<article class=\"report {}\">\n{}</article>",
+<p class=\"muted\">Analysed {}{} · SHA-256 <code>{}</code></p>\n<article class=\"report {}\">\n{}</article>",
         attr(&stored.summary.verdict),
         other.0,
         other.1,
         text(&when(stored.summary.created)),
+        match (&stored.summary.origin[..], &stored.summary.reporter) {
+            ("watch", Some(r)) => format!(" · reported by {}", text(r)),
+            ("watch", None) => " · from the reporting mailbox".to_string(),
+            _ => String::new(),
+        },
         text(&stored.summary.sha256),
         attr(&stored.summary.verdict),
         kaibo_report::render_html_body(&doc),
@@ -307,15 +312,16 @@ async fn history(
     if page_items.items.is_empty() {
         body.push_str("<p class=\"muted\">No analyses found. / 該当する解析はありません。</p>");
     } else {
-        body.push_str("<table class=\"list\"><thead><tr><th>verdict</th><th>score</th><th>subject</th><th>sender</th><th>analysed</th></tr></thead><tbody>\n");
+        body.push_str("<table class=\"list\"><thead><tr><th>verdict</th><th>score</th><th>subject</th><th>sender</th><th>reported by</th><th>analysed</th></tr></thead><tbody>\n");
         for s in &page_items.items {
             body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td><a href=\"/analyses/{}\">{}</a></td><td>{}</td><td class=\"muted\">{}</td></tr>\n",
+                "<tr><td>{}</td><td>{}</td><td><a href=\"/analyses/{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>\n",
                 verdict_badge(&s.verdict),
                 s.score,
                 attr(&s.id),
                 text(s.subject.as_deref().filter(|t| !t.is_empty()).unwrap_or("(no subject)")),
                 text(s.sender.as_deref().unwrap_or("")),
+                text(if s.origin == "watch" { s.reporter.as_deref().unwrap_or("") } else { "" }),
                 text(&when(s.created)),
             ));
         }

@@ -63,6 +63,11 @@ pub struct FindingDef {
     /// where no data fitted one.
     #[serde(skip)]
     pub hand_weight: i32,
+    /// The most the fit may give it: weak evidence that is common in legitimate bulk mail
+    /// (hidden preheaders, buttons, tracking links with the address) must not become strong
+    /// because the training mail lacked a kind of legitimate mail.
+    #[serde(default)]
+    pub max_weight: Option<i32>,
 }
 
 impl FindingDef {
@@ -903,6 +908,18 @@ mod tests {
         let k = Knowledge::load().unwrap();
         assert!(k.findings.len() > 30);
         assert!(!k.brands.is_empty());
+    }
+
+    #[test]
+    fn ceilings_sit_on_positive_findings_above_nothing() {
+        let k = knowledge();
+        let capped: Vec<&FindingDef> = k.findings.values().filter(|f| f.max_weight.is_some()).collect();
+        assert!(capped.len() >= 5, "the weak findings carry a ceiling");
+        for f in capped {
+            let cap = f.max_weight.unwrap();
+            assert!(f.hand_weight > 0 && cap > 0 && cap <= 60, "{}: ceiling {cap}", f.id);
+            assert!(f.weight <= cap, "{}: weight {} over its ceiling {cap}", f.id, f.weight);
+        }
     }
 
     #[test]

@@ -95,15 +95,15 @@ impl Fitted {
 }
 
 /// The catalog findings the fit may weigh.
-fn fittable() -> Vec<(String, i32)> {
+fn fittable() -> Vec<(String, i32, Option<i32>)> {
     let k = knowledge();
-    let mut out: Vec<(String, i32)> = k
+    let mut out: Vec<(String, i32, Option<i32>)> = k
         .findings
         .values()
         .filter(|f| {
             !NOT_FITTED.contains(&f.category.as_str()) && f.id != "content.text_model" && f.hand_weight != 0
         })
-        .map(|f| (f.id.clone(), f.hand_weight))
+        .map(|f| (f.id.clone(), f.hand_weight, f.max_weight))
         .collect();
     out.sort();
     out
@@ -122,18 +122,20 @@ pub fn fit(samples: &[&Sample], text: Option<&[f64]>, weights: &[f64], settings:
         }
     }
     // Features: fittable findings with enough support, then the text bands.
-    let features: Vec<(String, i32)> = fittable()
+    let features: Vec<(String, i32, Option<i32>)> = fittable()
         .into_iter()
-        .filter(|(id, _)| support.get(id).is_some_and(|(p, h)| p + h >= settings.min_support))
+        .filter(|(id, _, _)| support.get(id).is_some_and(|(p, h)| p + h >= settings.min_support))
         .collect();
     let index: BTreeMap<&str, usize> =
-        features.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
+        features.iter().enumerate().map(|(i, (id, _, _))| (id.as_str(), i)).collect();
     let n_bands = if text.is_some() { settings.bands.len() } else { 0 };
     let mut priors: Vec<PointsPrior> = features
         .iter()
-        .map(|(_, hand)| {
+        .map(|(_, hand, cap)| {
             let (min, max) = if *hand > 0 { (0.0, settings.max_abs) } else { (-settings.max_abs, 0.0) };
-            PointsPrior { mean: f64::from(*hand), sd: settings.prior_sd, min, max }
+            // A weak finding's ceiling (findings.toml `max_weight`) bounds the fit and the prior.
+            let max = cap.map_or(max, |c| max.min(f64::from(c)));
+            PointsPrior { mean: f64::from(*hand).min(max), sd: settings.prior_sd, min, max }
         })
         .collect();
     priors.extend((0..n_bands).map(|_| PointsPrior {
@@ -168,7 +170,7 @@ pub fn fit(samples: &[&Sample], text: Option<&[f64]>, weights: &[f64], settings:
         .collect();
     let w = fit_points(&examples, &priors, FLAG_AT, settings.points_per_logit);
     let weights_out: BTreeMap<String, i32> =
-        features.iter().zip(&w).map(|((id, _), w)| (id.clone(), w.round() as i32)).collect();
+        features.iter().zip(&w).map(|((id, _, _), w)| (id.clone(), w.round() as i32)).collect();
     let bands = settings.bands[..n_bands]
         .iter()
         .zip(&w[features.len()..])
@@ -275,5 +277,23 @@ mod tests {
         let parsed: kaibo_core::knowledge::WeightsFile = toml::from_str(&text).unwrap();
         assert_eq!(parsed.weights, fit.weights);
         assert_eq!(parsed.text_model.unwrap().bands, fit.bands);
+    }
+
+    /// A weak finding (findings.toml `max_weight`) stays under its ceiling even when the
+    /// training mail makes it look like perfect evidence: a hidden preheader in every phishing
+    /// mail and in no legitimate one (a corpus without newsletters).
+    #[test]
+    fn weak_findings_stay_under_their_ceiling() {
+        let cap = knowledge().findings["content.hidden_text"].max_weight.expect("a ceiling in findings.toml");
+        let mut data = Vec::new();
+        for _ in 0..300 {
+            data.push(sample(&["content.hidden_text"], true, "phish"));
+            data.push(sample(&[], false, "ham"));
+        }
+        let refs: Vec<&Sample> = data.iter().collect();
+        let w = vec![1.0; refs.len()];
+        let fit = fit(&refs, None, &w, &FitSettings::default());
+        let got = fit.weight("content.hidden_text");
+        assert!(got > 0 && got <= cap, "{got} against the ceiling {cap}");
     }
 }

@@ -61,7 +61,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
 
-    /// Where the database lives (default: $XDG_DATA_HOME/kaibo, else ~/.local/share/kaibo).
+    /// Where the database lives (default: $KAIBO_DATA_DIR, else $XDG_DATA_HOME/kaibo, else
+    /// ~/.local/share/kaibo).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
@@ -91,8 +92,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "password_file")]
     pub oauth2_token_file: Option<PathBuf>,
 
-    /// Where the database lives (shared with `kaibo serve`; default: $XDG_DATA_HOME/kaibo, else
-    /// ~/.local/share/kaibo).
+    /// Where the database lives (shared with `kaibo serve`; default: $KAIBO_DATA_DIR, else
+    /// $XDG_DATA_HOME/kaibo, else ~/.local/share/kaibo).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 

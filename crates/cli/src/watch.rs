@@ -84,10 +84,7 @@ pub fn run(args: &WatchArgs) -> Result<u8, String> {
         suspicious: cfg.suspicious.unwrap_or(d.suspicious),
         clean: cfg.clean.unwrap_or(d.clean),
     };
-    let data_dir = match &args.data_dir {
-        Some(d) => d.clone(),
-        None => kaibo_server::config::default_data_dir()?,
-    };
+    let data_dir = args.data_dir.clone().unwrap_or_else(kaibo_enrich::config::default_data_dir);
     let reply = match cfg.reply {
         Some(r) => Some(kaibo_watch::ReplyOptions {
             password: secret(r.password_file.as_deref(), "KAIBO_SMTP_PASSWORD")?,

@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixtures, kaibo, temp_dir};
+use common::{fixtures, temp_dir};
 use fantoccini::{ClientBuilder, Locator};
 
 struct Killed(Child);
@@ -22,21 +21,6 @@ impl Drop for Killed {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_server(data: &std::path::Path) -> (Killed, String) {
-    let mut child = kaibo()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
-        .env_remove("KAIBO_TOKENS")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
-    std::thread::spawn(move || for _ in err.lines() {});
-    (Killed(child), addr)
 }
 
 /// chromedriver on a free port, ready when it answers /status.
@@ -65,7 +49,8 @@ fn start_chromedriver() -> (Killed, u16) {
 async fn the_page_dissects_a_dropped_mail_in_chromium() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = temp_dir("browser");
-    let (_server, addr) = start_server(&dir.join("data"));
+    let server = common::start_serve(&dir.join("data"), &[], &[]);
+    let addr = server.addr.clone();
     let (_driver, port) = start_chromedriver();
     let mut caps = serde_json::Map::new();
     let mut args = vec![

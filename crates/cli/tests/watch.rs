@@ -445,21 +445,12 @@ fn online_rungs_run_on_reported_mail_when_configured() {
 
 /// `/analyses` of a `kaibo serve` started on `data` (a plain HTTP GET).
 fn history_page(data: &Path) -> String {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = kaibo()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
-        .env_remove("KAIBO_TOKENS")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
-    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    use std::io::{Read, Write};
+    let server = common::start_serve(data, &[], &[]);
+    let addr = &server.addr;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(s, "GET /analyses HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
     let mut page = String::new();
     s.read_to_string(&mut page).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
     page
 }

@@ -110,10 +110,8 @@ impl ServerConfig {
                  analysed mail. Set `tokens` in the config or KAIBO_TOKENS, or listen on 127.0.0.1"
             ));
         }
-        let data_dir = match data_dir.or(file.data_dir) {
-            Some(d) => d,
-            None => default_data_dir()?,
-        };
+        // kaibo's one data directory, shared with the online rungs' databases.
+        let data_dir = data_dir.or(file.data_dir).unwrap_or_else(kaibo_enrich::config::default_data_dir);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(ServerConfig {
             listen,
@@ -132,17 +130,6 @@ impl ServerConfig {
                 None => None,
             },
         })
-    }
-}
-
-/// `$XDG_DATA_HOME/kaibo`, else `~/.local/share/kaibo`.
-pub fn default_data_dir() -> Result<PathBuf, String> {
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
-        return Ok(PathBuf::from(x).join("kaibo"));
-    }
-    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        Some(home) => Ok(PathBuf::from(home).join(".local/share/kaibo")),
-        None => Err("no data directory: set --data-dir, XDG_DATA_HOME or HOME".into()),
     }
 }
 

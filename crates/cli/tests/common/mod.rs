@@ -441,3 +441,44 @@ fn make_certificates(dir: &Path) -> PathBuf {
     ]);
     dir.join("ca.pem")
 }
+
+/// A running `kaibo serve`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kaibo serve` on a free loopback port with the data dir `data`; ready when it has said
+/// where it listens.
+pub fn start_serve(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = kaibo();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
+        .args(extra)
+        .env_remove("KAIBO_TOKENS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    // Keep draining stderr so the server never blocks on it.
+    std::thread::spawn(move || for _ in err.lines() {});
+    Server { child, addr }
+}

@@ -30,6 +30,8 @@ pub struct HtmlLink {
 pub struct HtmlForm {
     pub action: Option<String>,
     pub has_password: bool,
+    /// Fields a reader types into (text, e-mail, number, password… inputs and text areas).
+    pub fields: u16,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -255,13 +257,29 @@ impl<'a> Reader<'a> {
                     let url = a.clone();
                     doc.links.push(HtmlLink { url, source: LinkSource::Form, display_text: None, hidden });
                 }
-                doc.forms.push(HtmlForm { action, has_password: false });
+                doc.forms.push(HtmlForm { action, has_password: false, fields: 0 });
                 self.form_open = Some(doc.forms.len() - 1);
             }
             "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
                 match self.form_open {
-                    Some(i) => doc.forms[i].has_password = true,
-                    None => doc.forms.push(HtmlForm { action: None, has_password: true }),
+                    Some(i) => {
+                        doc.forms[i].has_password = true;
+                        doc.forms[i].fields = doc.forms[i].fields.saturating_add(1);
+                    }
+                    None => doc.forms.push(HtmlForm { action: None, has_password: true, fields: 1 }),
+                }
+            }
+            "input" | "textarea" | "select" if self.form_open.is_some() => {
+                // Buttons, check boxes and hidden fields are not typed into.
+                let typed = attr("type").is_none_or(|t| {
+                    let t = t.trim().to_ascii_lowercase();
+                    !matches!(
+                        t.as_str(),
+                        "hidden" | "submit" | "button" | "image" | "reset" | "checkbox" | "radio" | "file"
+                    )
+                });
+                if let Some(i) = self.form_open.filter(|_| typed) {
+                    doc.forms[i].fields = doc.forms[i].fields.saturating_add(1);
                 }
             }
             "meta" => {

@@ -44,6 +44,7 @@ pub struct Vocabulary {
     pub million_abbreviations: Vec<String>,
     pub unsubscribe_markers: Vec<String>,
     pub reply_prefixes: Vec<String>,
+    pub reply_attributions: Vec<String>,
     pub qr_words: Vec<String>,
     pub disguise_targets: Vec<String>,
     pub forward: ForwardVocabulary,
@@ -126,6 +127,10 @@ pub fn band_weight(bands: &[TextModelBand], probability: f64) -> i32 {
 struct LureGroupDef {
     finding: String,
     phrases: Vec<String>,
+    /// Phrases that tell the story only beside another of its phrases ("investor", "dear
+    /// friend"): ordinary words that the story also uses.
+    #[serde(default)]
+    weak: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -299,8 +304,8 @@ pub struct Knowledge {
     /// The finding of each lure group.
     pub lure_groups: Vec<FindingId>,
     lure_matcher: AhoCorasick,
-    /// Pattern index → (lure group index, phrase).
-    lure_patterns: Vec<(usize, String)>,
+    /// Pattern index → (lure group index, phrase, weak).
+    lure_patterns: Vec<(usize, String, bool)>,
     pub roles: Vec<String>,
     pub celebrities: Vec<String>,
     pub combinations: Vec<Combination>,
@@ -347,6 +352,8 @@ pub struct Knowledge {
 pub struct PhraseHit<'k> {
     pub group: usize,
     pub phrase: &'k str,
+    /// A weak phrase (lures.toml `weak`): evidence of its story only with another phrase of it.
+    pub weak: bool,
     pub start: usize,
     pub end: usize,
 }
@@ -366,7 +373,7 @@ fn lures_finding(s: &str) -> Result<FindingId, crate::data::DataError> {
 /// The finding of each lure group, every phrase with its group, and one automaton over them.
 struct Lures {
     groups: Vec<FindingId>,
-    patterns: Vec<(usize, String)>,
+    patterns: Vec<(usize, String, bool)>,
     matcher: AhoCorasick,
 }
 
@@ -376,7 +383,10 @@ fn lure_automaton(lures: &LuresFile) -> Result<Lures, crate::data::DataError> {
     for (i, g) in lures.lure.iter().enumerate() {
         groups.push(lures_finding(&g.finding)?);
         for p in &g.phrases {
-            patterns.push((i, p.clone()));
+            patterns.push((i, p.clone(), false));
+        }
+        for p in &g.weak {
+            patterns.push((i, p.clone(), true));
         }
     }
     // Each story is matched on its own: "verify your wallet" is a verification request and
@@ -387,7 +397,7 @@ fn lure_automaton(lures: &LuresFile) -> Result<Lures, crate::data::DataError> {
     let matcher = AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
         .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .build(patterns.iter().map(|(_, p)| p.to_ascii_lowercase()))
+        .build(patterns.iter().map(|(_, p, _)| p.to_ascii_lowercase()))
         .expect("lure phrases build an automaton");
     Ok(Lures { groups, patterns, matcher })
 }
@@ -596,8 +606,8 @@ impl Knowledge {
             .find_overlapping_iter(&lower)
             .filter(|m| is_word_bounded(text, m.start(), m.end()))
             .map(|m| {
-                let (group, phrase) = &self.lure_patterns[m.pattern().as_usize()];
-                PhraseHit { group: *group, phrase, start: m.start(), end: m.end() }
+                let (group, phrase, weak) = &self.lure_patterns[m.pattern().as_usize()];
+                PhraseHit { group: *group, phrase, weak: *weak, start: m.start(), end: m.end() }
             })
             .collect();
         // Per story, leftmost first and the longest of those starting together.
@@ -972,6 +982,22 @@ mod tests {
         assert!(groups.contains("lure.sync_error"));
         assert!(groups.contains("lure.undelivered_messages"));
         assert!(groups.contains("lure.mailbox_quota"));
+    }
+
+    #[test]
+    fn weak_lure_phrases_are_marked_and_not_also_strong() {
+        let lures: LuresFile = toml::from_str(LURES_TOML).unwrap();
+        for g in &lures.lure {
+            let strong: HashSet<String> = g.phrases.iter().map(|p| p.to_lowercase()).collect();
+            for w in &g.weak {
+                assert!(!strong.contains(&w.to_lowercase()), "{}: {w} is both weak and strong", g.finding);
+            }
+        }
+        let k = knowledge();
+        let hits = k.lure_hits("An investor relations update for the next of kin");
+        let weak: Vec<(&str, bool)> = hits.iter().map(|h| (h.phrase, h.weak)).collect();
+        assert!(weak.contains(&("investor", true)), "{weak:?}");
+        assert!(weak.contains(&("next of kin", false)), "{weak:?}");
     }
 
     #[test]

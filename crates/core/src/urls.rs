@@ -179,6 +179,13 @@ fn is_url_unicode(c: char) -> bool {
     c.is_alphabetic() && (c as u32) < 0x2000
 }
 
+/// Whether `host` is a mail gateway's link rewriter (Proofpoint v3 or one of `senders.toml`).
+pub fn is_gateway_rewriter(host: &str, k: &Knowledge) -> bool {
+    use crate::knowledge::domain_is_or_under;
+    domain_is_or_under(host, "urldefense.com")
+        || k.rewriters.iter().any(|r| domain_is_or_under(host, &r.host))
+}
+
 /// The destination of a gateway link rewriter (Microsoft Safe Links, Proofpoint and the ones of
 /// `senders.toml`), when `url` is one.
 pub fn unwrap_gateway(url: &url::Url, k: &Knowledge) -> Option<url::Url> {

@@ -244,3 +244,74 @@ fn a_forwards_subject_claims_a_brand_for_the_original_sender() {
     );
     assert!(!has(&ids(&own), "sender.brand_impersonation"));
 }
+
+#[test]
+fn a_weak_lure_phrase_counts_only_in_company() {
+    let mail = "From: Investor Relations <ir@corp-example.com>\r\nTo: you@example.com\r\nSubject: Quarterly results\r\n\r\nDear investor, our quarterly results are online.\r\n";
+    assert!(!has(&ids(mail), "lure.advance_fee"), "{:?}", ids(mail));
+    // Beside a phrase that tells the story, or another of its ordinary words, it is the story.
+    let strong = mail.replace("are online", "name you as next of kin");
+    assert!(has(&ids(&strong), "lure.advance_fee"), "{:?}", ids(&strong));
+    let two_weak = mail.replace("are online", "concern an inheritance");
+    assert!(has(&ids(&two_weak), "lure.advance_fee"), "{:?}", ids(&two_weak));
+}
+
+#[test]
+fn a_replys_attribution_line_is_no_greeting_by_address() {
+    let mail = "From: Bob <bob@example.org>\r\nTo: ann@example.net\r\nSubject: Re: lunch\r\n\r\nOn Mon, Apr 16, 2007, Ann <ann@example.net> wrote:\r\n> Lunch on Friday?\r\n\r\nFriday is fine.\r\n";
+    assert!(!has(&ids(mail), "content.recipient_address_greeting"), "{:?}", ids(mail));
+    let greeting =
+        mail.replace("On Mon, Apr 16, 2007, Ann <ann@example.net> wrote:", "Dear ann@example.net,");
+    assert!(has(&ids(&greeting), "content.recipient_address_greeting"), "{:?}", ids(&greeting));
+}
+
+#[test]
+fn a_form_that_asks_for_several_things_elsewhere_is_a_harvesting_form() {
+    let form = |action: &str, fields: &str| {
+        format!(
+            "From: Bank <service@bank-example.com>\r\nTo: you@example.com\r\nSubject: Update\r\nContent-Type: text/html\r\n\r\n<form action=\"{action}\" method=\"post\">{fields}<input type=\"hidden\" name=\"t\" value=\"1\"><input type=\"submit\" value=\"Send\"></form>\r\n"
+        )
+    };
+    let two = "<input type=\"text\" name=\"card\"><input name=\"pin\">";
+    let collector = "https://collect.thief-example.ru/p.php";
+    assert!(has(&ids(&form(collector, two)), "content.html_form"));
+    // A password alone is enough.
+    assert!(has(&ids(&form(collector, "<input type=\"password\" name=\"p\">")), "content.html_form"));
+    // One field is a search box or a sign-up; answers sent to the From domain go where the
+    // mail says it comes from.
+    assert!(!has(&ids(&form(collector, "<input type=\"text\" name=\"q\">")), "content.html_form"));
+    assert!(!has(&ids(&form("https://www.bank-example.com/survey", two)), "content.html_form"));
+}
+
+#[test]
+fn a_redirect_that_lands_where_its_text_says_is_no_mismatch() {
+    let mail = |href: &str, text: &str| {
+        format!(
+            "From: News <news@org-example.org>\r\nTo: you@example.com\r\nSubject: This week\r\nContent-Type: text/html\r\n\r\n<p>Read more at <a href=\"{href}\">{text}</a>.</p>\r\n"
+        )
+    };
+    let mismatch = |href: &str, text: &str| has(&ids(&mail(href, text)), "links.display_mismatch");
+    assert!(mismatch("https://track.other-example.net/r?id=1", "www.town-example.gov"));
+    // The redirect's query carries the site shown.
+    assert!(!mismatch(
+        "https://track.other-example.net/r?id=1&url=https%3A%2F%2Fwww.town-example.gov%2Fnews",
+        "www.town-example.gov"
+    ));
+    // A gateway defused the link: what is shown is no longer a host.
+    assert!(!mismatch("https://track.other-example.net/r?id=1", "lists.town-example.noclick_gov"));
+    // Click tracking through a bulk-mail service, showing no brand's domain.
+    assert!(!mismatch("https://click.mlsend.com/link/c/abc", "www.org-example.org"));
+    // A brand's domain shown over a tracker is still a mismatch.
+    assert!(mismatch("https://click.mlsend.com/link/c/abc", "www.paypal.com"));
+}
+
+#[test]
+fn a_hosted_page_cited_among_many_links_is_no_lure() {
+    let only = "From: someone <someone1234@gmail.com>\r\nTo: you@example.com\r\nSubject: hello\r\n\r\nSee https://storage.googleapis.com/bucket-x/page.html\r\n";
+    assert!(has(&ids(only), "links.cloud_hosted_page"), "{:?}", ids(only));
+    let digest = only.replace(
+        "See ",
+        "Links this week: https://a-example.com/1 https://b-example.org/2 https://c-example.net/3 and ",
+    );
+    assert!(!has(&ids(&digest), "links.cloud_hosted_page"), "{:?}", ids(&digest));
+}

@@ -86,6 +86,8 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     let mut pitch_groups: Vec<usize> = Vec::new();
     let mut spaced_out: Vec<Evidence> = Vec::new();
+    // Groups with a phrase that tells the story on its own (not a `weak` one).
+    let mut told: Vec<usize> = Vec::new();
     for (source, text) in [("header:Subject", subject), ("header:From", name), ("body", own_words.as_ref())] {
         // Matched on the normalised text (widths folded, spaced-out letters closed up), quoted
         // from the text as written.
@@ -97,6 +99,9 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
             }
             if source == "header:From" && !from_domain.contains(&hit.phrase.replace(' ', "").to_lowercase()) {
                 pitch_groups.push(hit.group);
+            }
+            if !hit.weak && !told.contains(&hit.group) {
+                told.push(hit.group);
             }
             let seen_phrases = phrases.entry(hit.group).or_default();
             if !seen_phrases.contains(&hit.phrase) {
@@ -114,6 +119,9 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
     if ctx.machine_report.is_some() {
         return;
     }
+    // Weak phrases tell a story only in company: "investor" in a stock alert is no scam, with
+    // "beneficiary" and "inheritance" beside it it is.
+    groups.retain(|g, _| told.contains(g) || phrases.get(g).map_or(0, Vec::len) >= 2);
     if !spaced_out.is_empty() {
         out.add(ids::CONTENT_OBFUSCATED_WORDS, spaced_out);
     }
@@ -321,14 +329,22 @@ pub fn disguised_tokens(text: &str, targets: &[String]) -> Vec<String> {
     out
 }
 
-/// The first words of the text address the reader by mail address.
+/// The first words of the text address the reader by mail address. A reply's attribution
+/// line ("On 4/16/07, Ann <ann@x> wrote:") names whom it quotes, often a recipient of the
+/// reply: it is not the sender's own first words.
 fn recipient_address_greeting(ctx: &Context<'_>, out: &mut Collector) {
+    let attributions = &ctx.k.vocab.reply_attributions;
+    let is_attribution = |l: &str| {
+        let l = l.trim_end().to_lowercase();
+        attributions.iter().any(|a| l.ends_with(a.as_str()))
+    };
     let head: String = ctx
         .content
         .visible_text
         .lines()
         .filter(|l| !l.trim_start().starts_with('>'))
         .take(2)
+        .filter(|l| !is_attribution(l))
         .collect::<Vec<_>>()
         .join(" ")
         .chars()
@@ -694,13 +710,24 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
         if !action.to_ascii_lowercase().starts_with("http") {
             continue;
         }
+        // A form of one field is a search box or a newsletter sign-up ("search our site"); a
+        // harvesting form asks for several things (account, card number, PIN) or a password.
+        if form.fields < 2 && !form.has_password {
+            continue;
+        }
+        let target =
+            crate::urls::parse_web_url(action).and_then(|u| u.host_str().and_then(registrable_domain));
+        // What is typed goes back to the domain the mail says it is from: even a forged From
+        // hands the answers to the one it impersonates, not to a thief.
+        let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
+        if target.is_some() && target == from_rd {
+            continue;
+        }
         let mut ev = vec![Evidence::new("form action", action.clone())];
         if form.has_password {
             ev.push(Evidence::new("form", "asks for a password"));
         }
-        if let Some(rd) =
-            crate::urls::parse_web_url(action).and_then(|u| u.host_str().and_then(registrable_domain))
-        {
+        if let Some(rd) = target {
             ev.push(Evidence::new("submits to", rd));
         }
         out.add(ids::CONTENT_HTML_FORM, ev);

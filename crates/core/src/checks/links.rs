@@ -11,12 +11,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     let from_brand = ctx.k.sender_domain_brand(from_domain);
     let home = home_country(ctx);
+    // How many sites the mail links to: a page cited in a digest or a discussion is one of
+    // many, a phishing page is the one place the mail sends the reader.
+    let mut sites: Vec<&str> = Vec::new();
+    for l in ctx.content.links.iter().filter(|l| l.is_clickable()) {
+        if let Some(rd) = l.facts.registrable_domain.as_deref().or(l.facts.host.as_deref())
+            && !sites.contains(&rd)
+            && sites.len() < 8
+        {
+            sites.push(rd);
+        }
+    }
     for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
         let f = &link.facts;
         let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
 
         if let Some((shown, shown_host)) = displayed_other_domain(link)
             && !click_tracking(ctx, link, &shown_host)
+            && !honest_redirect(ctx, link, &shown_host)
         {
             out.add(ids::LINKS_DISPLAY_MISMATCH, vec![Evidence::new("link text", shown), url_ev()]);
         }
@@ -28,7 +40,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         if let Some(host) = f.host.as_deref() {
             // The sender's own brand may host its pages there (Google on docs.google.com).
             let own = from_brand.is_some_and(|b| b.owns(host));
-            if !own && let Some(service) = ctx.k.hosting_service(host) {
+            // A URL written out in full hides nothing; it is a lure's only when it is
+            // (nearly) all the mail links to.
+            let cited = link.source == kaibo_model::LinkSource::Text && sites.len() > 2;
+            if !own
+                && !cited
+                && let Some(service) = ctx.k.hosting_service(host)
+            {
                 out.add(ids::LINKS_CLOUD_HOSTED_PAGE, vec![url_ev(), Evidence::new("hosting", service)]);
             }
             if let Some(suffix) = ctx.k.abused_suffix(host) {
@@ -136,17 +154,49 @@ pub fn displayed_other_domain(link: &Link) -> Option<(String, String)> {
     (shown != target && !shown.contains('@')).then(|| (text.chars().take(120).collect(), shown_host))
 }
 
-/// A mailing's click tracking: an authenticated sender's link that shows a domain and goes
-/// through the sender's own redirector or its bulk-mail service, where the domain shown is no
-/// other brand's. Phishing that shows a bank's domain stays a mismatch.
+/// A mismatch that misleads no one: the link's own query carries the site shown (a redirector
+/// that lands where the text says), or the text shown is a mail gateway's rewritten link, or a
+/// gateway has defused the link (`lists.example.noclick_com`: no longer a host at all).
+fn honest_redirect(ctx: &Context<'_>, link: &Link, shown_host: &str) -> bool {
+    let not_a_host = |h: &str| h.rsplit('.').next().is_some_and(|tld| tld.contains('_'));
+    if not_a_host(shown_host) || link.facts.host.as_deref().is_some_and(not_a_host) {
+        return true;
+    }
+    if crate::urls::is_gateway_rewriter(shown_host, ctx.k) {
+        return true;
+    }
+    // A parameter whose value is a URL of the site shown: `redirect=https%3a%2f%2folson.house.gov`.
+    let shown = registrable_domain(shown_host).unwrap_or_else(|| shown_host.to_string());
+    let url = &link.facts.url;
+    let Some(q) = url.find('?') else { return false };
+    let query = crate::urls::percent_decode(&url[q..]).to_ascii_lowercase();
+    query.split(['&', '?']).filter_map(|p| p.split_once('=')).any(|(_, v)| {
+        let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://")).unwrap_or("");
+        let host = rest.split(['/', '?', '#', ':']).next().unwrap_or("");
+        crate::knowledge::domain_is_or_under(host, &shown)
+    })
+}
+
+/// A mailing's click tracking: a link that shows a domain and goes through a bulk-mail
+/// service's redirector (or, for an authenticated sender, its own), where the domain shown is
+/// no brand's (or the sender's own brand). Phishing that shows a bank's domain stays a mismatch.
 fn click_tracking(ctx: &Context<'_>, link: &Link, shown_host: &str) -> bool {
-    let (Some(proven), Some(host)) = (ctx.proven_sender.as_deref(), link.facts.host.as_deref()) else {
-        return false;
-    };
-    let through_sender =
-        super::bulk::belongs_to_sender(ctx, proven, host) || ctx.k.bulk_service(host).is_some();
-    let other_brand = ctx.k.sender_domain_brand(shown_host).is_some_and(|b| !b.owns(proven));
-    through_sender && !other_brand
+    let Some(host) = link.facts.host.as_deref() else { return false };
+    let shown_brand = ctx.k.sender_domain_brand(shown_host);
+    match ctx.proven_sender.as_deref() {
+        Some(proven) => {
+            let through_sender =
+                super::bulk::belongs_to_sender(ctx, proven, host) || ctx.k.bulk_service(host).is_some();
+            through_sender && shown_brand.is_none_or(|b| b.owns(proven))
+        }
+        // Unproven, the redirector must be a bulk-mail service's or the From domain's own
+        // (the sender's `r.aspx?ID=…` to its Facebook page).
+        None => {
+            let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
+            let own = from_rd.is_some() && link.facts.registrable_domain == from_rd;
+            (own || ctx.k.bulk_service(host).is_some()) && shown_brand.is_none()
+        }
+    }
 }
 
 /// The recipient's addresses as they may be written into a URL: plain, percent-encoded, and

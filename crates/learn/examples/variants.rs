@@ -26,6 +26,8 @@ fn main() {
                 "prior_sd" => fit.prior_sd = f,
                 "band_max" => fit.band_max = f,
                 "text" => fit.text_model = f != 0.0,
+                "dropout" => fit.dropout = f,
+                "copies" => fit.dropout_copies = f as usize,
                 "min_support" => fit.min_support = f as usize,
                 "min_sources" => text.min_sources = f as usize,
                 "min_docs" => text.min_docs = f as usize,

@@ -47,6 +47,9 @@ pub struct FitSettings {
     pub band_max: f64,
     /// Whether the text model takes part (off: findings alone).
     pub text_model: bool,
+    /// Share of each mail's evidence hidden in each of its `dropout_copies` training copies.
+    pub dropout: f64,
+    pub dropout_copies: usize,
 }
 
 impl Default for FitSettings {
@@ -60,8 +63,51 @@ impl Default for FitSettings {
             bands: vec![0.5, 0.8, 0.95, 0.99],
             band_max: 12.0,
             text_model: true,
+            dropout: 0.0,
+            dropout_copies: 1,
         }
     }
+}
+
+/// Each example as `dropout_copies` copies, each missing a random share `dropout` of its
+/// findings (the text bands as one), so that a weight is fitted as if its companions might be
+/// absent, as they are in mail from a source never seen.
+fn with_dropout(
+    examples: Vec<PointsExample>,
+    n_findings: usize,
+    settings: &FitSettings,
+) -> Vec<PointsExample> {
+    if settings.dropout <= 0.0 || settings.dropout_copies < 2 {
+        return examples;
+    }
+    let copies = settings.dropout_copies;
+    let mut out = Vec::with_capacity(examples.len() * copies);
+    let mut state: u64 = 0x6b61_6962_6f00_0002;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut x = state;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((x ^ (x >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for e in examples {
+        for _ in 0..copies {
+            let drop_text = next() < settings.dropout;
+            let features = e
+                .features
+                .iter()
+                .copied()
+                .filter(|&f| if f >= n_findings { !drop_text } else { next() >= settings.dropout })
+                .collect();
+            out.push(PointsExample {
+                features,
+                phish: e.phish,
+                weight: e.weight / copies as f64,
+                offset: e.offset,
+            });
+        }
+    }
+    out
 }
 
 /// Fitted weights.
@@ -168,6 +214,7 @@ pub fn fit(samples: &[&Sample], text: Option<&[f64]>, weights: &[f64], settings:
             PointsExample { features: fs, phish: s.phish, weight: cost * weights[i], offset }
         })
         .collect();
+    let examples = with_dropout(examples, features.len(), settings);
     let w = fit_points(&examples, &priors, FLAG_AT, settings.points_per_logit);
     let weights_out: BTreeMap<String, i32> =
         features.iter().zip(&w).map(|((id, _, _), w)| (id.clone(), w.round() as i32)).collect();
@@ -295,5 +342,35 @@ mod tests {
         let fit = fit(&refs, None, &w, &FitSettings::default());
         let got = fit.weight("content.hidden_text");
         assert!(got > 0 && got <= cap, "{got} against the ceiling {cap}");
+    }
+
+    /// Dropout copies each mail, hides a share of its findings in each copy, keeps the total
+    /// weight of each mail, and does the same every run (the fit stays reproducible).
+    #[test]
+    fn dropout_is_deterministic_and_keeps_each_mails_weight() {
+        let examples: Vec<PointsExample> = (0..50)
+            .map(|i| PointsExample {
+                features: vec![0, 1, 2, 3, 4],
+                phish: i % 2 == 0,
+                weight: 2.0,
+                offset: 0.0,
+            })
+            .collect();
+        let settings = FitSettings { dropout: 0.3, dropout_copies: 4, ..FitSettings::default() };
+        let a = with_dropout(examples.clone(), 4, &settings);
+        let b = with_dropout(examples.clone(), 4, &settings);
+        assert_eq!(a.len(), 200);
+        assert_eq!(
+            a.iter().map(|e| e.features.clone()).collect::<Vec<_>>(),
+            b.iter().map(|e| e.features.clone()).collect::<Vec<_>>()
+        );
+        let total: f64 = a.iter().map(|e| e.weight).sum();
+        assert!((total - 100.0).abs() < 1e-9, "{total}");
+        let kept: usize = a.iter().map(|e| e.features.len()).sum();
+        // About 70% of 1000 features survive; the text feature (index 4) goes as one.
+        assert!((550..=850).contains(&kept), "{kept}");
+        // Off by default: the examples pass through.
+        let off = with_dropout(examples, 4, &FitSettings::default());
+        assert_eq!(off.len(), 50);
     }
 }

@@ -66,7 +66,9 @@ pub struct FindingDef {
     pub hand_weight: i32,
     /// The most the fit may give it: weak evidence that is common in legitimate bulk mail
     /// (hidden preheaders, buttons, tracking links with the address) must not become strong
-    /// because the training mail lacked a kind of legitimate mail.
+    /// because the training mail lacked a kind of legitimate mail. Below zero, on
+    /// counter-evidence, it keeps the finding counting (an authenticated unsubscribe header
+    /// stays at least that much in the sender's favour when no newsletter was in the training).
     #[serde(default)]
     pub max_weight: Option<i32>,
 }
@@ -920,14 +922,20 @@ mod tests {
         assert!(!k.brands.is_empty());
     }
 
+    /// A ceiling keeps a weak finding weak (`0 < max_weight`), or keeps counter-evidence
+    /// counting (`max_weight < 0`: the fit may make it stronger, never nothing).
     #[test]
-    fn ceilings_sit_on_positive_findings_above_nothing() {
+    fn ceilings_keep_their_sign_and_bound_the_weight() {
         let k = knowledge();
         let capped: Vec<&FindingDef> = k.findings.values().filter(|f| f.max_weight.is_some()).collect();
         assert!(capped.len() >= 5, "the weak findings carry a ceiling");
         for f in capped {
             let cap = f.max_weight.unwrap();
-            assert!(f.hand_weight > 0 && cap > 0 && cap <= 60, "{}: ceiling {cap}", f.id);
+            if f.hand_weight > 0 {
+                assert!(cap > 0 && cap <= 60, "{}: ceiling {cap}", f.id);
+            } else {
+                assert!(cap < 0 && cap >= f.hand_weight, "{}: ceiling {cap} on counter-evidence", f.id);
+            }
             assert!(f.weight <= cap, "{}: weight {} over its ceiling {cap}", f.id, f.weight);
         }
     }

@@ -1,7 +1,8 @@
 //! Compares fitting settings on a labelled corpus: `cargo run --release -p kaibo-learn
 //! --example variants -- CORPUS_ROOT [name=key:value,key:value ...]`. Keys: fp_cost, prior_sd,
-//! band_max, text (0/1), min_sources, min_support, epochs, l2. Used to choose the defaults
-//! (docs/knowledge.md); each variant prints the in-sample and leave-one-source-out table.
+//! band_max, text (0/1), min_sources, min_support, epochs, l2, dropout, copies. Used to choose
+//! the defaults (docs/knowledge.md); each variant prints the in-sample and leave-one-source-out
+//! table.
 
 use kaibo_learn::corpus::read_labelled;
 use kaibo_learn::evaluate::{learn, render};

@@ -47,8 +47,10 @@ pub struct FitSettings {
     pub band_max: f64,
     /// Whether the text model takes part (off: findings alone).
     pub text_model: bool,
-    /// Share of each mail's evidence hidden in each of its `dropout_copies` training copies.
+    /// Share of each mail's evidence hidden in each of its `dropout_copies` training copies
+    /// (0: off, the default; measured in docs/evaluation.md round 4 and not taken).
     pub dropout: f64,
+    /// How many training copies of each mail dropout makes (under 2: none).
     pub dropout_copies: usize,
 }
 

@@ -71,6 +71,11 @@ pub struct FindingDef {
     /// stays at least that much in the sender's favour when no newsletter was in the training).
     #[serde(default)]
     pub max_weight: Option<i32>,
+    /// The least the fit may give it, on weak counter-evidence: what a phisher can have as
+    /// well (a DMARC pass for the phisher's own domain, a mailing service) must not become a
+    /// strong excuse because the training phishing lacked it.
+    #[serde(default)]
+    pub min_weight: Option<i32>,
 }
 
 impl FindingDef {
@@ -937,6 +942,20 @@ mod tests {
                 assert!(cap < 0 && cap >= f.hand_weight, "{}: ceiling {cap} on counter-evidence", f.id);
             }
             assert!(f.weight <= cap, "{}: weight {} over its ceiling {cap}", f.id, f.weight);
+        }
+    }
+
+    /// A floor keeps weak counter-evidence weak: below zero, no stronger than its hand weight
+    /// allows, and the fitted weight at or above it.
+    #[test]
+    fn floors_sit_on_counter_evidence() {
+        let k = knowledge();
+        let floored: Vec<&FindingDef> = k.findings.values().filter(|f| f.min_weight.is_some()).collect();
+        assert!(floored.iter().any(|f| f.id == "auth.dmarc_pass"), "DMARC pass is weak counter-evidence");
+        for f in floored {
+            let floor = f.min_weight.unwrap();
+            assert!(f.hand_weight < 0 && floor < 0 && floor <= f.hand_weight, "{}: floor {floor}", f.id);
+            assert!(f.weight >= floor, "{}: weight {} under its floor {floor}", f.id, f.weight);
         }
     }
 

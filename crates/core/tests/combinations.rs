@@ -96,3 +96,23 @@ fn coins_waiting_behind_a_page_anyone_can_publish() {
     let own_site = mail.replace("https://docs.google.com/drawings/d/1E-AgFS17Wy/preview", "");
     assert!(!ids(&own_site).iter().any(|i| i == "lure.money_hidden_link"));
 }
+
+#[test]
+fn an_account_story_behind_a_link_that_goes_elsewhere() {
+    let mail = |href: &str, text: &str| {
+        format!(
+            "From: Online Banking <service@bank-example.com>\r\nTo: you@example.com\r\nSubject: Account verification\r\nContent-Type: text/html\r\n\r\n<p>Please verify your account within 48 hours: <a href=\"{href}\">{text}</a></p>\r\n"
+        )
+    };
+    let combined =
+        |href: &str, text: &str| ids(&mail(href, text)).iter().any(|i| i == "lure.account_deceptive_link");
+    assert!(
+        combined("http://192.0.2.7/bank/login.php", "Sign in"),
+        "{:?}",
+        ids(&mail("http://192.0.2.7/bank/login.php", "Sign in"))
+    );
+    assert!(combined("http://verify.thief-example.ru/login", "https://www.bank-example.com/login"));
+    // The same story linking to the site it names is the notice a bank sends.
+    assert!(!combined("https://www.bank-example.com/login", "https://www.bank-example.com/login"));
+    assert!(!combined("https://www.bank-example.com/login", "Sign in"));
+}

@@ -179,11 +179,14 @@ pub fn fit(samples: &[&Sample], text: Option<&[f64]>, weights: &[f64], settings:
     let n_bands = if text.is_some() { settings.bands.len() } else { 0 };
     let mut priors: Vec<PointsPrior> = features
         .iter()
-        .map(|(_, hand, cap)| {
+        .map(|(id, hand, cap)| {
             let (min, max) = if *hand > 0 { (0.0, settings.max_abs) } else { (-settings.max_abs, 0.0) };
-            // A weak finding's ceiling (findings.toml `max_weight`) bounds the fit and the prior.
+            // A weak finding's ceiling (findings.toml `max_weight`) bounds the fit and the prior;
+            // so does weak counter-evidence's floor (`min_weight`).
             let max = cap.map_or(max, |c| max.min(f64::from(c)));
-            PointsPrior { mean: f64::from(*hand).min(max), sd: settings.prior_sd, min, max }
+            let floor = k.findings.get(id).and_then(|f| f.min_weight);
+            let min = floor.map_or(min, |c| min.max(f64::from(c)));
+            PointsPrior { mean: f64::from(*hand).min(max).max(min), sd: settings.prior_sd, min, max }
         })
         .collect();
     priors.extend((0..n_bands).map(|_| PointsPrior {

@@ -301,8 +301,10 @@ fn a_redirect_that_lands_where_its_text_says_is_no_mismatch() {
     assert!(!mismatch("https://track.other-example.net/r?id=1", "lists.town-example.noclick_gov"));
     // Click tracking through a bulk-mail service, showing no brand's domain.
     assert!(!mismatch("https://click.mlsend.com/link/c/abc", "www.org-example.org"));
-    // A brand's domain shown over a tracker is still a mismatch.
+    // A brand's domain shown over a tracker is still a mismatch, and so is a brand's domain
+    // tucked into the query of a link that goes elsewhere.
     assert!(mismatch("https://click.mlsend.com/link/c/abc", "www.paypal.com"));
+    assert!(mismatch("https://login.thief-example.ru/x?r=https%3A%2F%2Fwww.paypal.com", "www.paypal.com"));
 }
 
 #[test]

@@ -705,6 +705,7 @@ fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
 }
 
 fn forms(ctx: &Context<'_>, out: &mut Collector) {
+    let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
     for form in &ctx.content.forms {
         let Some(action) = &form.action else { continue };
         if !action.to_ascii_lowercase().starts_with("http") {
@@ -719,7 +720,6 @@ fn forms(ctx: &Context<'_>, out: &mut Collector) {
             crate::urls::parse_web_url(action).and_then(|u| u.host_str().and_then(registrable_domain));
         // What is typed goes back to the domain the mail says it is from: even a forged From
         // hands the answers to the one it impersonates, not to a thief.
-        let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);
         if target.is_some() && target == from_rd {
             continue;
         }

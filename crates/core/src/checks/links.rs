@@ -166,6 +166,10 @@ fn honest_redirect(ctx: &Context<'_>, link: &Link, shown_host: &str) -> bool {
         return true;
     }
     // A parameter whose value is a URL of the site shown: `redirect=https%3a%2f%2folson.house.gov`.
+    // Not for a brand's domain: any phishing link can carry `?r=https://www.paypal.com`.
+    if ctx.k.sender_domain_brand(shown_host).is_some() {
+        return false;
+    }
     let shown = registrable_domain(shown_host).unwrap_or_else(|| shown_host.to_string());
     let url = &link.facts.url;
     let Some(q) = url.find('?') else { return false };

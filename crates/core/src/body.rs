@@ -34,6 +34,10 @@ pub struct Content {
     /// Visible text of the body parts (hidden text excluded), parts separated by blank lines.
     pub visible_text: String,
     pub hidden_text: Vec<String>,
+    /// The first hidden text is an HTML part's preview line, before any visible text.
+    pub preheader: bool,
+    /// Words in the hidden text, counted in full ([`crate::html::hidden_words`]).
+    pub hidden_words: usize,
     pub links: Vec<Link>,
     /// Addresses of `mailto:` links, in order, without their query.
     pub mailto: Vec<String>,
@@ -179,6 +183,10 @@ pub fn read(mail: &MailFacts, k: &Knowledge) -> Content {
         for l in doc.links {
             raw.push(l.url, l.source, l.display_text, l.hidden);
         }
+        if c.hidden_text.is_empty() {
+            c.preheader = doc.preheader;
+        }
+        c.hidden_words += doc.hidden_words;
         c.hidden_text.extend(doc.hidden_text);
         c.forms.extend(doc.forms);
         texts.push(doc.visible_text);

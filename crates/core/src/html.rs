@@ -39,6 +39,11 @@ pub struct HtmlDoc {
     pub title: Option<String>,
     pub visible_text: String,
     pub hidden_text: Vec<String>,
+    /// The first hidden text came before any visible letter or digit: an inbox preview line
+    /// (a "preheader"), when it is the only one.
+    pub preheader: bool,
+    /// Words in all the hidden text ([`hidden_words`]), counted in full.
+    pub hidden_words: usize,
     pub links: Vec<HtmlLink>,
     pub forms: Vec<HtmlForm>,
     /// Nesting deeper than the cap was flattened.
@@ -340,9 +345,28 @@ fn close_anchor(doc: &mut HtmlDoc, anchor: &mut Option<(usize, String, usize)>) 
     }
 }
 
+/// Words in a hidden text: its words with a letter or digit, or its length in words (five
+/// characters a word, three for Chinese and Japanese, written without spaces), whichever is
+/// more, so a run of random letters counts for its length. The characters that render as
+/// nothing are not counted: a newsletter pads its preheader with `&zwnj;&nbsp;` pairs so the
+/// inbox preview shows nothing after it, and those are no words.
+pub fn hidden_words(text: &str) -> usize {
+    let tokens = text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count();
+    let (mut cjk, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|&c| !c.is_whitespace() && !crate::text::is_invisible(c)) {
+        if crate::normalise::is_cjk(c) { cjk += 1 } else { other += 1 }
+    }
+    tokens.max(other / 5 + cjk / 3)
+}
+
 fn flush_hidden(doc: &mut HtmlDoc, buf: &mut String) {
     let t = buf.trim();
     if t.chars().any(char::is_alphanumeric) && doc.hidden_text.len() < HTML_MAX_HIDDEN_FRAGMENTS {
+        if doc.hidden_text.is_empty() {
+            doc.preheader = !doc.visible_text.chars().any(char::is_alphanumeric);
+        }
+        // Counted before the fragment is cut to its kept length.
+        doc.hidden_words += hidden_words(t);
         doc.hidden_text.push(t.chars().take(HTML_MAX_FRAGMENT_CHARS).collect());
     }
     buf.clear();
@@ -721,6 +745,34 @@ mod tests {
         assert!(!d.visible_text.contains("tiny"));
         assert!(!d.visible_text.contains("white on white"));
         assert_eq!(d.hidden_text, vec!["filler words one", "tiny words", "white on white"]);
+        assert!(d.preheader, "the first hidden text came before any visible text");
+    }
+
+    #[test]
+    fn hidden_words_count_words_not_padding() {
+        use super::hidden_words;
+        // A preheader padded with `&zwnj;&nbsp;` pairs: eight words, not eighty.
+        let padded = format!("Claim your official card now! (And a gift!) {}", "\u{200c} ".repeat(70));
+        assert_eq!(hidden_words(&padded), 8);
+        // A sentence is as many words as it has.
+        assert_eq!(hidden_words("Your subscription is confirmed. We look forward to it."), 9);
+        // Random letters count for their length.
+        assert_eq!(hidden_words("gpzmypwdqtzcasbjqfbhyw ejmwkkuupclexmfnsge"), 8);
+        // Japanese, without spaces: three characters a word.
+        assert_eq!(hidden_words("お客様のアカウントを確認"), 4);
+        assert_eq!(hidden_words(""), 0);
+    }
+
+    #[test]
+    fn a_preheader_is_hidden_text_before_the_visible_text() {
+        let d = analyze_html(
+            r#"<body><div style="display:none;max-height:0">Your October update &zwnj;&nbsp;</div>
+            <table><tr><td><img src="logo.png"></td></tr><tr><td>Dear reader, the news.</td></tr></table>"#,
+        );
+        assert!(d.preheader);
+        let d = analyze_html(r#"<p>Dear reader</p><div style="display:none">buy cheap pills</div>"#);
+        assert!(!d.preheader);
+        assert_eq!(d.hidden_text, vec!["buy cheap pills"]);
     }
 
     #[test]

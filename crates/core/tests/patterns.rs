@@ -317,3 +317,13 @@ fn a_hosted_page_cited_among_many_links_is_no_lure() {
     );
     assert!(!has(&ids(&digest), "links.cloud_hosted_page"), "{:?}", ids(&digest));
 }
+
+#[test]
+fn a_follow_button_in_the_footer_claims_no_brand() {
+    let mail = "From: Garden Club <news@example-garden.org>\r\nTo: you@example.com\r\nSubject: October news\r\nContent-Type: text/html\r\n\r\n<p>Dear members, the autumn walk is on Saturday.</p><p>See the programme on our site.</p><p><a href=\"https://go.example-garden.org/r/1\">Facebook</a> <a href=\"https://go.example-garden.org/r/2\">Twitter</a></p>\r\n";
+    assert!(!has(&ids(mail), "content.brand_mismatch"), "{:?}", ids(mail));
+    // The same brand signed as text, not as a button, is still a claim the links do not keep.
+    let signed =
+        mail.replace("<a href=\"https://go.example-garden.org/r/1\">Facebook</a>", "Facebook Security Team");
+    assert!(has(&ids(&signed), "content.brand_mismatch"), "{:?}", ids(&signed));
+}

@@ -135,8 +135,11 @@ fn links_stay_with_sender(ctx: &Context<'_>, out: &mut Collector, proven: &str) 
     if hosts.is_empty() || hosts.len() != clickable.len() {
         return;
     }
+    // A host can be both the sender's and neutral (google.com for Google's own notices): it
+    // counts once, as the sender's.
     let own = hosts.iter().filter(|h| belongs_to_sender(ctx, proven, h)).count();
-    let neutral = hosts.iter().filter(|h| ctx.k.is_neutral_link_host(h)).count();
+    let neutral =
+        hosts.iter().filter(|h| !belongs_to_sender(ctx, proven, h) && ctx.k.is_neutral_link_host(h)).count();
     if own >= 1 && own + neutral == hosts.len() {
         out.add(
             ids::LINKS_STAY_WITH_SENDER,

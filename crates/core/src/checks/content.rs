@@ -533,9 +533,22 @@ fn anonymous_signature(ctx: &Context<'_>, out: &mut Collector) {
     }
 }
 
+/// Most words an inbox preview line ("preheader") has.
+const PREHEADER_MAX_WORDS: usize = 30;
+
 fn hidden_text(ctx: &Context<'_>, out: &mut Collector) {
-    let words: usize =
-        ctx.content.hidden_text.iter().map(|t| t.split_whitespace().count().max(t.chars().count() / 4)).sum();
+    let words = ctx.content.hidden_words;
+    // A newsletter hides one line before its visible text for the inbox preview: standard
+    // practice, and nothing a filter is fooled by. More hidden text than that still counts.
+    // It is a sentence: a list of words with no stop is filler for statistical filters.
+    let sentence = |t: &str| t.contains(['.', '!', '?', '…', '。', '！', '？']);
+    if ctx.content.preheader
+        && ctx.content.hidden_text.len() == 1
+        && words <= PREHEADER_MAX_WORDS
+        && sentence(&ctx.content.hidden_text[0])
+    {
+        return;
+    }
     if words >= 3 {
         let ev = ctx
             .content
@@ -574,10 +587,30 @@ pub fn claimed_brands(ctx: &Context<'_>) -> Vec<(usize, String)> {
         .collect();
     if !mailing_list {
         places.extend(lines.iter().take(2).map(|l| l.chars().take(80).collect::<String>()));
-        places.extend(lines.iter().rev().take(3).map(|l| l.chars().take(80).collect::<String>()));
     }
     brands_in(ctx, &places, &mut out);
+    if !mailing_list {
+        let signature: Vec<String> =
+            lines.iter().rev().take(3).map(|l| l.chars().take(80).collect()).collect();
+        let mut named = Vec::new();
+        brands_in(ctx, &signature, &mut named);
+        for (i, name) in named {
+            // A "follow us" button whose whole text is the brand's name ("Facebook", "Twitter")
+            // points to the sender's page there: it claims nothing about who sent the mail.
+            if !out.iter().any(|(b, _)| *b == i) && !is_brand_button(ctx, i) {
+                out.push((i, name));
+            }
+        }
+    }
     out
+}
+
+/// A link a reader can click whose whole text is one of the brand's names.
+fn is_brand_button(ctx: &Context<'_>, brand: usize) -> bool {
+    let names = &ctx.k.brands[brand].names;
+    ctx.content.links.iter().filter(|l| l.is_clickable() && !l.hidden).any(|l| {
+        l.display_text.as_deref().is_some_and(|t| names.iter().any(|n| n.eq_ignore_ascii_case(t.trim())))
+    })
 }
 
 /// Brands the subject claims as its sender: a bracketed name (「【Amazon】…」, "\[PayPal\] …")

@@ -126,7 +126,19 @@ pub fn belongs_to_sender(ctx: &Context<'_>, proven: &str, host: &str) -> bool {
     if rd.as_deref() == Some(proven) {
         return true;
     }
+    if rd.as_deref().is_some_and(|rd| same_name_other_suffix(rd, proven)) {
+        return true;
+    }
     ctx.k.sender_domain_brand(proven).is_some_and(|b| b.owns(host))
+}
+
+/// Two registrable domains with the same name under different public suffixes (rakuten.co.jp
+/// and rakuten.net): one organisation's sites, for a sender that proved one of them. Names
+/// under four characters are too common to say so.
+fn same_name_other_suffix(a: &str, b: &str) -> bool {
+    let name = |d: &str| d.split('.').next().unwrap_or_default().to_ascii_lowercase();
+    let (na, nb) = (name(a), name(b));
+    na.len() >= 4 && na == nb
 }
 
 fn links_stay_with_sender(ctx: &Context<'_>, out: &mut Collector, proven: &str) {
@@ -239,5 +251,13 @@ mod tests {
         assert!(has_unsubscribe_uri("https://example.com/u"));
         assert!(!has_unsubscribe_uri("please write to us"));
         assert!(!has_unsubscribe_uri(""));
+    }
+
+    #[test]
+    fn sibling_domains() {
+        assert!(same_name_other_suffix("rakuten.net", "rakuten.co.jp"));
+        assert!(same_name_other_suffix("Example-Bank.com", "example-bank.jp"));
+        assert!(!same_name_other_suffix("rakuten-secure.net", "rakuten.co.jp"));
+        assert!(!same_name_other_suffix("abc.net", "abc.co.jp"));
     }
 }

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use crate::word_pattern::WordPattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
@@ -138,6 +139,9 @@ struct LureGroupDef {
     /// friend"): ordinary words that the story also uses.
     #[serde(default)]
     weak: Vec<String>,
+    /// The story in other words: word patterns ([`crate::word_pattern`]).
+    #[serde(default)]
+    patterns: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -313,6 +317,8 @@ pub struct Knowledge {
     lure_matcher: AhoCorasick,
     /// Pattern index → (lure group index, phrase, weak).
     lure_patterns: Vec<(usize, String, bool)>,
+    /// Lure group index and word pattern.
+    lure_word_patterns: Vec<(usize, WordPattern)>,
     pub roles: Vec<String>,
     pub celebrities: Vec<String>,
     pub combinations: Vec<Combination>,
@@ -382,13 +388,22 @@ struct Lures {
     groups: Vec<FindingId>,
     patterns: Vec<(usize, String, bool)>,
     matcher: AhoCorasick,
+    word_patterns: Vec<(usize, WordPattern)>,
 }
 
 fn lure_automaton(lures: &LuresFile) -> Result<Lures, crate::data::DataError> {
     let mut groups = Vec::new();
     let mut patterns = Vec::new();
+    let mut word_patterns = Vec::new();
     for (i, g) in lures.lure.iter().enumerate() {
         groups.push(lures_finding(&g.finding)?);
+        for p in &g.patterns {
+            let pattern = WordPattern::parse(p).map_err(|problem| crate::data::DataError {
+                file: "lures.toml".into(),
+                problem: format!("{}: pattern {p:?}: {problem}", g.finding),
+            })?;
+            word_patterns.push((i, pattern));
+        }
         for p in &g.phrases {
             patterns.push((i, p.clone(), false));
         }
@@ -406,7 +421,7 @@ fn lure_automaton(lures: &LuresFile) -> Result<Lures, crate::data::DataError> {
         .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .build(patterns.iter().map(|(_, p, _)| p.to_ascii_lowercase()))
         .expect("lure phrases build an automaton");
-    Ok(Lures { groups, patterns, matcher })
+    Ok(Lures { groups, patterns, matcher, word_patterns })
 }
 
 fn combinations(lures: &LuresFile) -> Result<Vec<Combination>, crate::data::DataError> {
@@ -525,8 +540,12 @@ impl Knowledge {
         let vocab: Vocabulary = toml("vocabulary.toml", VOCABULARY_TOML, 1)?;
         let attachments: AttachmentsFile = toml("attachments.toml", ATTACHMENTS_TOML, 1)?;
 
-        let Lures { groups: lure_groups, patterns: lure_patterns, matcher: lure_matcher } =
-            lure_automaton(&lures)?;
+        let Lures {
+            groups: lure_groups,
+            patterns: lure_patterns,
+            matcher: lure_matcher,
+            word_patterns: lure_word_patterns,
+        } = lure_automaton(&lures)?;
         let combinations = combinations(&lures)?;
         let brand_patterns = brand_names(&brands.brand, |b| &b.names);
         let brand_matcher = automaton(&brand_patterns.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
@@ -542,6 +561,7 @@ impl Knowledge {
             lure_groups,
             lure_matcher,
             lure_patterns,
+            lure_word_patterns,
             roles: lures.roles.names.iter().map(|s| s.to_lowercase()).collect(),
             celebrities: lures.celebrities.names.iter().map(|s| s.to_lowercase()).collect(),
             combinations,
@@ -617,6 +637,14 @@ impl Knowledge {
                 PhraseHit { group: *group, phrase, weak: *weak, start: m.start(), end: m.end() }
             })
             .collect();
+        if !self.lure_word_patterns.is_empty() && text.bytes().any(|b| b.is_ascii_alphabetic()) {
+            let words = crate::word_pattern::tokens(text);
+            for (group, pattern) in &self.lure_word_patterns {
+                for (start, end) in pattern.find_all(text, &words) {
+                    hits.push(PhraseHit { group: *group, phrase: &pattern.source, weak: false, start, end });
+                }
+            }
+        }
         // Per story, leftmost first and the longest of those starting together.
         hits.sort_by(|a, b| (a.group, a.start, b.end).cmp(&(b.group, b.start, a.end)));
         let mut kept: Vec<PhraseHit<'k>> = Vec::with_capacity(hits.len());
@@ -1009,6 +1037,36 @@ mod tests {
         assert!(groups.contains("lure.sync_error"));
         assert!(groups.contains("lure.undelivered_messages"));
         assert!(groups.contains("lure.mailbox_quota"));
+    }
+
+    /// The stories told in other words than the phrase lists: the word patterns of lures.toml
+    /// catch them, and ordinary sentences with the same words stay quiet.
+    #[test]
+    fn lure_word_patterns_tell_stories_in_other_words() {
+        let k = knowledge();
+        let groups = |text: &str| -> Vec<&str> {
+            k.lure_hits(text).iter().map(|h| k.lure_groups[h.group].as_str()).collect()
+        };
+        for (text, story) in [
+            ("Your eBay account could be suspended !", "lure.account_suspension"),
+            ("your access to bid or buy on eBay has been restricted.", "lure.account_suspension"),
+            ("We have temporarily limited your account access.", "lure.account_suspension"),
+            ("we could not verify your current information.", "lure.account_verification"),
+            ("Please confirm your billing records today.", "lure.account_verification"),
+            ("The card on file was declined by your bank.", "lure.payment_problem"),
+            ("We were unable to charge your card for this month.", "lure.payment_problem"),
+            ("We noticed some suspicious login attempts.", "lure.security_alert"),
+        ] {
+            assert!(groups(text).contains(&story), "{text}: {:?}", groups(text));
+        }
+        for ordinary in [
+            "Access is limited to members. Be quick!",
+            "The account manager will be back on Monday.",
+            "Please update your profile and preferences.",
+            "Our card game night is limited to ten players.",
+        ] {
+            assert!(groups(ordinary).is_empty(), "{ordinary}: {:?}", groups(ordinary));
+        }
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub mod text;
 pub mod text_model;
 pub mod urls;
 pub mod verdict;
+pub mod word_pattern;
 
 pub use analyze::analyze;
 pub use kaibo_model::analysis::*;

@@ -51,6 +51,17 @@ fn an_address_no_server_sends_from_is_a_malformed_sender() {
 }
 
 #[test]
+fn an_address_no_mail_program_can_read_is_a_malformed_sender_not_a_missing_one() {
+    let mail = "From: Ihre Chance!,(<noreply@parcel.example>)\r\nTo: you@example.com\r\nSubject: Gewinn\r\n\r\nJetzt gewinnen.\r\n";
+    let found = ids(mail);
+    assert!(has(&found, "sender.malformed_from"), "{found:?}");
+    assert!(!has(&found, "sender.from_missing"), "{found:?}");
+    // A From with no address at all is missing.
+    let none = mail.replace("Ihre Chance!,(<noreply@parcel.example>)", "Ihre Chance!");
+    assert!(has(&ids(&none), "sender.from_missing"));
+}
+
+#[test]
 fn a_free_mail_sender_does_not_own_its_providers_hosting() {
     // gmail.com belongs to Google, but a gmail.com user is not Google: a Google Docs link from
     // them is a page anyone could publish.

@@ -11,7 +11,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if from.address.is_none() {
         if ctx.machine_report.is_none() {
             let raw = ctx.mail.header("From").unwrap_or("");
-            out.add(ids::SENDER_FROM_MISSING, vec![Evidence::new("header:From", raw)]);
+            // An address is written but no mail program can read it ("Ihre Chance!,
+            // (<noreply@dhl.de>)"): the reader sees a name and a brand's address that the
+            // mail does not come from. That is a disguise, not a missing sender.
+            let id = if crate::text::addresses_in(raw).next().is_some() {
+                ids::SENDER_MALFORMED_FROM
+            } else {
+                ids::SENDER_FROM_MISSING
+            };
+            out.add(id, vec![Evidence::new("header:From", raw)]);
         }
     } else {
         let from_header = ctx.mail.header("From").unwrap_or("").to_string();

@@ -29,6 +29,9 @@ enum Step {
 pub struct WordPattern {
     pub source: String,
     steps: Vec<Step>,
+    /// The lower-case first letters of the first step's words: most words of a text start no
+    /// match, and this says so without comparing them (a mail has thousands of words).
+    starts: [bool; 256],
 }
 
 /// A word of a text: its byte span and the sentence it is in.
@@ -105,8 +108,12 @@ impl WordPattern {
             steps.push(Step::Word(alternatives));
         }
         match (steps.first(), steps.last()) {
-            (Some(Step::Word(_)), Some(Step::Word(_))) => {
-                Ok(WordPattern { source: source.to_string(), steps })
+            (Some(Step::Word(first)), Some(Step::Word(_))) => {
+                let mut starts = [false; 256];
+                for a in first {
+                    starts[usize::from(a.text.as_bytes()[0])] = true;
+                }
+                Ok(WordPattern { source: source.to_string(), steps, starts })
             }
             _ => Err("a pattern starts and ends with a word".to_string()),
         }
@@ -117,7 +124,12 @@ impl WordPattern {
     pub fn find_all(&self, text: &str, words: &[Token]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut i = 0;
+        let bytes = text.as_bytes();
         while i < words.len() {
+            if !self.starts[usize::from(bytes[words[i].start].to_ascii_lowercase())] {
+                i += 1;
+                continue;
+            }
             if let Some(last) = self.match_from(text, words, 0, i, words[i].sentence) {
                 out.push((words[i].start, words[last].end));
                 i = last + 1;

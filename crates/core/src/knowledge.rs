@@ -48,6 +48,9 @@ pub struct Vocabulary {
     pub reply_attributions: Vec<String>,
     pub qr_words: Vec<String>,
     pub disguise_targets: Vec<String>,
+    /// Words of a sentence that offers to stop the mail: a bulk mail's footer, where "update
+    /// your information or unsubscribe" is furniture, not a lure.
+    pub unsubscribe_words: Vec<String>,
     pub forward: ForwardVocabulary,
 }
 

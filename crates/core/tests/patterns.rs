@@ -338,3 +338,15 @@ fn a_follow_button_in_the_footer_claims_no_brand() {
         mail.replace("<a href=\"https://go.example-garden.org/r/1\">Facebook</a>", "Facebook Security Team");
     assert!(has(&ids(&signed), "content.brand_mismatch"), "{:?}", ids(&signed));
 }
+
+#[test]
+fn a_lure_phrase_in_the_sentence_that_offers_to_unsubscribe_is_a_footer() {
+    let mail = "From: News <news@campaign.example>\r\nTo: you@example.com\r\nSubject: This week\r\n\r\nOur volunteers met 200 voters this week.\r\nClick here if you want to update your information or unsubscribe.\r\n";
+    assert!(!has(&ids(mail), "lure.account_verification"), "{:?}", ids(mail));
+    // The same words as a request of their own are the story.
+    let asked = mail.replace(
+        "Click here if you want to update your information or unsubscribe.",
+        "Please update your information today.",
+    );
+    assert!(has(&ids(&asked), "lure.account_verification"), "{:?}", ids(&asked));
+}

@@ -94,6 +94,9 @@ fn lures(ctx: &Context<'_>, out: &mut Collector) {
         let normalised = Normalised::new(text);
         for hit in ctx.k.lure_hits(&normalised.text) {
             let (start, end) = normalised.source_span(text, hit.start, hit.end);
+            if source == "body" && in_unsubscribe_sentence(ctx, text, start, end) {
+                continue;
+            }
             if normalised.was_spaced_out(text, hit.start, hit.end) && spaced_out.len() < 4 {
                 spaced_out.push(Evidence::new(source, format!("spaced out: {}", &text[start..end])));
             }
@@ -494,6 +497,24 @@ fn text_model(ctx: &Context<'_>, out: &mut Collector) {
 }
 
 /// The phrase with a little of the text around it, on one line.
+/// Whether the sentence around `start..end` offers to stop the mail ("click here if you want
+/// to update your information or unsubscribe"): a bulk mail's footer.
+fn in_unsubscribe_sentence(ctx: &Context<'_>, text: &str, start: usize, end: usize) -> bool {
+    let stop = |c: char| matches!(c, '.' | '!' | '?' | '\n' | '。' | '！' | '？');
+    let from = text[..start].rfind(stop).map_or(0, |i| i + 1).max(start.saturating_sub(300));
+    let to = text[end..].find(stop).map_or(text.len(), |i| end + i).min(end + 300);
+    let (from, to) = (floor_char_boundary(text, from), floor_char_boundary(text, to));
+    let sentence = text[from..to].to_lowercase();
+    ctx.k.vocab.unsubscribe_words.iter().any(|w| sentence.contains(w.as_str()))
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 fn context_span(text: &str, start: usize, end: usize) -> String {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);

@@ -496,25 +496,18 @@ fn text_model(ctx: &Context<'_>, out: &mut Collector) {
     out.ledger.add_weighted(ids::CONTENT_TEXT_MODEL, weight, ev);
 }
 
-/// The phrase with a little of the text around it, on one line.
 /// Whether the sentence around `start..end` offers to stop the mail ("click here if you want
 /// to update your information or unsubscribe"): a bulk mail's footer.
 fn in_unsubscribe_sentence(ctx: &Context<'_>, text: &str, start: usize, end: usize) -> bool {
     let stop = |c: char| matches!(c, '.' | '!' | '?' | '\n' | '。' | '！' | '？');
     let from = text[..start].rfind(stop).map_or(0, |i| i + 1).max(start.saturating_sub(300));
     let to = text[end..].find(stop).map_or(text.len(), |i| end + i).min(end + 300);
-    let (from, to) = (floor_char_boundary(text, from), floor_char_boundary(text, to));
+    let (from, to) = (text.floor_char_boundary(from), text.floor_char_boundary(to));
     let sentence = text[from..to].to_lowercase();
     ctx.k.vocab.unsubscribe_words.iter().any(|w| sentence.contains(w.as_str()))
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
+/// The phrase with a little of the text around it, on one line.
 fn context_span(text: &str, start: usize, end: usize) -> String {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);

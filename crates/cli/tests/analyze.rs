@@ -153,6 +153,76 @@ fn legitimate_notices_newsletters_and_list_posts_are_clean() {
     }
 }
 
+/// The header block of a fixture without the receiving server's Authentication-Results (a mail
+/// saved by a client that drops them, an archive), edited by `edit`, analysed from stdin.
+fn analyze_without_authentication_results(name: &str, edit: impl Fn(String) -> String) -> Value {
+    let raw = std::fs::read_to_string(fixture(name)).unwrap();
+    let (head, body) = raw.split_once("\n\n").unwrap();
+    let mut kept: Vec<&str> = Vec::new();
+    let mut skipping = false;
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            if !skipping {
+                kept.push(line);
+            }
+            continue;
+        }
+        let field = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+        skipping = field == "authentication-results" || field.starts_with("arc-") || field == "received-spf";
+        if !skipping {
+            kept.push(line);
+        }
+    }
+    let mail = edit(format!("{}\n\n{body}", kept.join("\n")));
+    let out = kaibo_stdin(&["analyze", "--format", "json"], mail.as_bytes());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(if v["verdict"] == "clean" { 0 } else { 1 }), "{name}");
+    v
+}
+
+/// Brand notices with no Authentication-Results at all: the mail's own signs (From in the
+/// brand's domain, the brand's servers in the receiving server's Received line, every link to
+/// the brand) set the text model aside, and they stay clean. A forged hand-over or a link
+/// elsewhere takes that away.
+#[test]
+fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
+    for name in [
+        "legit/card_use_rakuten_ja.eml",
+        "legit/card_confirm_smbc_ja.eml",
+        "legit/login_notice_rakuten_ja.eml",
+        "legit/delivery_yamato_ja.eml",
+        "legit/shipped_amazon_ja.eml",
+        "legit/card_statement_ja.eml",
+        "legit/security_alert_microsoft_en.eml",
+        "legit/docusign_envelope_en.eml",
+        "legit/payment_declined_netflix_en.eml",
+    ] {
+        let v = analyze_without_authentication_results(name, |m| m);
+        assert_eq!(v["authentication"]["dmarc"], Value::Null, "{name}");
+        assert_eq!(v["verdict"], "clean", "{name}: {v:#}");
+        assert!(ids(&v).contains(&"links.stay_with_brand".to_string()), "{name}");
+    }
+
+    // The same card notice, handed over by a host that is not Rakuten's: the From is forged as
+    // far as the mail can tell, and the text model counts.
+    let v = analyze_without_authentication_results("legit/card_use_rakuten_ja.eml", |m| {
+        m.replace(
+            "from mta-rc12.mail.rakuten-card.co.jp (mta-rc12.mail.rakuten-card.co.jp [203.0.113.112])",
+            "from mta-rc12.mail.rakuten-card.co.jp (v118-27-72-97.static.cnode.example [118.27.72.97])",
+        )
+    });
+    assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
+    let text_model = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "content.text_model");
+    assert_eq!(text_model.map(|f| f["scored"].clone()), Some(Value::Bool(true)), "{v:#}");
+    assert_ne!(v["verdict"], "clean");
+
+    // Links to a domain that is not Amazon's: no counter-evidence.
+    let v = analyze_without_authentication_results("legit/shipping_amazon_en.eml", |m| {
+        m.replace("https://www.amazon.com/gp/", "https://amazon-track.example.net/gp/")
+    });
+    assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
+}
+
 #[test]
 fn genuine_bounce_and_isp_notice_are_clean() {
     for name in ["bounce_postfix.eml", "notice_isp_ja.eml"] {

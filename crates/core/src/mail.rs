@@ -633,6 +633,10 @@ fn hop(index: usize, r: Option<&mail_parser::Received<'_>>) -> RouteHop {
     RouteHop {
         index,
         from_host: host(r.from()).or_else(|| host(r.helo())),
+        from_rdns: r
+            .from_iprev()
+            .filter(|n| n.contains('.') && !n.eq_ignore_ascii_case("unknown"))
+            .map(|n| bounded(n.trim_end_matches('.').to_ascii_lowercase())),
         from_ip: r.from_ip().map(|ip| ip.to_string()),
         by_host: host(r.by()),
         with: r.with().map(|w| w.as_str().to_string()),

@@ -110,6 +110,10 @@ pub enum AnalysedKind {
 pub struct RouteHop {
     pub index: usize,
     pub from_host: Option<String>,
+    /// The sending host's name as the receiving server looked it up (the name beside the IP in
+    /// parentheses), when it wrote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_rdns: Option<String>,
     pub from_ip: Option<String>,
     pub by_host: Option<String>,
     pub with: Option<String>,

@@ -27,7 +27,12 @@ use crate::mail::MailFacts;
 use crate::urls::registrable_domain;
 
 pub fn check(ctx: &Context<'_>, out: &mut Collector) {
-    let Some(proven) = ctx.proven_sender.clone() else { return };
+    let Some(proven) = ctx.proven_sender.clone() else {
+        if let Some(evidence) = unproven_brand_notice(ctx) {
+            out.add(ids::LINKS_STAY_WITH_BRAND, evidence);
+        }
+        return;
+    };
     let mail = ctx.mail;
     // A mailing list's unsubscribe is the list's, not the original sender's.
     let list_relay = mail.header("List-Post").is_some() || mail.header("X-Mailman-Version").is_some();
@@ -192,8 +197,8 @@ const EXCUSES: [FindingId; 7] = [
 /// just as well). The counter-evidence stays visible, unscored, with the reason.
 /// Findings that, when they count, take the text model out of the score: the sender proved
 /// its domain and the mail's links stay with it (or the domain is the brand's own).
-pub const TEXT_MODEL_EXCUSED_BY: [FindingId; 2] =
-    [ids::AUTH_BRAND_DOMAIN_AUTHENTICATED, ids::LINKS_STAY_WITH_SENDER];
+pub const TEXT_MODEL_EXCUSED_BY: [FindingId; 3] =
+    [ids::AUTH_BRAND_DOMAIN_AUTHENTICATED, ids::LINKS_STAY_WITH_SENDER, ids::LINKS_STAY_WITH_BRAND];
 
 /// Runs last: counter-evidence is not counted for a credential lure that links elsewhere, and
 /// the text model is not counted for a sender whose counter-evidence holds.
@@ -203,10 +208,15 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
         out.ledger.get(id).is_some_and(|f| f.scored)
     }
     let Some(by) = TEXT_MODEL_EXCUSED_BY.iter().copied().find(|id| scored(out, *id)) else { return };
+    let whose = if by == ids::LINKS_STAY_WITH_BRAND {
+        "the mail is the brand's own by every sign it carries"
+    } else {
+        "the sender proved its domain"
+    };
     if scored(out, ids::CONTENT_TEXT_MODEL) {
         let reason = Evidence::new(
             "not counted",
-            format!("{}: the sender proved its domain, and its words are its own to use", by.as_str()),
+            format!("{}: {whose}, and its words are its own to use", by.as_str()),
         );
         out.ledger.unscore(ids::CONTENT_TEXT_MODEL, reason);
     }
@@ -217,6 +227,80 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
             Evidence::new("not counted", format!("{}: every link stays with the sender", by.as_str()));
         out.ledger.unscore(ids::SENDER_RELAYED_LURE, reason);
     }
+}
+
+/// `links.stay_with_brand`: a brand's notice that nothing proves or disproves: no trusted Authentication-Results at all
+/// (a mail saved without them, an old archive), the From in a brand's own domain, handed over
+/// by the brand's own servers ([`handed_over_by`]), and every link to that brand. Its words
+/// read like phishing of the brand because phishing copies them; but a spoofer who links only to the brand's real site has nowhere to take the reader. The
+/// text model (and a relayed-lure reading) is set aside, nothing more: the lures still count, and a failed check (DMARC,
+/// SPF) means there are results, so this never applies to a proven spoof.
+fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
+    let mail = ctx.mail;
+    if auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids).is_some()
+        || ctx.content.inline_forward.is_some()
+    {
+        return None;
+    }
+    let from = mail.from.domain.as_deref()?;
+    let brand = ctx.k.sender_domain_brand(from)?;
+    let from_rd = registrable_domain(from)?;
+    // Replies that go elsewhere are a way out of the brand's site, except from a platform that
+    // relays a person's message (a DocuSign envelope answers to the person who sent it).
+    let relay = mail.from.address.as_deref().is_some_and(|a| ctx.k.is_relay_sender(a));
+    let replies_elsewhere = !relay
+        && mail.reply_to.iter().any(|r| {
+            r.domain.as_deref().and_then(registrable_domain).is_some_and(|d| d != from_rd && !brand.owns(&d))
+        });
+    if replies_elsewhere {
+        return None;
+    }
+    let server = handed_over_by(ctx, &from_rd, brand)?;
+    let clickable: Vec<_> = ctx.content.links.iter().filter(|l| l.is_clickable()).collect();
+    let hosts: Vec<&str> = clickable.iter().filter_map(|l| l.facts.host.as_deref()).collect();
+    // A brand's hosting or shortening service (amazonaws.com, goo.gl) serves anyone's page.
+    if hosts.is_empty()
+        || hosts.len() != clickable.len()
+        || hosts.iter().any(|h| ctx.k.hosting_service(h).is_some() || ctx.k.is_shortener(h))
+    {
+        return None;
+    }
+    let own = hosts.iter().filter(|h| belongs_to_sender(ctx, &from_rd, h)).count();
+    let neutral = hosts
+        .iter()
+        .filter(|h| !belongs_to_sender(ctx, &from_rd, h) && ctx.k.is_neutral_link_host(h))
+        .count();
+    (own >= 1 && own + neutral == hosts.len()).then(|| {
+        vec![
+            Evidence::new("brand", brand.id.clone()),
+            Evidence::new("header:From", from.to_string()),
+            Evidence::new("header:Received", server.to_string()),
+            Evidence::new("links", format!("{own} to {}, {neutral} to social profiles", brand.id)),
+            Evidence::new("authentication", "no Authentication-Results from a trusted server"),
+        ]
+    })
+}
+
+/// Did the brand's own servers (or a bulk-mail service) hand the mail to the first server
+/// outside them? The newest Received line from a public address, not a relay inside the
+/// receiving organisation, is the one the recipient's side wrote: the name it looked up for
+/// the sending address cannot be chosen by the sender. Mail through a mailing list or a
+/// forwarder fails this, and keeps the text model.
+fn handed_over_by<'a>(ctx: &Context<'a>, from_rd: &str, brand: &crate::knowledge::Brand) -> Option<&'a str> {
+    let sending = ctx.mail.hops.iter().find(|hop| {
+        let public =
+            hop.from_ip.as_deref().and_then(|ip| ip.parse().ok()).is_some_and(crate::net::is_public_ip);
+        let internal = match (hop.from_rdns.as_deref(), hop.by_host.as_deref()) {
+            (Some(f), Some(b)) => registrable_domain(f).is_some_and(|f| registrable_domain(b) == Some(f)),
+            _ => false,
+        };
+        public && !internal
+    });
+    let rdns = sending.and_then(|hop| hop.from_rdns.as_deref())?;
+    (registrable_domain(rdns).is_some_and(|d| d == from_rd)
+        || brand.owns(rdns)
+        || ctx.k.bulk_service(rdns).is_some())
+    .then_some(rdns)
 }
 
 fn guard_excuses(ctx: &Context<'_>, out: &mut Collector) {

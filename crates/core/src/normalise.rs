@@ -22,7 +22,8 @@ use unicode_normalization::UnicodeNormalization;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Normalised {
     pub text: String,
-    /// For each byte of `text`, the byte offset in the original of the character it came from.
+    /// For each byte of `text`, the byte offset in the original of the character it came from;
+    /// empty when the text is the original itself (the ASCII fast path allocates no map).
     origin: Vec<u32>,
     /// Byte length of the original.
     source_len: usize,
@@ -37,7 +38,7 @@ impl Normalised {
         if source.is_ascii() && !has_spaced_letters(source.as_bytes()) {
             return Normalised {
                 text: source.to_string(),
-                origin: (0..source.len() as u32).collect(),
+                origin: Vec::new(),
                 source_len: source.len(),
                 closed_up: Vec::new(),
             };
@@ -49,13 +50,21 @@ impl Normalised {
     /// The original byte range of the normalised range `start..end`; `source` is the text this
     /// was made from.
     pub fn source_span(&self, source: &str, start: usize, end: usize) -> (usize, usize) {
-        if start >= end || end > self.origin.len() {
-            let at = self.origin.get(start).map_or(self.source_len, |&o| o as usize);
+        let origin = |i: usize| -> Option<usize> {
+            if self.origin.is_empty() && !self.text.is_empty() {
+                (i < self.text.len()).then_some(i)
+            } else {
+                self.origin.get(i).map(|&o| o as usize)
+            }
+        };
+        let (Some(from), Some(last)) = (origin(start), end.checked_sub(1).and_then(origin)) else {
+            let at = origin(start).unwrap_or(self.source_len);
             return (at, at);
+        };
+        if start >= end {
+            return (from, from);
         }
-        let from = self.origin[start] as usize;
         // The end of the original character the last byte came from.
-        let last = self.origin[end - 1] as usize;
         let mut to = last + source.get(last..).and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
         // A half-width voiced mark was joined to the kana before it (ｶﾞ → ガ).
         if let Some(mark) = source.get(to..).and_then(|s| s.chars().next())

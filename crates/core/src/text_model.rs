@@ -154,7 +154,12 @@ impl Features {
     /// Reads `text` once; hashes are computed in place, with no string per feature.
     fn of(text: &str) -> Features {
         let head = crate::text::head(text, MAX_MODEL_CHARS);
-        let text = Normalised::new(head).text.to_lowercase();
+        let mut text = Normalised::new(head).text;
+        if text.is_ascii() {
+            text.make_ascii_lowercase();
+        } else {
+            text = text.to_lowercase();
+        }
         let (list, kana) = scan_features(&text);
         Features { text, list, kana }
     }

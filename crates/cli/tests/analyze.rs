@@ -156,6 +156,14 @@ fn legitimate_notices_newsletters_and_list_posts_are_clean() {
 /// The header block of a fixture without the receiving server's Authentication-Results (a mail
 /// saved by a client that drops them, an archive), edited by `edit`, analysed from stdin.
 fn analyze_without_authentication_results(name: &str, edit: impl Fn(String) -> String) -> Value {
+    let mail = without_authentication_results(name, edit);
+    let out = kaibo_stdin(&["analyze", "--format", "json"], mail.as_bytes());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(if v["verdict"] == "clean" { 0 } else { 1 }), "{name}");
+    v
+}
+
+fn without_authentication_results(name: &str, edit: impl Fn(String) -> String) -> String {
     let raw = std::fs::read_to_string(fixture(name)).unwrap();
     let (head, body) = raw.split_once("\n\n").unwrap();
     let mut kept: Vec<&str> = Vec::new();
@@ -173,11 +181,7 @@ fn analyze_without_authentication_results(name: &str, edit: impl Fn(String) -> S
             kept.push(line);
         }
     }
-    let mail = edit(format!("{}\n\n{body}", kept.join("\n")));
-    let out = kaibo_stdin(&["analyze", "--format", "json"], mail.as_bytes());
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(out.status.code(), Some(if v["verdict"] == "clean" { 0 } else { 1 }), "{name}");
-    v
+    edit(format!("{}\n\n{body}", kept.join("\n")))
 }
 
 /// Brand notices with no Authentication-Results at all: the mail's own signs (From in the
@@ -205,12 +209,23 @@ fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
 
     // The same card notice, handed over by a host that is not Rakuten's: the From is forged as
     // far as the mail can tell, and the text model counts.
-    let v = analyze_without_authentication_results("legit/card_use_rakuten_ja.eml", |m| {
+    let forge = |m: String| {
         m.replace(
             "from mta-rc12.mail.rakuten-card.co.jp (mta-rc12.mail.rakuten-card.co.jp [203.0.113.112])",
             "from mta-rc12.mail.rakuten-card.co.jp (v118-27-72-97.static.cnode.example [118.27.72.97])",
         )
-    });
+    };
+    let v = analyze_without_authentication_results("legit/card_use_rakuten_ja.eml", forge);
+    assert_eq!(v["hops"][0]["from_rdns"], "v118-27-72-97.static.cnode.example");
+    // The route shows the looked-up name beside the claimed one.
+    let forged = without_authentication_results("legit/card_use_rakuten_ja.eml", forge);
+    let text = String::from_utf8(kaibo_stdin(&["analyze"], forged.as_bytes()).stdout).unwrap();
+    assert!(
+        text.contains(
+            "mta-rc12[.]mail[.]rakuten-card[.]co[.]jp (v118-27-72-97.static.cnode.example) [118.27.72.97]"
+        ),
+        "{text}"
+    );
     assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
     let text_model = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "content.text_model");
     assert_eq!(text_model.map(|f| f["scored"].clone()), Some(Value::Bool(true)), "{v:#}");

@@ -281,9 +281,17 @@ impl Out<'_> {
         if !a.hops.is_empty() {
             let _ = writeln!(self.buf, "  {}:", w.route);
             for h in &a.hops {
-                let from = match (&h.from_host, &h.from_ip) {
-                    (Some(host), Some(ip)) if host != ip => format!("{host} [{ip}]"),
-                    (Some(host), _) => host.clone(),
+                // The name the sender gave, then the one the receiving server looked up for its
+                // address when they differ (a forged "rakuten.co.jp" shows its real host).
+                let host = match (&h.from_host, &h.from_rdns) {
+                    (Some(host), Some(rdns)) if !host.eq_ignore_ascii_case(rdns) => {
+                        Some(format!("{host} ({rdns})"))
+                    }
+                    (host, rdns) => host.clone().or_else(|| rdns.clone()),
+                };
+                let from = match (host, &h.from_ip) {
+                    (Some(host), Some(ip)) if host != *ip => format!("{host} [{ip}]"),
+                    (Some(host), _) => host,
                     (None, Some(ip)) => format!("[{ip}]"),
                     (None, None) => "?".into(),
                 };

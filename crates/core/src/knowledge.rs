@@ -332,6 +332,8 @@ pub struct Knowledge {
     shorteners: HashSet<String>,
     subject_stamps: Vec<String>,
     pub brands: Vec<Brand>,
+    /// Brand domain → the first brand (in file order) that lists it.
+    brand_by_domain: HashMap<String, usize>,
     brand_matcher: AhoCorasick,
     sender_brand_matcher: AhoCorasick,
     sender_brand_patterns: Vec<(usize, String)>,
@@ -574,6 +576,15 @@ impl Knowledge {
             consumer_isp: lower_set(&senders.consumer_domains.consumer_isp),
             shorteners: lower_set(&senders.shorteners.domains),
             subject_stamps: senders.upstream.subject_stamps,
+            brand_by_domain: {
+                let mut by_domain = HashMap::new();
+                for (i, b) in brands.brand.iter().enumerate() {
+                    for d in &b.domains {
+                        by_domain.entry(d.clone()).or_insert(i);
+                    }
+                }
+                by_domain
+            },
             brands: brands.brand,
             brand_matcher,
             brand_patterns,
@@ -791,7 +802,20 @@ impl Knowledge {
         if self.is_consumer_domain(domain) {
             return None;
         }
-        self.brands.iter().find(|b| b.owns(domain))
+        // The host and each parent domain, looked up; the brand first in the file wins, as it
+        // would going through the brands in order.
+        let mut d = domain;
+        let mut first: Option<usize> = None;
+        loop {
+            if let Some(&i) = self.brand_by_domain.get(d) {
+                first = Some(first.map_or(i, |f| f.min(i)));
+            }
+            match d.find('.') {
+                Some(dot) => d = &d[dot + 1..],
+                None => break,
+            }
+        }
+        first.map(|i| &self.brands[i])
     }
 
     /// The abused public suffix a host ends in, if any.
@@ -1200,6 +1224,23 @@ mod tests {
             for d in &b.domains {
                 assert_eq!(d, &d.to_ascii_lowercase(), "{}: {d}", b.id);
                 assert!(d.contains('.'), "{}: {d}", b.id);
+            }
+        }
+    }
+
+    /// The domain index finds the brand that going through the file in order would.
+    #[test]
+    fn sender_domain_brand_is_the_first_brand_owning_the_domain() {
+        let k = knowledge();
+        for b in &k.brands {
+            for d in &b.domains {
+                for host in [d.clone(), format!("mail.{d}"), format!("a.b.{d}"), format!("x{d}")] {
+                    let linear = (!k.is_consumer_domain(&host))
+                        .then(|| k.brands.iter().find(|b| b.owns(&host)))
+                        .flatten()
+                        .map(|b| &b.id);
+                    assert_eq!(k.sender_domain_brand(&host).map(|b| &b.id), linear, "{host}");
+                }
             }
         }
     }

@@ -8,6 +8,13 @@
 /// The first `max_chars` characters of `text`, borrowed: checks read the head of long texts
 /// without copying it.
 pub fn head(text: &str, max_chars: usize) -> &str {
+    // No more bytes than characters wanted, or ASCII all the way: no need to count characters.
+    if text.len() <= max_chars {
+        return text;
+    }
+    if text.as_bytes()[..max_chars].is_ascii() {
+        return &text[..max_chars];
+    }
     text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
 }
 
@@ -166,6 +173,9 @@ mod tests {
     #[test]
     fn head_cuts_on_a_character_boundary() {
         assert_eq!(head("未配信メッセージ", 3), "未配信");
+        assert_eq!(head("abcdef", 3), "abc");
+        assert_eq!(head("ab未配信", 3), "ab未");
+        assert_eq!(head("未", 2), "未");
         assert_eq!(head("short", 10), "short");
         assert_eq!(head("", 3), "");
     }

@@ -29,17 +29,39 @@ enum Step {
 pub struct WordPattern {
     pub source: String,
     steps: Vec<Step>,
-    /// The lower-case first letters of the first step's words: most words of a text start no
-    /// match, and this says so without comparing them (a mail has thousands of words).
-    starts: [bool; 256],
+    /// The first two letters ([`Token::key`]) the first step's words can start with: most
+    /// words of a text start no match, and this says so at one lookup, without comparing them
+    /// (a mail has thousands of words).
+    starts: [u64; KEY_WORDS],
 }
 
-/// A word of a text: its byte span and the sentence it is in.
+/// Letters, digits, `'`/`-`, and "no more letters".
+const KEY_SYMBOLS: usize = 38;
+const KEY_END: usize = 37;
+const KEY_WORDS: usize = (KEY_SYMBOLS * KEY_SYMBOLS).div_ceil(64);
+
+fn key_symbol(b: u8) -> usize {
+    match b.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => usize::from(c - b'a'),
+        c @ b'0'..=b'9' => 26 + usize::from(c - b'0'),
+        _ => 36,
+    }
+}
+
+/// A word's first two symbols as one number (the second is [`KEY_END`] for a one-letter word).
+fn key_of(word: &[u8]) -> usize {
+    let first = word.first().map_or(KEY_END, |&b| key_symbol(b));
+    let second = word.get(1).map_or(KEY_END, |&b| key_symbol(b));
+    first * KEY_SYMBOLS + second
+}
+
+/// A word of a text: its byte span, the sentence it is in and its first two letters.
 #[derive(Debug, Clone, Copy)]
 pub struct Token {
     pub start: usize,
     pub end: usize,
     sentence: u32,
+    key: u16,
 }
 
 /// The Latin words of `text` (letters, digits, apostrophes and hyphens inside a word), with
@@ -63,7 +85,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
             // A word glued to other letters ("café", Japanese) is not a Latin word.
             let glued = |c: Option<char>| c.is_some_and(|c| !c.is_ascii() && c.is_alphanumeric());
             if !glued(text[..start].chars().next_back()) && !glued(text[i..].chars().next()) {
-                out.push(Token { start, end: i, sentence });
+                out.push(Token { start, end: i, sentence, key: key_of(&bytes[start..i]) as u16 });
             }
             continue;
         }
@@ -109,9 +131,18 @@ impl WordPattern {
         }
         match (steps.first(), steps.last()) {
             (Some(Step::Word(first)), Some(Step::Word(_))) => {
-                let mut starts = [false; 256];
+                let mut starts = [0u64; KEY_WORDS];
+                let mut set = |key: usize| starts[key / 64] |= 1 << (key % 64);
                 for a in first {
-                    starts[usize::from(a.text.as_bytes()[0])] = true;
+                    let t = a.text.as_bytes();
+                    if a.prefix && t.len() == 1 {
+                        // "a*": any second symbol, or none.
+                        for second in 0..KEY_SYMBOLS {
+                            set(key_symbol(t[0]) * KEY_SYMBOLS + second);
+                        }
+                    } else {
+                        set(key_of(t));
+                    }
                 }
                 Ok(WordPattern { source: source.to_string(), steps, starts })
             }
@@ -124,9 +155,9 @@ impl WordPattern {
     pub fn find_all(&self, text: &str, words: &[Token]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut i = 0;
-        let bytes = text.as_bytes();
         while i < words.len() {
-            if !self.starts[usize::from(bytes[words[i].start].to_ascii_lowercase())] {
+            let key = usize::from(words[i].key);
+            if self.starts[key / 64] & (1 << (key % 64)) == 0 {
                 i += 1;
                 continue;
             }
@@ -196,6 +227,16 @@ mod tests {
         // Whole words: "accountant" is not "account", "suspenders" is a "suspend*".
         assert!(spans(p, "the accountant may be suspended").is_empty());
         assert_eq!(spans(p, "ACCOUNT will BE SUSPENDED"), ["ACCOUNT will BE SUSPENDED"]);
+    }
+
+    #[test]
+    fn one_letter_words_and_prefixes_start_matches() {
+        // The first-two-letters table: "a" alone, "x*" with any second letter or none.
+        let p = "{a|x*|it's} word";
+        assert_eq!(
+            spans(p, "a word. xylo word. x word. ab word. It's word"),
+            ["a word", "xylo word", "x word", "It's word"]
+        );
     }
 
     #[test]

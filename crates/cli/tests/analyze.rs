@@ -102,14 +102,14 @@ fn reference_case_is_phishing_with_the_analysts_evidence() {
 }
 
 /// Legitimate mail that reads like phishing: card statements, card-use and login notices,
-/// shipping, delivery and payment notices, security alerts, invitations, shares and receipts from
-/// the brands' own domains, a password change sent through a bulk-mail service, a marketing mail,
-/// a mailing-list post. Each stays clean, with the counter-evidence that kept it so.
+/// shipping, delivery and payment notices, security alerts, invitations, shares, receipts and
+/// one-time codes from the brands' own domains, a sign-up confirmation, a password change sent
+/// through a bulk-mail service, a marketing mail, a mailing-list post, a friend's mail. Each stays clean, with the counter-evidence that kept it so.
 #[test]
 fn legitimate_notices_newsletters_and_list_posts_are_clean() {
     const BRAND: &[&str] = &["auth.brand_domain_authenticated", "links.stay_with_sender"];
     const OWN_LINKS: &[&str] = &["links.stay_with_sender"];
-    let cases: [(&str, &[&str]); 23] = [
+    let cases: [(&str, &[&str]); 27] = [
         ("legit/card_statement_ja.eml", BRAND),
         ("legit/order_confirmation_ja.eml", BRAND),
         ("legit/card_use_rakuten_ja.eml", BRAND),
@@ -132,6 +132,14 @@ fn legitimate_notices_newsletters_and_list_posts_are_clean() {
         ("legit/share_dropbox_en.eml", OWN_LINKS),
         ("legit/docusign_envelope_en.eml", OWN_LINKS),
         ("legit/calendar_invite_en.eml", &[]),
+        // A meeting invitation answering to the person who scheduled it.
+        ("legit/zoom_invite_en.eml", BRAND),
+        // "Confirm your email address" with the address in the link: a sign-up, not a lure.
+        ("legit/confirm_signup_en.eml", OWN_LINKS),
+        // A bank's one-time code that tells the reader to call the number on the card.
+        ("legit/bank_otp_en.eml", &["auth.brand_domain_authenticated"]),
+        // A friend's plain Japanese mail with a map link, no authentication results at all.
+        ("legit/personal_ja.eml", &[]),
         // Every link goes through the service's click tracking.
         ("legit/password_changed_sendgrid_en.eml", &["bulk.known_bulk_service"]),
         ("legit/newsletter_en.eml", &["bulk.authenticated_unsubscribe", "bulk.known_bulk_service"]),
@@ -147,6 +155,7 @@ fn legitimate_notices_newsletters_and_list_posts_are_clean() {
         // Where the text model read the words of a proven sender, it is shown and not counted.
         if let Some(t) = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "content.text_model")
             && name.ends_with("_ja.eml")
+            && !expected.is_empty()
         {
             assert_eq!(t["scored"], false, "{name}: {t:#}");
         }

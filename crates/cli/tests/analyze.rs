@@ -240,6 +240,18 @@ fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
     assert_eq!(text_model.map(|f| f["scored"].clone()), Some(Value::Bool(true)), "{v:#}");
     assert_ne!(v["verdict"], "clean");
 
+    // Through a mailing list: the receiving server took it from the list's host, and what the
+    // list was handed is the list's word, not the receiving server's.
+    let v = analyze_without_authentication_results("legit/card_use_rakuten_ja.eml", |m| {
+        format!(
+            "Received: from lists.example.net (lists.example.net [198.51.100.80])\n\tby mx01.example.co.jp \
+             (Postfix) with ESMTPS id 0A0B0C0D0E\n\tfor <hanako@example.co.jp>; Sat, 12 Oct 2024 19:42:15 +0900 \
+             (JST)\n{m}"
+        )
+    });
+    assert_eq!(v["hops"][0]["from_rdns"], "lists.example.net");
+    assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
+
     // Links to a domain that is not Amazon's: no counter-evidence.
     let v = analyze_without_authentication_results("legit/shipping_amazon_en.eml", |m| {
         m.replace("https://www.amazon.com/gp/", "https://amazon-track.example.net/gp/")

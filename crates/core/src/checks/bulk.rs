@@ -192,11 +192,9 @@ const EXCUSES: [FindingId; 7] = [
     ids::LINKS_STAY_WITH_SENDER,
 ];
 
-/// Runs after every other check: a credential lure linking outside the sender's own domains is
-/// not excused by how well-behaved the sending is (a hijacked or look-alike account sends it
-/// just as well). The counter-evidence stays visible, unscored, with the reason.
 /// Findings that, when they count, take the text model out of the score: the sender proved
-/// its domain and the mail's links stay with it (or the domain is the brand's own).
+/// its domain and the mail's links stay with it (or the domain is the brand's own), or, with
+/// nothing authenticated, every sign the mail carries says it is the brand's own notice.
 pub const TEXT_MODEL_EXCUSED_BY: [FindingId; 3] =
     [ids::AUTH_BRAND_DOMAIN_AUTHENTICATED, ids::LINKS_STAY_WITH_SENDER, ids::LINKS_STAY_WITH_BRAND];
 
@@ -229,12 +227,15 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
     }
 }
 
-/// `links.stay_with_brand`: a brand's notice that nothing proves or disproves: no trusted Authentication-Results at all
-/// (a mail saved without them, an old archive), the From in a brand's own domain, handed over
-/// by the brand's own servers ([`handed_over_by`]), and every link to that brand. Its words
-/// read like phishing of the brand because phishing copies them; but a spoofer who links only to the brand's real site has nowhere to take the reader. The
-/// text model (and a relayed-lure reading) is set aside, nothing more: the lures still count, and a failed check (DMARC,
-/// SPF) means there are results, so this never applies to a proven spoof.
+/// `links.stay_with_brand`: a brand's notice that nothing proves or disproves. No trusted
+/// Authentication-Results at all (a mail saved without them, an old archive), the From in a
+/// brand's own domain, handed over by the brand's own servers ([`handed_over_by`]), and every
+/// link to that brand. Its words read like phishing of the brand because phishing copies them;
+/// but a spoofer who links only to the brand's real site has nowhere to take the reader. The
+/// text model (and a relayed-lure reading) is set aside, nothing more: the lures still count,
+/// and a failed check (DMARC, SPF) means there are results, so this never applies to a proven
+/// spoof. Only for brands: a domain that agrees with itself (its own servers, its own links)
+/// says nothing about who owns it (docs/evaluation.md, round 7).
 fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
     let mail = ctx.mail;
     if auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids).is_some()
@@ -303,6 +304,9 @@ fn handed_over_by<'a>(ctx: &Context<'a>, from_rd: &str, brand: &crate::knowledge
     .then_some(rdns)
 }
 
+/// A credential lure linking outside the sender's own domains is not excused by how
+/// well-behaved the sending is (a hijacked or look-alike account sends it just as well). The
+/// counter-evidence stays visible, unscored, with the reason.
 fn guard_excuses(ctx: &Context<'_>, out: &mut Collector) {
     let Some(lure) = CREDENTIAL_LURES.iter().find(|id| out.has(**id)) else { return };
     let from_rd = ctx.mail.from.domain.as_deref().and_then(registrable_domain);

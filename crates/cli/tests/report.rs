@@ -80,7 +80,11 @@ fn recording_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
         for stream in listener.incoming().flatten() {
             let mut line = String::new();
             let _ = BufReader::new(stream.try_clone().unwrap()).read_line(&mut line);
-            seen.lock().unwrap().push(line.trim().to_string());
+            // A connection opened and closed without a request line (Chromium preconnects to
+            // the proxy) asks for nothing.
+            if !line.trim().is_empty() {
+                seen.lock().unwrap().push(line.trim().to_string());
+            }
             let mut s = stream;
             let _ = s.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }

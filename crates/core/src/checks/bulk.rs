@@ -146,18 +146,31 @@ fn same_name_other_suffix(a: &str, b: &str) -> bool {
     na.len() >= 4 && na == nb
 }
 
-fn links_stay_with_sender(ctx: &Context<'_>, out: &mut Collector, proven: &str) {
-    let clickable: Vec<_> = ctx.content.links.iter().filter(|l| l.is_clickable()).collect();
-    let hosts: Vec<&str> = clickable.iter().filter_map(|l| l.facts.host.as_deref()).collect();
-    if hosts.is_empty() || hosts.len() != clickable.len() {
-        return;
+/// Do the mail's clickable links all stay with `owner` (a registrable domain)? Every one has a
+/// host, none is `refused`, at least one is the owner's and the rest go to social profiles.
+/// Returns how many went to the owner and how many to social profiles.
+fn links_kept_by(ctx: &Context<'_>, owner: &str, refused: impl Fn(&str) -> bool) -> Option<(usize, usize)> {
+    let (mut own, mut neutral) = (0, 0);
+    for link in ctx.content.links.iter().filter(|l| l.is_clickable()) {
+        let host = link.facts.host.as_deref()?;
+        if refused(host) {
+            return None;
+        }
+        // A host can be both the sender's and neutral (google.com for Google's own notices):
+        // it counts once, as the sender's.
+        if belongs_to_sender(ctx, owner, host) {
+            own += 1;
+        } else if ctx.k.is_neutral_link_host(host) {
+            neutral += 1;
+        } else {
+            return None;
+        }
     }
-    // A host can be both the sender's and neutral (google.com for Google's own notices): it
-    // counts once, as the sender's.
-    let own = hosts.iter().filter(|h| belongs_to_sender(ctx, proven, h)).count();
-    let neutral =
-        hosts.iter().filter(|h| !belongs_to_sender(ctx, proven, h) && ctx.k.is_neutral_link_host(h)).count();
-    if own >= 1 && own + neutral == hosts.len() {
+    (own >= 1).then_some((own, neutral))
+}
+
+fn links_stay_with_sender(ctx: &Context<'_>, out: &mut Collector, proven: &str) {
+    if let Some((own, neutral)) = links_kept_by(ctx, proven, |_| false) {
         out.add(
             ids::LINKS_STAY_WITH_SENDER,
             vec![
@@ -257,29 +270,16 @@ fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
         return None;
     }
     let server = handed_over_by(ctx, &from_rd, brand)?;
-    let clickable: Vec<_> = ctx.content.links.iter().filter(|l| l.is_clickable()).collect();
-    let hosts: Vec<&str> = clickable.iter().filter_map(|l| l.facts.host.as_deref()).collect();
     // A brand's hosting or shortening service (amazonaws.com, goo.gl) serves anyone's page.
-    if hosts.is_empty()
-        || hosts.len() != clickable.len()
-        || hosts.iter().any(|h| ctx.k.hosting_service(h).is_some() || ctx.k.is_shortener(h))
-    {
-        return None;
-    }
-    let own = hosts.iter().filter(|h| belongs_to_sender(ctx, &from_rd, h)).count();
-    let neutral = hosts
-        .iter()
-        .filter(|h| !belongs_to_sender(ctx, &from_rd, h) && ctx.k.is_neutral_link_host(h))
-        .count();
-    (own >= 1 && own + neutral == hosts.len()).then(|| {
-        vec![
-            Evidence::new("brand", brand.id.clone()),
-            Evidence::new("header:From", from.to_string()),
-            Evidence::new("header:Received", server.to_string()),
-            Evidence::new("links", format!("{own} to {}, {neutral} to social profiles", brand.id)),
-            Evidence::new("authentication", "no Authentication-Results from a trusted server"),
-        ]
-    })
+    let refused = |h: &str| ctx.k.hosting_service(h).is_some() || ctx.k.is_shortener(h);
+    let (own, neutral) = links_kept_by(ctx, &from_rd, refused)?;
+    Some(vec![
+        Evidence::new("brand", brand.id.clone()),
+        Evidence::new("header:From", from.to_string()),
+        Evidence::new("header:Received", server.to_string()),
+        Evidence::new("links", format!("{own} to {}, {neutral} to social profiles", brand.id)),
+        Evidence::new("authentication", "no Authentication-Results from a trusted server"),
+    ])
 }
 
 /// Did the brand's own servers (or a bulk-mail service) hand the mail to the first server

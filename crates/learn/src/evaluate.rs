@@ -76,6 +76,29 @@ pub fn out_of_fold(samples: &[&Sample], k: usize, settings: &TextSettings) -> Ve
     probs
 }
 
+/// The text model's probability for each sample from a model trained without the sample's
+/// whole collection: what the model says of mail unlike anything it was trained on.
+pub fn out_of_source(samples: &[&Sample], settings: &TextSettings) -> Vec<f64> {
+    let mut probs = vec![0.5; samples.len()];
+    let mut groups: Vec<(&str, bool)> = samples.iter().map(|s| (s.source.as_str(), s.phish)).collect();
+    groups.sort();
+    groups.dedup();
+    for (source, phish) in groups {
+        let held = |s: &Sample| s.source == source && s.phish == phish;
+        let train_set: Vec<&Sample> = samples.iter().filter(|s| !held(s)).copied().collect();
+        if train_set.iter().all(|s| s.phish) || train_set.iter().all(|s| !s.phish) {
+            continue;
+        }
+        let model = train(&train_set, settings, Default::default());
+        for (i, s) in samples.iter().enumerate() {
+            if held(s) {
+                probs[i] = model.probability(&s.doc);
+            }
+        }
+    }
+    probs
+}
+
 /// Weights fitted on `samples` with out-of-fold text probabilities.
 fn fit_with_text(
     samples: &[&Sample],
@@ -83,8 +106,11 @@ fn fit_with_text(
     text: &TextSettings,
     settings: &FitSettings,
 ) -> (Fitted, Vec<f64>) {
-    let probs =
-        if settings.text_model { out_of_fold(samples, folds, text) } else { vec![0.0; samples.len()] };
+    let probs = match (settings.text_model, settings.text_out_of_source) {
+        (false, _) => vec![0.0; samples.len()],
+        (true, false) => out_of_fold(samples, folds, text),
+        (true, true) => out_of_source(samples, text),
+    };
     let weights = balanced_weights(samples);
     (fit(samples, settings.text_model.then_some(&probs[..]), &weights, settings), probs)
 }

@@ -47,6 +47,10 @@ pub struct FitSettings {
     pub band_max: f64,
     /// Whether the text model takes part (off: findings alone).
     pub text_model: bool,
+    /// Whether the text model's bands are fitted on probabilities from models trained without
+    /// each mail's whole collection (out of source) rather than without a random fifth of the
+    /// mail (out of fold).
+    pub text_out_of_source: bool,
     /// Share of each mail's evidence hidden in each of its `dropout_copies` training copies
     /// (0: off, the default; measured in docs/evaluation.md round 4 and not taken).
     pub dropout: f64,
@@ -65,6 +69,7 @@ impl Default for FitSettings {
             bands: vec![0.5, 0.8, 0.95, 0.99],
             band_max: 12.0,
             text_model: true,
+            text_out_of_source: false,
             dropout: 0.0,
             dropout_copies: 1,
         }

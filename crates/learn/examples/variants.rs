@@ -1,6 +1,7 @@
 //! Compares fitting settings on a labelled corpus: `cargo run --release -p kaibo-learn
 //! --example variants -- CORPUS_ROOT [name=key:value,key:value ...]`. Keys: fp_cost, prior_sd,
-//! band_max, text (0/1), min_sources, min_support, epochs, l2, dropout, copies. Used to choose
+//! band_max, text (0/1), min_sources, min_support, epochs, l2, lr, dropout, copies,
+//! out_of_source (0/1), indicators_first (0/1); SAVE_MODELS=DIR writes each variant's text model. Used to choose
 //! the defaults (docs/knowledge.md); each variant prints the in-sample and leave-one-source-out
 //! table.
 
@@ -27,6 +28,7 @@ fn main() {
                 "prior_sd" => fit.prior_sd = f,
                 "band_max" => fit.band_max = f,
                 "text" => fit.text_model = f != 0.0,
+                "out_of_source" => fit.text_out_of_source = f != 0.0,
                 "dropout" => fit.dropout = f,
                 "copies" => fit.dropout_copies = f as usize,
                 "min_support" => fit.min_support = f as usize,
@@ -35,10 +37,16 @@ fn main() {
                 "epochs" => text.sgd.epochs = f as usize,
                 "l2" => text.sgd.l2 = f as f32,
                 "lr" => text.sgd.learning_rate = f as f32,
+                "indicators_first" => text.sgd.indicators_first = f != 0.0,
                 _ => panic!("unknown key {k}"),
             }
         }
         let learned = learn(&samples, 5, &text, &fit, true, "variants");
+        // SAVE_MODELS=DIR keeps each variant's text model, for `kaibo analyze --model`.
+        if let Some(dir) = std::env::var_os("SAVE_MODELS") {
+            let path = std::path::Path::new(&dir).join(format!("{name}.kbtm"));
+            std::fs::write(&path, learned.model.to_bytes()).expect("write model");
+        }
         println!("== {name}\n{}", render(&learned.report));
     }
 }

@@ -11,8 +11,10 @@
 //!   collection's, not phishing's.
 //! - **The language is not evidence.** Public Japanese phishing far outnumbers public Japanese
 //!   legitimate mail, so "is Japanese" would look like evidence. Training gives the model a
-//!   separate indicator for Japanese text, which soaks up that imbalance, and the shipped model
-//!   drops it: only the words inside the language remain evidence.
+//!   separate indicator for Japanese text, fitted first and alone so that it soaks up the whole
+//!   imbalance (learned alongside the words, it shared it with every common Japanese phrase, and
+//!   a friend's note read as phishing), and the shipped model drops it: only what tells
+//!   Japanese phishing from Japanese legitimate mail remains evidence.
 
 use std::collections::HashMap;
 
@@ -31,7 +33,11 @@ pub struct TextSettings {
 
 impl Default for TextSettings {
     fn default() -> Self {
-        TextSettings { min_docs: 3, min_sources: 2, sgd: SparseSettings::default() }
+        TextSettings {
+            min_docs: 3,
+            min_sources: 2,
+            sgd: SparseSettings { indicators_first: true, ..SparseSettings::default() },
+        }
     }
 }
 

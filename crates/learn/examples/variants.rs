@@ -1,9 +1,9 @@
 //! Compares fitting settings on a labelled corpus: `cargo run --release -p kaibo-learn
 //! --example variants -- CORPUS_ROOT [name=key:value,key:value ...]`. Keys: fp_cost, prior_sd,
 //! band_max, text (0/1), min_sources, min_support, epochs, l2, lr, dropout, copies,
-//! out_of_source (0/1), indicators_first (0/1); SAVE_MODELS=DIR writes each variant's text model. Used to choose
-//! the defaults (docs/knowledge.md); each variant prints the in-sample and leave-one-source-out
-//! table.
+//! out_of_source (0/1), indicators_first (0/1). Used to choose the defaults (docs/knowledge.md);
+//! each variant prints the in-sample and leave-one-source-out table. `SAVE_MODELS=DIR` also
+//! writes each variant's text model there, for `kaibo analyze --model`.
 
 use kaibo_learn::corpus::read_labelled;
 use kaibo_learn::evaluate::{learn, render};

@@ -60,38 +60,37 @@ fn fold_of(s: &Sample, k: usize) -> usize {
 
 /// The text model's probability for each sample, each from a model trained without its fold.
 pub fn out_of_fold(samples: &[&Sample], k: usize, settings: &TextSettings) -> Vec<f64> {
-    let mut probs = vec![0.5; samples.len()];
-    for fold in 0..k {
-        let train_set: Vec<&Sample> = samples.iter().filter(|s| fold_of(s, k) != fold).copied().collect();
-        if train_set.iter().all(|s| s.phish) || train_set.iter().all(|s| !s.phish) {
-            continue;
-        }
-        let model = train(&train_set, settings, Default::default());
-        for (i, s) in samples.iter().enumerate() {
-            if fold_of(s, k) == fold {
-                probs[i] = model.probability(&s.doc);
-            }
-        }
-    }
-    probs
+    let groups: Vec<usize> = samples.iter().map(|s| fold_of(s, k)).collect();
+    held_out(samples, &groups, settings)
 }
 
 /// The text model's probability for each sample from a model trained without the sample's
 /// whole collection: what the model says of mail unlike anything it was trained on.
 pub fn out_of_source(samples: &[&Sample], settings: &TextSettings) -> Vec<f64> {
+    let mut sources: Vec<(&str, bool)> = samples.iter().map(|s| (s.source.as_str(), s.phish)).collect();
+    sources.sort();
+    sources.dedup();
+    let groups: Vec<usize> = samples
+        .iter()
+        .map(|s| sources.binary_search(&(s.source.as_str(), s.phish)).unwrap_or_default())
+        .collect();
+    held_out(samples, &groups, settings)
+}
+
+/// For each group (`groups[i]` is sample i's), a model trained on the other groups judges its
+/// samples; a group whose rest has one label only is left at 0.5.
+fn held_out(samples: &[&Sample], groups: &[usize], settings: &TextSettings) -> Vec<f64> {
     let mut probs = vec![0.5; samples.len()];
-    let mut groups: Vec<(&str, bool)> = samples.iter().map(|s| (s.source.as_str(), s.phish)).collect();
-    groups.sort();
-    groups.dedup();
-    for (source, phish) in groups {
-        let held = |s: &Sample| s.source == source && s.phish == phish;
-        let train_set: Vec<&Sample> = samples.iter().filter(|s| !held(s)).copied().collect();
+    let n = groups.iter().max().map_or(0, |g| g + 1);
+    for group in 0..n {
+        let train_set: Vec<&Sample> =
+            samples.iter().zip(groups).filter(|(_, g)| **g != group).map(|(s, _)| *s).collect();
         if train_set.iter().all(|s| s.phish) || train_set.iter().all(|s| !s.phish) {
             continue;
         }
         let model = train(&train_set, settings, Default::default());
         for (i, s) in samples.iter().enumerate() {
-            if held(s) {
+            if groups[i] == group {
                 probs[i] = model.probability(&s.doc);
             }
         }

@@ -134,24 +134,11 @@ pub fn train_sparse(
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut rng = settings.seed;
     let eps = 1e-6f32;
-    if settings.indicators_first && extras > 0 {
-        for _ in 0..settings.epochs {
-            shuffle(&mut order, &mut rng);
-            for &i in &order {
-                let e = &examples[i];
-                let z = bias + e.extra.map_or(0.0, |x| w[dims + x]);
-                let err = e.weight * (1.0 / (1.0 + (-z).exp()) - f32::from(u8::from(e.phish)));
-                if let Some(x) = e.extra {
-                    let k = dims + x;
-                    g2[k] += err * err;
-                    w[k] -= settings.learning_rate * err / (g2[k].sqrt() + eps);
-                }
-                bias_g2 += err * err;
-                bias -= settings.learning_rate * err / (bias_g2.sqrt() + eps);
-            }
-        }
-    }
-    for _ in 0..settings.epochs {
+    // With `indicators_first`, the first `epochs` passes train the bias and the indicators
+    // alone (the buckets are still 0, so they add nothing to `z`).
+    let warm_up = if settings.indicators_first && extras > 0 { settings.epochs } else { 0 };
+    for epoch in 0..warm_up + settings.epochs {
+        let words = epoch >= warm_up;
         shuffle(&mut order, &mut rng);
         for &i in &order {
             let e = &examples[i];
@@ -166,7 +153,7 @@ pub fn train_sparse(
             }
             let p = 1.0 / (1.0 + (-z).exp());
             let err = e.weight * (p - f32::from(u8::from(e.phish)));
-            for &b in e.buckets {
+            for &b in e.buckets.iter().filter(|_| words) {
                 let b = b as usize;
                 if !usable[b] {
                     continue;

@@ -111,8 +111,12 @@ fn reference_case_is_phishing_with_the_analysts_evidence() {
 fn legitimate_notices_newsletters_and_list_posts_are_clean() {
     const BRAND: &[&str] = &["auth.brand_domain_authenticated", "links.stay_with_sender"];
     const OWN_LINKS: &[&str] = &["links.stay_with_sender"];
-    let cases: [(&str, &[&str]); 29] = [
+    let cases: [(&str, &[&str]); 31] = [
         ("legit/card_statement_ja.eml", BRAND),
+        // Brokers sending from their own domains, beside a group name (楽天, SMBC) whose other
+        // companies use others.
+        ("legit/login_notice_rakuten_sec_ja.eml", BRAND),
+        ("legit/trade_smbc_nikko_ja.eml", BRAND),
         ("legit/order_confirmation_ja.eml", BRAND),
         ("legit/card_use_rakuten_ja.eml", BRAND),
         ("legit/card_confirm_smbc_ja.eml", BRAND),
@@ -209,6 +213,8 @@ fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
         "legit/card_use_rakuten_ja.eml",
         "legit/card_confirm_smbc_ja.eml",
         "legit/login_notice_rakuten_ja.eml",
+        "legit/login_notice_rakuten_sec_ja.eml",
+        "legit/trade_smbc_nikko_ja.eml",
         "legit/delivery_yamato_ja.eml",
         "legit/shipped_amazon_ja.eml",
         "legit/card_statement_ja.eml",

@@ -1148,6 +1148,26 @@ mod tests {
         assert_eq!(k.brands[ja[0].0].id, "smbc_card");
     }
 
+    /// A brokerage named inside a longer name is the broker, and the group's own domains are
+    /// its own: a login notice from rakuten-sec.co.jp or smbcnikko.co.jp claims no other brand.
+    #[test]
+    fn brokers_are_named_whole_and_own_their_domains() {
+        let k = knowledge();
+        for (text, id, domain) in [
+            ("【楽天証券】ログインのお知らせ", "rakuten", "mail.rakuten-sec.co.jp"),
+            ("【SMBC日興証券】約定のお知らせ", "smbc_nikko", "mail.smbcnikko.co.jp"),
+            ("三菱UFJ eスマート証券 入金のお知らせ", "mufg", "kabu.com"),
+            ("マネックス証券からのお知らせ", "monex", "monex.co.jp"),
+            ("野村証券 お取引のお知らせ", "nomura", "nomura.co.jp"),
+        ] {
+            let hits = k.brand_mentions(text);
+            assert_eq!(hits.len(), 1, "{text}");
+            let brand = &k.brands[hits[0].0];
+            assert_eq!(brand.id, id, "{text}");
+            assert!(brand.owns(domain), "{id} owns {domain}");
+        }
+    }
+
     #[test]
     fn lookalike_brand_domains() {
         let k = knowledge();

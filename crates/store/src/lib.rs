@@ -292,9 +292,10 @@ impl Store for SqliteStore {
         let a = &new.dissection.analysis;
         let created = now_ms();
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-        // Sortable by time; the hash part keeps two servers' ids apart.
+        // Sortable by time, and within one millisecond by the order this process stored them
+        // (the sequence); the hash part keeps two servers' ids apart.
         let salt = sha256_hex(format!("{sha256}{created}{seq}{}", std::process::id()).as_bytes());
-        let id = format!("{created:012x}{}", &salt[..8]);
+        let id = format!("{created:012x}{:04x}{}", seq & 0xffff, &salt[..4]);
         let summary = Summary {
             id: id.clone(),
             sha256: sha256.clone(),

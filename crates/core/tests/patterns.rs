@@ -350,3 +350,30 @@ fn a_lure_phrase_in_the_sentence_that_offers_to_unsubscribe_is_a_footer() {
     );
     assert!(has(&ids(&asked), "lure.account_verification"), "{:?}", ids(&asked));
 }
+
+#[test]
+fn a_balance_or_a_refund_is_no_story_on_its_own() {
+    // A broker's deposit notice: speaking of the balance is what such a notice does.
+    let notice = "From: Broker <info@broker.example.co.jp>\r\nTo: you@example.jp\r\nSubject: =?UTF-8?B?5YWl6YeR44Gu44GK55+l44KJ44Gb?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n以下の入金を確認いたしました。口座残高はお客様専用ページでご確認ください。\r\n";
+    assert!(!has(&ids(notice), "lure.money_waiting"));
+    let english = "From: Bank <alerts@bank.example.com>\r\nTo: you@example.com\r\nSubject: Statement\r\n\r\nYour statement is ready. Your balance is shown in online banking.\r\n";
+    assert!(!has(&ids(english), "lure.money_waiting"));
+    // Beside money said to be waiting, the balance counts.
+    let lure =
+        english.replace("Your statement is ready.", "Funds have been released for you: pending withdrawal.");
+    assert!(has(&ids(&lure), "lure.money_waiting"));
+}
+
+#[test]
+fn a_failing_spf_counts_only_where_dmarc_did_not_pass() {
+    let mail = |dmarc: &str| {
+        format!(
+            "Authentication-Results: mx.example.net; spf=softfail smtp.mailfrom=news@shop.example.com; dkim=pass header.d=shop.example.com; dmarc={dmarc} header.from=shop.example.com\r\nFrom: Shop <news@shop.example.com>\r\nTo: you@example.net\r\nSubject: News\r\n\r\nOur autumn news.\r\n"
+        )
+    };
+    // Forwarded on: SPF sees the forwarder's address, the aligned signature still proves the sender.
+    let passed = ids(&mail("pass"));
+    assert!(has(&passed, "auth.dmarc_pass"), "{passed:?}");
+    assert!(!has(&passed, "auth.spf_softfail"), "{passed:?}");
+    assert!(has(&ids(&mail("none")), "auth.spf_softfail"));
+}

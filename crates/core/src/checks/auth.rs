@@ -37,7 +37,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
         vec![Evidence::new(source.clone(), s)]
     };
 
-    if let Some(spf) = ar.result("spf") {
+    let dmarc = ar.result("dmarc");
+    // DMARC passes on SPF or DKIM aligned with the From domain: once it has passed, a failing
+    // SPF is the path the mail took (a forwarder, an unlisted outbound host), not its sender.
+    let dmarc_passed = dmarc.is_some_and(|d| d.result == "pass");
+    if let Some(spf) = ar.result("spf").filter(|_| !dmarc_passed) {
         match spf.result.as_str() {
             "fail" => out.add(ids::AUTH_SPF_FAIL, ev(spf)),
             "softfail" => out.add(ids::AUTH_SPF_SOFTFAIL, ev(spf)),
@@ -48,7 +52,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
     if !dkim_pass && let Some(fail) = ar.all("dkim").find(|r| r.result == "fail") {
         out.add(ids::AUTH_DKIM_FAIL, ev(fail));
     }
-    let dmarc = ar.result("dmarc");
     match dmarc.map(|d| d.result.as_str()) {
         Some("fail") => out.add(ids::AUTH_DMARC_FAIL, ev(dmarc.unwrap())),
         Some("pass") if !no_counter_evidence => out.add(ids::AUTH_DMARC_PASS, ev(dmarc.unwrap())),

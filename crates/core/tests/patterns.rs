@@ -358,10 +358,12 @@ fn a_balance_or_a_refund_is_no_story_on_its_own() {
     assert!(!has(&ids(notice), "lure.money_waiting"));
     let english = "From: Bank <alerts@bank.example.com>\r\nTo: you@example.com\r\nSubject: Statement\r\n\r\nYour statement is ready. Your balance is shown in online banking.\r\n";
     assert!(!has(&ids(english), "lure.money_waiting"));
-    // Beside money said to be waiting, the balance counts.
+    // Beside money said to be waiting, the balance counts: it is evidence of the same story.
     let lure =
         english.replace("Your statement is ready.", "Funds have been released for you: pending withdrawal.");
-    assert!(has(&ids(&lure), "lure.money_waiting"));
+    let a = kaibo_core::analyze(lure.as_bytes(), &kaibo_core::Options::default()).unwrap();
+    let f = a.findings.iter().find(|f| f.id == "lure.money_waiting").expect("lure.money_waiting");
+    assert!(f.evidence.iter().any(|e| e.value.contains("Your balance")), "{:?}", f.evidence);
 }
 
 #[test]

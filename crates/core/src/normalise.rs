@@ -165,7 +165,12 @@ fn nfkc_stable(c: char) -> bool {
 }
 
 /// Chinese and Japanese characters (Han, kana, the prolonged sound mark, CJK punctuation).
+#[inline]
 pub fn is_cjk(c: char) -> bool {
+    // Most characters of most mail are below the first CJK block: one comparison for them.
+    if (c as u32) < 0x3005 {
+        return false;
+    }
     matches!(c as u32,
         0x3005..=0x3007 | 0x3040..=0x30ff | 0x31f0..=0x31ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff
         | 0xf900..=0xfaff | 0x20000..=0x2fa1f)
@@ -178,6 +183,7 @@ fn is_gap(c: char) -> bool {
 
 /// A character that stands alone between gaps: a CJK character, or a letter or digit with no
 /// letter or digit touching it.
+#[inline]
 fn is_cell(chars: &[Folded], i: usize) -> bool {
     let c = chars[i].c;
     if is_cjk(c) {

@@ -35,7 +35,12 @@ pub fn addresses_in(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Characters that render as nothing.
+#[inline]
 pub fn is_invisible(c: char) -> bool {
+    // Every invisible character is above U+00AC: one comparison for ASCII and most Latin-1.
+    if (c as u32) < 0xad {
+        return false;
+    }
     matches!(c as u32,
         0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0x180e
         | 0xfe00..=0xfe0f | 0xad | 0x034f | 0x115f | 0x1160 | 0x3164 | 0xffa0 | 0xe0000..=0xe007f)
@@ -56,7 +61,7 @@ pub struct Invisible {
 
 /// Removes invisible characters from `text`; counts those slipped between two letters.
 pub fn strip_invisible(text: &str) -> (String, Invisible) {
-    if !text.chars().any(is_invisible) {
+    if text.is_ascii() || !text.chars().any(is_invisible) {
         return (text.to_string(), Invisible::default());
     }
     let chars: Vec<char> = text.chars().collect();

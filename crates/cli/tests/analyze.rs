@@ -111,7 +111,7 @@ fn reference_case_is_phishing_with_the_analysts_evidence() {
 fn legitimate_notices_newsletters_and_list_posts_are_clean() {
     const BRAND: &[&str] = &["auth.brand_domain_authenticated", "links.stay_with_sender"];
     const OWN_LINKS: &[&str] = &["links.stay_with_sender"];
-    let cases: [(&str, &[&str]); 31] = [
+    let cases: [(&str, &[&str]); 32] = [
         ("legit/card_statement_ja.eml", BRAND),
         // Brokers sending from their own domains, beside a group name (楽天, SMBC) whose other
         // companies use others.
@@ -132,6 +132,8 @@ fn legitimate_notices_newsletters_and_list_posts_are_clean() {
         ("legit/security_alert_microsoft_en.eml", BRAND),
         ("legit/signin_apple_en.eml", BRAND),
         ("legit/payment_declined_netflix_en.eml", BRAND),
+        // A failed payment and a suspension threat, both phishing's stories, from the provider.
+        ("legit/payment_failed_aws_en.eml", BRAND),
         ("legit/shipping_amazon_en.eml", BRAND),
         ("legit/receipt_paypal_en.eml", OWN_LINKS),
         ("legit/invitation_github_en.eml", OWN_LINKS),
@@ -221,12 +223,37 @@ fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
         "legit/security_alert_microsoft_en.eml",
         "legit/docusign_envelope_en.eml",
         "legit/payment_declined_netflix_en.eml",
+        "legit/payment_failed_aws_en.eml",
     ] {
         let v = analyze_without_authentication_results(name, |m| m);
         assert_eq!(v["authentication"]["dmarc"], Value::Null, "{name}");
         assert_eq!(v["verdict"], "clean", "{name}: {v:#}");
         assert!(ids(&v).contains(&"links.stay_with_brand".to_string()), "{name}");
     }
+
+    // The provider's failed-payment warning tells two credential stories; with every link on
+    // its own site they are shown, and not counted, with the reason.
+    let v = analyze_without_authentication_results("legit/payment_failed_aws_en.eml", |m| m);
+    for id in ["lure.payment_problem", "lure.account_suspension", "lure.combined"] {
+        let f = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == id).expect(id);
+        assert_eq!(f["scored"], false, "{id}: {f:#}");
+        let reason =
+            f["evidence"].as_array().unwrap().iter().find(|e| e["source"] == "not counted").expect(id);
+        assert!(reason["value"].as_str().unwrap().starts_with("links.stay_with_brand:"), "{reason:#}");
+    }
+    // A link to the provider's own site that forwards elsewhere (an open redirect) is a way out:
+    // no counter-evidence, and the stories count.
+    let v = analyze_without_authentication_results("legit/payment_failed_aws_en.eml", |m| {
+        m.replace(
+            "https://console.aws.amazon.com/billing/home#/paymentmethods",
+            "https://console.aws.amazon.com/redirect?target=https%3A%2F%2Faws-billing.example.net%2Fpay",
+        )
+    });
+    assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
+    let payment =
+        v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "lure.payment_problem").unwrap();
+    assert_eq!(payment["scored"], true, "{payment:#}");
+    assert_ne!(v["verdict"], "clean", "{v:#}");
 
     // The same card notice, handed over by a host that is not Rakuten's: the From is forged as
     // far as the mail can tell, and the text model counts.

@@ -231,6 +231,23 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
         );
         out.ledger.unscore(ids::CONTENT_TEXT_MODEL, reason);
     }
+    // With nothing authenticated, a credential story whose every link goes to the brand's own
+    // site has nowhere else to take the reader: a spoofer gains nothing by it, the brand is
+    // telling its own customer. (With results, DMARC and the brand's counter-evidence decide.)
+    if by == ids::LINKS_STAY_WITH_BRAND {
+        let reason = Evidence::new(
+            "not counted",
+            format!(
+                "{}: every link goes to the brand's own site, nowhere else to take the reader",
+                by.as_str()
+            ),
+        );
+        for id in CREDENTIAL_LURES.iter().copied().chain([ids::LURE_COMBINED]) {
+            if scored(out, id) {
+                out.ledger.unscore(id, reason.clone());
+            }
+        }
+    }
     // A platform's own notice (a password reset from GitHub) linking only to the platform
     // relays no one's lure.
     if scored(out, ids::SENDER_RELAYED_LURE) {
@@ -243,11 +260,11 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
 /// `links.stay_with_brand`: a brand's notice that nothing proves or disproves. No trusted
 /// Authentication-Results at all (a mail saved without them, an old archive), the From in a
 /// brand's own domain, handed over by the brand's own servers ([`handed_over_by`]), and every
-/// link to that brand. Its words read like phishing of the brand because phishing copies them;
-/// but a spoofer who links only to the brand's real site has nowhere to take the reader. The
-/// text model (and a relayed-lure reading) is set aside, nothing more: the lures still count,
-/// and a failed check (DMARC, SPF) means there are results, so this never applies to a proven
-/// spoof. Only for brands: a domain that agrees with itself (its own servers, its own links)
+/// link to that brand, none of them forwarding elsewhere. Its words read like phishing of the
+/// brand because phishing copies them; but a spoofer who links only to the brand's real site
+/// has nowhere to take the reader. The text model, a relayed-lure reading and the credential
+/// stories are set aside ([`guard`]); a callback number or an attachment still counts, and a
+/// failed check (DMARC, SPF) means there are results, so this never applies to a proven spoof. Only for brands: a domain that agrees with itself (its own servers, its own links)
 /// says nothing about who owns it (docs/evaluation.md, round 7).
 fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
     let mail = ctx.mail;
@@ -273,6 +290,11 @@ fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
     // A brand's hosting or shortening service (amazonaws.com, goo.gl) serves anyone's page.
     let refused = |h: &str| ctx.k.hosting_service(h).is_some() || ctx.k.is_shortener(h);
     let (own, neutral) = links_kept_by(ctx, &from_rd, refused)?;
+    // A link to the brand's site that forwards elsewhere ("…/redirect?url=https://evil…", an
+    // open redirect) is a way out after all.
+    if redirects_elsewhere(ctx, &from_rd) {
+        return None;
+    }
     Some(vec![
         Evidence::new("brand", brand.id.clone()),
         Evidence::new("header:From", from.to_string()),
@@ -280,6 +302,23 @@ fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
         Evidence::new("links", format!("{own} to {}, {neutral} to social profiles", brand.id)),
         Evidence::new("authentication", "no Authentication-Results from a trusted server"),
     ])
+}
+
+/// Does a clickable link carry, in its query or fragment, a web address outside `owner` and
+/// the neutral hosts? That is the shape of an open redirect on the owner's site.
+fn redirects_elsewhere(ctx: &Context<'_>, owner: &str) -> bool {
+    ctx.content.links.iter().filter(|l| l.is_clickable()).any(|link| {
+        let Ok(url) = url::Url::parse(&link.facts.url) else { return false };
+        let fragment = url.fragment().map(std::borrow::Cow::Borrowed);
+        url.query_pairs().map(|(_, v)| v).chain(fragment).any(|value| {
+            let value = value.trim();
+            let scheme = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+            (scheme.starts_with("http://") || scheme.starts_with("https://"))
+                && crate::urls::parse_web_url(value)
+                    .and_then(|inner| inner.host_str().map(str::to_ascii_lowercase))
+                    .is_some_and(|h| !belongs_to_sender(ctx, owner, &h) && !ctx.k.is_neutral_link_host(&h))
+        })
+    })
 }
 
 /// Did the brand's own servers (or a bulk-mail service) hand the mail to the first server

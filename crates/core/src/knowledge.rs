@@ -1151,7 +1151,7 @@ mod tests {
     /// A brokerage named inside a longer name is the broker, and the group's own domains are
     /// its own: a login notice from rakuten-sec.co.jp or smbcnikko.co.jp claims no other brand.
     #[test]
-    fn brokers_are_named_whole_and_own_their_domains() {
+    fn brokers_and_groups_are_named_whole_and_own_their_domains() {
         let k = knowledge();
         for (text, id, domain) in [
             ("【楽天証券】ログインのお知らせ", "rakuten", "mail.rakuten-sec.co.jp"),
@@ -1159,6 +1159,8 @@ mod tests {
             ("三菱UFJ eスマート証券 入金のお知らせ", "mufg", "kabu.com"),
             ("マネックス証券からのお知らせ", "monex", "monex.co.jp"),
             ("野村証券 お取引のお知らせ", "nomura", "nomura.co.jp"),
+            // A broadcaster's group company mailing under the group's name.
+            ("NHK情報ネットワーク", "nhk", "nhk-jn.co.jp"),
         ] {
             let hits = k.brand_mentions(text);
             assert_eq!(hits.len(), 1, "{text}");

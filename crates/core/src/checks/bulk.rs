@@ -264,8 +264,9 @@ pub fn guard(ctx: &Context<'_>, out: &mut Collector) {
 /// brand because phishing copies them; but a spoofer who links only to the brand's real site
 /// has nowhere to take the reader. The text model, a relayed-lure reading and the credential
 /// stories are set aside ([`guard`]); a callback number or an attachment still counts, and a
-/// failed check (DMARC, SPF) means there are results, so this never applies to a proven spoof. Only for brands: a domain that agrees with itself (its own servers, its own links)
-/// says nothing about who owns it (docs/evaluation.md, round 7).
+/// failed check (DMARC, SPF) means there are results, so this never applies to a proven spoof.
+/// Only for brands: a domain that agrees with itself (its own servers, its own links) says
+/// nothing about who owns it (docs/evaluation.md, rounds 7 and 10).
 fn unproven_brand_notice(ctx: &Context<'_>) -> Option<Vec<Evidence>> {
     let mail = ctx.mail;
     if auth_results::choose(&mail.auth_results, &ctx.opts.trusted_authserv_ids).is_some()

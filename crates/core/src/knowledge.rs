@@ -1148,8 +1148,9 @@ mod tests {
         assert_eq!(k.brands[ja[0].0].id, "smbc_card");
     }
 
-    /// A brokerage named inside a longer name is the broker, and the group's own domains are
-    /// its own: a login notice from rakuten-sec.co.jp or smbcnikko.co.jp claims no other brand.
+    /// A brokerage or a group company named inside a longer name is its brand, and the group's
+    /// own domains are its own: a login notice from rakuten-sec.co.jp or smbcnikko.co.jp, or
+    /// NHK情報ネットワーク's newsletter from nhk-jn.co.jp, claims no other brand.
     #[test]
     fn brokers_and_groups_are_named_whole_and_own_their_domains() {
         let k = knowledge();

@@ -298,6 +298,32 @@ fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
     assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
 }
 
+/// The brand's real domain written at the front of someone else's host is named as such, with
+/// the domain the site really belongs to.
+#[test]
+fn brand_domain_written_into_another_host_is_named() {
+    let v = analyze_without_authentication_results("legit/shipping_amazon_en.eml", |m| {
+        m.replace("https://www.amazon.com/gp/", "https://www.amazon.com.order-status.example.net/gp/")
+    });
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "links.brand_domain_in_host")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let evidence = |source: &str| {
+        finding["evidence"].as_array().unwrap().iter().find(|e| e["source"] == source).unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(evidence("site belongs to"), "example.net");
+    assert!(evidence("brand domain shown").as_str().unwrap().starts_with("amazon.com ("), "{finding:#}");
+    assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
+    assert_ne!(v["verdict"], "clean", "{v:#}");
+    // The brand's own hosts are not: the untouched notice has no such finding.
+    let v = analyze_without_authentication_results("legit/shipping_amazon_en.eml", |m| m);
+    assert!(!ids(&v).contains(&"links.brand_domain_in_host".to_string()), "{v:#}");
+}
+
 #[test]
 fn genuine_bounce_and_isp_notice_are_clean() {
     for name in ["bounce_postfix.eml", "notice_isp_ja.eml"] {

@@ -864,6 +864,39 @@ impl Knowledge {
             .then_some(brand)
         })
     }
+
+    /// A brand's real domain written as whole labels at the front of a host that is not the
+    /// brand's: `www.paypal.com.login-check.info`, `kuronekoyamato.co.jp-vxz.top`. The reader sees
+    /// the familiar name first; the site belongs to whoever registered `registrable`. The brand's
+    /// domain must end before the registrable domain begins, or be glued on with a hyphen, so a
+    /// brand's regional domain (`ebay.com.my`, `amazon.com.au`) is not mistaken for one.
+    pub fn brand_domain_in_host<'a>(&self, host: &'a str, registrable: &str) -> Option<(&Brand, &'a str)> {
+        let registrable_start = host.len().checked_sub(registrable.len())?;
+        let bytes = host.as_bytes();
+        let label_starts = std::iter::once(0)
+            .chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'.').map(|(i, _)| i + 1));
+        // Bounded for hostile hosts: brand domains are short and sit in the first labels.
+        for start in label_starts.take(16).filter(|&s| s < registrable_start) {
+            let mut dots = 0;
+            for end in start + 1..bytes.len().min(start + 64) {
+                match bytes[end] {
+                    b'.' => dots += 1,
+                    b'-' => {}
+                    _ => continue,
+                }
+                let glued = bytes[end] == b'-';
+                if dots == 0 || (!glued && end + 1 > registrable_start) {
+                    continue;
+                }
+                let candidate = &host[start..end];
+                if let Some(&i) = self.brand_by_domain.get(candidate) {
+                    let brand = &self.brands[i];
+                    return (!brand.owns(registrable)).then_some((brand, candidate));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// True when `a` becomes `b` by one insertion, deletion or substitution.
@@ -1182,6 +1215,35 @@ mod tests {
         assert!(k.brand_lookalike("netflix.com").is_none());
         assert!(k.brand_lookalike("github.com").is_none());
         assert!(k.brand_lookalike("example.com").is_none());
+    }
+
+    #[test]
+    fn brand_domains_written_into_foreign_hosts() {
+        let k = knowledge();
+        let found = |host: &str| {
+            let registrable = psl::domain_str(host).unwrap_or(host);
+            k.brand_domain_in_host(host, registrable).map(|(b, d)| (b.id.clone(), d.to_string()))
+        };
+        let paypal = Some(("paypal".to_string(), "paypal.com".to_string()));
+        assert_eq!(found("www.paypal.com.login-check.info"), paypal);
+        assert_eq!(found("paypal.com.login-check.info"), paypal);
+        assert_eq!(found("paypal.com-secure.login-check.info"), paypal);
+        assert_eq!(
+            found("kuronekoyamato.co.jp-vxz.top").map(|(_, d)| d),
+            Some("kuronekoyamato.co.jp".to_string())
+        );
+        assert_eq!(
+            found("www.smbc-card.com.vpass-confirm.cn").map(|(_, d)| d),
+            Some("smbc-card.com".to_string())
+        );
+        // The brand's own hosts and its regional domains are not one.
+        assert_eq!(found("www.paypal.com"), None);
+        assert_eq!(found("www.paypal.com.paypal.com"), None);
+        assert_eq!(found("www.ebay.com.my"), None);
+        assert_eq!(found("www.amazon.com.au"), None);
+        // Only whole labels: a name that merely ends like a brand's domain is not one.
+        assert_eq!(found("notpaypal.com.example.net"), None);
+        assert_eq!(found("www.example.com"), None);
     }
 
     #[test]

@@ -75,6 +75,21 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             }
             out.add(ids::LINKS_PUNYCODE_HOST, ev);
         }
+        if let (Some(host), Some(rd)) = (f.host.as_deref(), f.registrable_domain.as_deref())
+            && let Some((brand, written)) = ctx.k.brand_domain_in_host(host, rd)
+        {
+            out.add(
+                ids::LINKS_BRAND_DOMAIN_IN_HOST,
+                vec![
+                    url_ev(),
+                    Evidence::new(
+                        "brand domain shown",
+                        format!("{written} ({})", brand.names.first().unwrap_or(&brand.id)),
+                    ),
+                    Evidence::new("site belongs to", rd.to_string()),
+                ],
+            );
+        }
         if let Some(rd) = &f.registrable_domain {
             let uni = if f.punycode { idna::domain_to_unicode(rd).0 } else { rd.clone() };
             if let Some(brand) = ctx.k.brand_lookalike(&uni) {

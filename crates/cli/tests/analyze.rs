@@ -111,7 +111,7 @@ fn reference_case_is_phishing_with_the_analysts_evidence() {
 fn legitimate_notices_newsletters_and_list_posts_are_clean() {
     const BRAND: &[&str] = &["auth.brand_domain_authenticated", "links.stay_with_sender"];
     const OWN_LINKS: &[&str] = &["links.stay_with_sender"];
-    let cases: [(&str, &[&str]); 32] = [
+    let cases: [(&str, &[&str]); 33] = [
         ("legit/card_statement_ja.eml", BRAND),
         // Brokers sending from their own domains, beside a group name (楽天, SMBC) whose other
         // companies use others.
@@ -156,6 +156,8 @@ fn legitimate_notices_newsletters_and_list_posts_are_clean() {
         ("legit/password_changed_sendgrid_en.eml", &["bulk.known_bulk_service"]),
         ("legit/newsletter_en.eml", &["bulk.authenticated_unsubscribe", "bulk.known_bulk_service"]),
         ("legit/list_post_en.eml", &[]),
+        // The organisation's own mail system ("Microsoft Outlook") writing to one of its people.
+        ("legit/quota_exchange_en.eml", &[]),
     ];
     for (name, expected) in cases {
         let (code, v) = json(&["analyze", "--format", "json", fixture(name).to_str().unwrap()]);
@@ -296,6 +298,26 @@ fn brand_notices_without_authentication_results_are_clean_by_their_own_signs() {
         m.replace("https://www.amazon.com/gp/", "https://amazon-track.example.net/gp/")
     });
     assert!(!ids(&v).contains(&"links.stay_with_brand".to_string()), "{v:#}");
+}
+
+/// "Microsoft Outlook" in the organisation's own, authenticated domain, to one of its people, is
+/// the organisation's mail system; unauthenticated, or addressed to its own sender (the real
+/// recipients in Bcc), it is a stranger naming Microsoft.
+#[test]
+fn own_organisations_mail_system_may_name_its_platform() {
+    let (_, v) =
+        json(&["analyze", "--format", "json", fixture("legit/quota_exchange_en.eml").to_str().unwrap()]);
+    assert!(!ids(&v).contains(&"sender.brand_impersonation".to_string()), "{v:#}");
+    let v = analyze_without_authentication_results("legit/quota_exchange_en.eml", |m| m);
+    assert!(ids(&v).contains(&"sender.brand_impersonation".to_string()), "{v:#}");
+    let raw = std::fs::read_to_string(fixture("legit/quota_exchange_en.eml")).unwrap();
+    let to_itself = raw.replace(
+        "To: Frank Lee <frank@contoso-example.com>",
+        "To: MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso-example.com",
+    );
+    let out = kaibo_stdin(&["analyze", "--format", "json"], to_itself.as_bytes());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(ids(&v).contains(&"sender.brand_impersonation".to_string()), "{v:#}");
 }
 
 /// The brand's real domain written at the front of someone else's host is named as such, with

@@ -231,6 +231,9 @@ impl Sender<'_> {
                 }
             }
         }
+        if writes_to_its_own_organisation(ctx) {
+            return;
+        }
         for (i, brand_name) in claimed {
             let brand = &ctx.k.brands[i];
             if !brand.owns(&self.from_domain) && ctx.machine_report.is_none() {
@@ -484,6 +487,27 @@ fn looks_like_domain(token: &str) -> bool {
         && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         && labels.last().is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()))
         && psl::suffix(token.as_bytes()).is_some_and(|s| s.is_known())
+}
+
+/// The From domain is proven by authentication and a recipient is another mailbox of that same
+/// domain: the organisation writing to its own people. A brand in the display name is then the
+/// platform it runs on ("Microsoft Outlook" quota warnings from the tenant's system mailbox,
+/// "SharePoint" shares), the organisation's name to give, not a stranger's claim. A forged
+/// internal sender fails authentication; a mail addressed to its own sender (the real
+/// recipients hidden in Bcc, as a hijacked account sends) or to another domain of the same
+/// organisation (a platform's `noreply` subdomain) is not excused.
+fn writes_to_its_own_organisation(ctx: &Context<'_>) -> bool {
+    if ctx.proven_sender.is_none() {
+        return false;
+    }
+    let (Some(from), Some(from_domain)) = (ctx.mail.from.address.as_deref(), ctx.mail.from.domain.as_deref())
+    else {
+        return false;
+    };
+    ctx.mail.to.iter().chain(ctx.mail.cc.iter()).filter_map(|m| m.address.as_deref()).any(|a| {
+        !a.eq_ignore_ascii_case(from)
+            && a.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(from_domain))
+    })
 }
 
 #[cfg(test)]

@@ -75,41 +75,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             }
             out.add(ids::LINKS_PUNYCODE_HOST, ev);
         }
-        if let (Some(host), Some(rd)) = (f.host.as_deref(), f.registrable_domain.as_deref())
-            && let Some((brand, written)) = ctx.k.brand_domain_in_host(host, rd)
-        {
-            out.add(
-                ids::LINKS_BRAND_DOMAIN_IN_HOST,
-                vec![
-                    url_ev(),
-                    Evidence::new(
-                        "brand domain shown",
-                        format!("{written} ({})", brand.names.first().unwrap_or(&brand.id)),
-                    ),
-                    Evidence::new("site belongs to", rd.to_string()),
-                ],
-            );
-        }
-        if let Some(rd) = &f.registrable_domain {
-            let uni = if f.punycode { idna::domain_to_unicode(rd).0 } else { rd.clone() };
-            if let Some(brand) = ctx.k.brand_lookalike(&uni) {
-                out.add(
-                    ids::LINKS_CONFUSABLE_DOMAIN,
-                    vec![
-                        url_ev(),
-                        Evidence::new(
-                            "imitates",
-                            brand
-                                .domains
-                                .iter()
-                                .find(|d| crate::text::skeleton(d) == crate::text::skeleton(&uni))
-                                .cloned()
-                                .unwrap_or_else(|| brand.id.clone()),
-                        ),
-                    ],
-                );
-            }
-        }
+        brand_imitations(ctx, link, out);
         if let (Some(home), Some(country), Some(tld)) = (home, f.country.as_deref(), f.tld.as_deref())
             && country != home
             && !ctx.k.is_generic_cctld(tld)
@@ -126,6 +92,48 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
                     url_ev(),
                     Evidence::new("link country", name(country)),
                     Evidence::new("mail written for", name(home)),
+                ],
+            );
+        }
+    }
+}
+
+/// A link's host that imitates a brand: its real domain written at the front of another site's
+/// host, or a domain that looks like the brand's.
+fn brand_imitations(ctx: &Context<'_>, link: &Link, out: &mut Collector) {
+    let f = &link.facts;
+    let url_ev = || Evidence::new(format!("url ({})", link.source), f.url.clone());
+    if let (Some(host), Some(rd)) = (f.host.as_deref(), f.registrable_domain.as_deref())
+        && let Some((brand, written)) = ctx.k.brand_domain_in_host(host, rd)
+    {
+        out.add(
+            ids::LINKS_BRAND_DOMAIN_IN_HOST,
+            vec![
+                url_ev(),
+                Evidence::new(
+                    "brand domain shown",
+                    format!("{written} ({})", brand.names.first().unwrap_or(&brand.id)),
+                ),
+                Evidence::new("site belongs to", rd.to_string()),
+            ],
+        );
+    }
+    if let Some(rd) = &f.registrable_domain {
+        let uni = if f.punycode { idna::domain_to_unicode(rd).0 } else { rd.clone() };
+        if let Some(brand) = ctx.k.brand_lookalike(&uni) {
+            out.add(
+                ids::LINKS_CONFUSABLE_DOMAIN,
+                vec![
+                    url_ev(),
+                    Evidence::new(
+                        "imitates",
+                        brand
+                            .domains
+                            .iter()
+                            .find(|d| crate::text::skeleton(d) == crate::text::skeleton(&uni))
+                            .cloned()
+                            .unwrap_or_else(|| brand.id.clone()),
+                    ),
                 ],
             );
         }

@@ -320,6 +320,34 @@ fn own_organisations_mail_system_may_name_its_platform() {
     assert!(ids(&v).contains(&"sender.brand_impersonation".to_string()), "{v:#}");
 }
 
+/// A From in the brand's own domain excuses links elsewhere only when the results prove it: a
+/// forged one (DMARC failed) sending the reader to another site is a brand mismatch.
+#[test]
+fn forged_brand_sender_linking_elsewhere_is_a_brand_mismatch() {
+    let raw = std::fs::read_to_string(fixture("legit/shipping_amazon_en.eml")).unwrap();
+    let moved = raw.replace("https://www.amazon.com/gp/", "https://amazon-track.example.net/gp/");
+    let analyse = |mail: &str| -> Value {
+        serde_json::from_slice(&kaibo_stdin(&["analyze", "--format", "json"], mail.as_bytes()).stdout)
+            .unwrap()
+    };
+    // Proven, the brand may link where it likes.
+    assert!(!ids(&analyse(&moved)).contains(&"content.brand_mismatch".to_string()));
+    let forged = moved
+        .replace(
+            "\tspf=pass smtp.mailfrom=bounces.amazon.com;",
+            "\tspf=fail smtp.mailfrom=bounces.amazon.com;",
+        )
+        .replace(
+            "\tdkim=pass header.d=amazon.com header.i=@amazon.com;\n\tdkim=pass header.d=amazonses.com;",
+            "\tdkim=none;",
+        )
+        .replace("dmarc=pass (p=QUARANTINE", "dmarc=fail (p=QUARANTINE");
+    assert!(forged.contains("dmarc=fail"), "{forged}");
+    let v = analyse(&forged);
+    assert!(ids(&v).contains(&"content.brand_mismatch".to_string()), "{v:#}");
+    assert_ne!(v["verdict"], "clean");
+}
+
 /// The brand's real domain written at the front of someone else's host is named as such, with
 /// the domain the site really belongs to.
 #[test]

@@ -1195,6 +1195,10 @@ mod tests {
             ("野村証券 お取引のお知らせ", "nomura", "nomura.co.jp"),
             // A broadcaster's group company mailing under the group's name.
             ("NHK情報ネットワーク", "nhk", "nhk-jn.co.jp"),
+            // The merged company's own domain, a card's mail domain, a regional domain.
+            ("LINEヤフー", "yahoo", "lycorp.co.jp"),
+            ("エポスカード ご利用のお知らせ", "epos", "01epos.jp"),
+            ("PayPal", "paypal", "paypal.co.uk"),
         ] {
             let hits = k.brand_mentions(text);
             assert_eq!(hits.len(), 1, "{text}");

@@ -320,8 +320,9 @@ fn own_organisations_mail_system_may_name_its_platform() {
     assert!(ids(&v).contains(&"sender.brand_impersonation".to_string()), "{v:#}");
 }
 
-/// A From in the brand's own domain excuses links elsewhere only when the results prove it: a
-/// forged one (DMARC failed) sending the reader to another site is a brand mismatch.
+/// A From in the brand's own domain excuses links elsewhere unless the results say DMARC failed:
+/// a forged one sending the reader to another site is a brand mismatch. A Gmail user (Google owns
+/// gmail.com, DMARC passes, yet it proves no one) naming Google is not a forgery.
 #[test]
 fn forged_brand_sender_linking_elsewhere_is_a_brand_mismatch() {
     let raw = std::fs::read_to_string(fixture("legit/shipping_amazon_en.eml")).unwrap();
@@ -346,6 +347,16 @@ fn forged_brand_sender_linking_elsewhere_is_a_brand_mismatch() {
     let v = analyse(&forged);
     assert!(ids(&v).contains(&"content.brand_mismatch".to_string()), "{v:#}");
     assert_ne!(v["verdict"], "clean");
+
+    let friend = "Authentication-Results: mx.example.org;\n\tspf=pass smtp.mailfrom=gmail.com;\n\t\
+                  dkim=pass header.d=gmail.com;\n\tdmarc=pass (p=NONE) header.from=gmail.com\n\
+                  From: Jenny Park <jenny.park.1987@gmail.com>\nTo: frank@example.org\n\
+                  Subject: the Google talk\nDate: Wed, 20 Nov 2024 14:14:58 -0800\n\
+                  Message-ID: <CAF=abc@mail.gmail.com>\n\n\
+                  Hi Frank, the slides of my talk at the Google developer meetup are on my blog:\n\
+                  https://jenny-park.example.net/talks/2024-meetup\n\nJenny\n";
+    let v = analyse(friend);
+    assert!(!ids(&v).contains(&"content.brand_mismatch".to_string()), "{v:#}");
 }
 
 /// The brand's real domain written at the front of someone else's host is named as such, with

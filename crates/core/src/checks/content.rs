@@ -714,13 +714,14 @@ fn brand_mismatch(ctx: &Context<'_>, out: &mut Collector) {
     }
     let from_domain = ctx.mail.from.domain.as_deref().unwrap_or("");
     // The brand's own mail may send the reader elsewhere (a partner, a tracker); a From in the
-    // brand's domain that the receiving server's results fail to prove is forged and is not.
-    let from_unproven = ctx.proven_sender.is_none()
-        && crate::auth_results::choose(&ctx.mail.auth_results, &ctx.opts.trusted_authserv_ids).is_some();
+    // brand's domain for which the receiving server's DMARC check failed is forged and is not.
+    // (Not "unproven": a Gmail user's DMARC pass proves no one, yet Google owns gmail.com.)
+    let from_forged = crate::auth_results::choose(&ctx.mail.auth_results, &ctx.opts.trusted_authserv_ids)
+        .is_some_and(|(ar, _)| ar.result("dmarc").is_some_and(|d| d.result == "fail"));
     for (i, name) in claimed_brands(ctx) {
         let brand = &ctx.k.brands[i];
         // A webmail product's login page lives on each customer's own server.
-        if brand.is_webmail() || (brand.owns(from_domain) && !from_unproven) {
+        if brand.is_webmail() || (brand.owns(from_domain) && !from_forged) {
             continue;
         }
         // Web links decide when there are any: a mailto: to the brand's real address beside

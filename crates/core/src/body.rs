@@ -54,8 +54,21 @@ pub struct Content {
     /// QR codes decoded from images: where (attachment index or `None` for an inline data:
     /// image) and what they say.
     pub qr_codes: Vec<QrCode>,
+    /// HTML and SVG attachments whose scripts or refresh would act when opened.
+    pub active_attachments: Vec<ActiveAttachment>,
     /// Limits reached while reading the content (docs/limits.md).
     pub limits: Vec<String>,
+}
+
+/// An HTML or SVG attachment that acts when a browser opens it.
+#[derive(Debug, Clone)]
+pub struct ActiveAttachment {
+    /// Index into the mail's attachments.
+    pub attachment: usize,
+    /// What its scripts do (and what the pages they decode do).
+    pub scripts: crate::script::ScriptSigns,
+    /// Where a `<meta http-equiv=refresh>` sends the browser.
+    pub refresh: Option<String>,
 }
 
 /// A QR code found in a picture of the mail.
@@ -172,6 +185,37 @@ impl RawLinks {
     }
 }
 
+/// An HTML or SVG attachment: its links and forms, those of the pages its scripts decode (one
+/// level deep: a decoded page's own payloads are named, not read), and whether it acts when opened.
+/// Only a named file is opened in a browser; an unnamed HTML part of a multipart/mixed mail is
+/// shown by the mail client, which runs no script (old newsletters carry pop-up scripts there).
+fn read_html_attachment(index: usize, named: bool, html: &str, c: &mut Content, raw: &mut RawLinks) {
+    let doc = analyze_html(html);
+    let refresh = doc.links.iter().find(|l| l.source == LinkSource::MetaRefresh).map(|l| l.url.clone());
+    let mut scripts = doc.scripts;
+    let mut pages = vec![(doc.links, doc.forms)];
+    if !named {
+        scripts = crate::script::ScriptSigns::default();
+    }
+    for page in std::mem::take(&mut scripts.decoded_html) {
+        let d = analyze_html(&page);
+        scripts.merge(&d.scripts);
+        pages.push((d.links, d.forms));
+    }
+    for (links, forms) in pages {
+        for l in links {
+            raw.push(l.url, LinkSource::Attachment, l.display_text, l.hidden);
+        }
+        c.forms.extend(forms);
+    }
+    for url in &scripts.urls {
+        raw.push(url.clone(), LinkSource::Attachment, None, false);
+    }
+    if named && (scripts.is_active() || refresh.is_some()) {
+        c.active_attachments.push(ActiveAttachment { attachment: index, scripts, refresh });
+    }
+}
+
 /// Reads the body parts and HTML attachments into visible text, hidden text and links.
 pub fn read(mail: &MailFacts, k: &Knowledge) -> Content {
     let mut c = Content::default();
@@ -217,13 +261,9 @@ pub fn read(mail: &MailFacts, k: &Knowledge) -> Content {
     for u in find_urls_in_text(&c.visible_text) {
         raw.push(u.text.to_string(), LinkSource::Text, None, false);
     }
-    for a in &mail.attachments {
+    for (index, a) in mail.attachments.iter().enumerate() {
         if let Some(html) = &a.html {
-            let doc = analyze_html(html);
-            for l in doc.links {
-                raw.push(l.url, LinkSource::Attachment, l.display_text, l.hidden);
-            }
-            c.forms.extend(doc.forms);
+            read_html_attachment(index, a.meta.filename.is_some(), html, &mut c, &mut raw);
         }
         for uri in &a.meta.links {
             raw.push(uri.clone(), LinkSource::Pdf, None, false);

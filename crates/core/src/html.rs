@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use kaibo_model::LinkSource;
 
 use crate::limits::{HTML_MAX_DEPTH, HTML_MAX_FRAGMENT_CHARS, HTML_MAX_HIDDEN_FRAGMENTS};
+use crate::script::ScriptSigns;
 
 /// A link found in HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,9 @@ pub struct HtmlDoc {
     pub forms: Vec<HtmlForm>,
     /// Nesting deeper than the cap was flattened.
     pub too_deep: bool,
+    /// What its scripts would do (read, never run): it matters for attachments, which a
+    /// browser opens with script on.
+    pub scripts: ScriptSigns,
 }
 
 // Tag classes as `match`es: the compiler turns them into a switch on length and bytes, where a
@@ -183,6 +187,14 @@ impl<'a> Reader<'a> {
         if closes_sibling(&name) && self.stack.last().is_some_and(|o| o.name == name) {
             self.stack.pop();
         }
+        // Event handlers and `javascript:` links are script too.
+        for a in &attrs {
+            if a.name.starts_with("on") {
+                self.doc.scripts.read(&a.value);
+            } else if let Some(code) = javascript_url(&a.value) {
+                self.doc.scripts.read(code);
+            }
+        }
         let parent = self.stack.last().map_or((false, None, WHITE), |o| (o.hidden, o.fg, o.bg));
         let (hidden, fg, bg) = element_visibility(&name, &attrs, parent);
         match name.as_ref() {
@@ -194,7 +206,12 @@ impl<'a> Reader<'a> {
                 }
                 return;
             }
-            "script" | "style" | "noscript" | "template" | "xmp" | "textarea" => {
+            "script" => {
+                let code = s.raw_text_until(&name);
+                self.doc.scripts.read(code);
+                return;
+            }
+            "style" | "noscript" | "template" | "xmp" | "textarea" => {
                 s.raw_text_until(&name);
                 return;
             }
@@ -325,6 +342,12 @@ impl<'a> Reader<'a> {
         self.doc.visible_text = trimmed;
         self.doc
     }
+}
+
+/// The code of a `javascript:` address.
+fn javascript_url(value: &str) -> Option<&str> {
+    let v = value.trim_start();
+    v.get(..11).filter(|scheme| scheme.eq_ignore_ascii_case("javascript:")).map(|_| &v[11..])
 }
 
 /// A tag name in lower case, copied only when the document wrote it otherwise.

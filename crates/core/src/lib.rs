@@ -45,6 +45,7 @@ pub mod mime;
 pub mod msg;
 pub mod net;
 pub mod normalise;
+pub mod script;
 pub mod text;
 pub mod text_model;
 pub mod urls;

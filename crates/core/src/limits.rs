@@ -51,6 +51,13 @@ pub const HTML_MAX_DEPTH: usize = 256;
 /// HTML: hidden text fragments kept, and characters of each.
 pub const HTML_MAX_HIDDEN_FRAGMENTS: usize = 20;
 pub const HTML_MAX_FRAGMENT_CHARS: usize = 200;
+/// Scripts of an HTML or SVG document: bytes of script text read; base64 literals decoded and
+/// the longest decoded; web addresses and decoded HTML documents kept.
+pub const SCRIPT_MAX_BYTES: usize = 512 * 1024;
+pub const SCRIPT_MAX_DECODED_LITERALS: usize = 16;
+pub const SCRIPT_MAX_LITERAL_BYTES: usize = 256 * 1024;
+pub const SCRIPT_MAX_URLS: usize = 16;
+pub const SCRIPT_MAX_DECODED_DOCUMENTS: usize = 4;
 
 /// PDF: streams looked at, bytes inflated per stream and in all, link targets kept.
 pub const PDF_MAX_STREAMS: usize = 4_000;

@@ -74,6 +74,27 @@ pub fn check(ctx: &Context<'_>, out: &mut Collector) {
             out.add(ids::ATTACHMENT_HTML, e);
         }
     }
+    for active in &ctx.content.active_attachments {
+        let Some(a) = ctx.mail.attachments.get(active.attachment) else { continue };
+        let m = &a.meta;
+        let mut e =
+            vec![Evidence::new("attachment", m.filename.clone().unwrap_or_else(|| m.declared_type.clone()))];
+        let s = &active.scripts;
+        for (what, names) in [("navigates", &s.navigates), ("sends", &s.sends), ("decodes", &s.decodes)] {
+            if !names.is_empty() {
+                e.push(Evidence::new(format!("script {what}"), names.join(", ")));
+            }
+        }
+        if let Some(url) = &active.refresh {
+            e.push(Evidence::new("refresh", url.clone()));
+        }
+        e.extend(s.urls.iter().take(3).map(|u| Evidence::new("address", u.clone())));
+        if s.hidden_payload {
+            e.push(Evidence::new("hidden", "a base64 text in the script decodes to a page or an address"));
+        }
+        e.push(Evidence::new("sha256", m.sha256.clone()));
+        out.add(ids::ATTACHMENT_HTML_SCRIPT, e);
+    }
     for q in &ctx.content.qr_codes {
         out.add(
             ids::ATTACHMENT_QR_CODE,

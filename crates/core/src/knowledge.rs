@@ -1116,6 +1116,9 @@ mod tests {
             ("The card on file was declined by your bank.", "lure.payment_problem"),
             ("We were unable to charge your card for this month.", "lure.payment_problem"),
             ("We noticed some suspicious login attempts.", "lure.security_alert"),
+            ("Take pictures of the codes and email them to me.", "lure.gift_card_request"),
+            ("Send me photos of the codes on the cards.", "lure.gift_card_request"),
+            ("Scratch the back and take a picture of the back of the cards.", "lure.gift_card_request"),
         ] {
             assert!(groups(text).contains(&story), "{text}: {:?}", groups(text));
         }
@@ -1126,6 +1129,20 @@ mod tests {
             "Our card game night is limited to ten players.",
         ] {
             assert!(groups(ordinary).is_empty(), "{ordinary}: {:?}", groups(ordinary));
+        }
+        // A shop's gift card notice and a claim for photos are not the request (naming gift
+        // cards is only a weak phrase of it).
+        for ordinary in [
+            "Get an Apple Gift Card of up to $150. Gift cards are not redeemable for cash.",
+            "To redeem, go to the site and enter the claim code.",
+            "Please send us photos of the damage and a picture of the receipt.",
+        ] {
+            let strong = k
+                .lure_hits(ordinary)
+                .into_iter()
+                .filter(|h| !h.weak && k.lure_groups[h.group].as_str() == "lure.gift_card_request")
+                .count();
+            assert_eq!(strong, 0, "{ordinary}: {:?}", groups(ordinary));
         }
     }
 

@@ -646,3 +646,27 @@ fn attachment_scripts_that_redirect_or_smuggle_a_page_are_named() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(finding(&v, "attachment.html_script").is_none(), "{v:#}");
 }
+
+#[test]
+fn a_display_name_claiming_the_recipients_own_domain_is_a_spoof() {
+    let mail = |from: &str, to: &str| {
+        format!(
+            "From: {from}\r\nTo: {to}\r\nSubject: Password expiry notice\r\nDate: Tue, 14 Oct 2025 10:00:00 +0000\r\n\
+             Message-ID: <pw1@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Your password expires today. Contact the service desk if you need help.\r\n"
+        )
+        .into_bytes()
+    };
+    let analyse = |m: Vec<u8>| -> Value {
+        serde_json::from_slice(&kaibo_stdin(&["analyze", "--format", "json", "-"], &m).stdout).unwrap()
+    };
+    // A kit fills the recipient's domain into the name over its own address.
+    let v = analyse(mail("\"monkey.org IT Support\" <support@bakery-lane.example.com>", "jose@monkey.org"));
+    let f = finding(&v, "sender.display_name_spoof").unwrap_or_else(|| panic!("{v:#}"));
+    assert!(f["evidence"].to_string().contains("\"monkey.org\""), "{f:#}");
+    // The organisation's own system may name itself; a free-mail domain names no organisation.
+    let v = analyse(mail("\"monkey.org IT Support\" <helpdesk@it.monkey.org>", "jose@monkey.org"));
+    assert!(finding(&v, "sender.display_name_spoof").is_none(), "{v:#}");
+    let v = analyse(mail("\"gmail.com fan club\" <club@fans.example.com>", "jose@gmail.com"));
+    assert!(finding(&v, "sender.display_name_spoof").is_none(), "{v:#}");
+}

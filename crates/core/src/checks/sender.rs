@@ -161,8 +161,13 @@ impl Sender<'_> {
     /// over a personal account.
     fn claims_in_the_name(&self, ctx: &Context<'_>, out: &mut Collector) {
         let (address, name) = (self.address, self.name);
-        let other_brand =
-            |domain: &str| ctx.k.sender_domain_brand(domain).is_some_and(|b| !b.owns(&self.from_domain));
+        // The recipient's own organisation is a brand to its reader: "monkey.org IT Support"
+        // over a stranger's address is the kit's template filled with the recipient's domain.
+        let recipient_domains = recipient_organisations(ctx);
+        let other_brand = |domain: &str| {
+            ctx.k.sender_domain_brand(domain).is_some_and(|b| !b.owns(&self.from_domain))
+                || registrable_domain(domain).is_some_and(|rd| recipient_domains.contains(&rd))
+        };
         if let Some(claimed) = display_name_claims_other_sender(name, address, &self.from_rd, other_brand) {
             out.add(
                 ids::SENDER_DISPLAY_NAME_SPOOF,
@@ -487,6 +492,24 @@ fn looks_like_domain(token: &str) -> bool {
         && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         && labels.last().is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()))
         && psl::suffix(token.as_bytes()).is_some_and(|s| s.is_known())
+}
+
+/// The registrable domains of the To and Cc recipients that are organisations (not free mail
+/// or a consumer ISP, where the domain names no one's employer).
+fn recipient_organisations(ctx: &Context<'_>) -> Vec<String> {
+    let mut out: Vec<String> = ctx
+        .mail
+        .to
+        .iter()
+        .chain(ctx.mail.cc.iter())
+        .filter_map(|m| m.domain.as_deref())
+        .filter_map(registrable_domain)
+        .filter(|rd| !ctx.k.is_consumer_domain(rd))
+        .take(16)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The From domain is proven by authentication and a recipient is another mailbox of that same

@@ -15,7 +15,8 @@
 //!
 //! A saved web page's analytics snippet reads `document.location.protocol` and writes a script
 //! tag with `unescape`: neither sends anyone anywhere nor hides a payload, so neither alone
-//! makes a script active ([`ScriptSigns::is_active`]). Everything is bounded: the script text
+//! makes a script active ([`ScriptSigns::is_active`]), and neither does sending data out alone
+//! (a mail gateway's encrypted-message envelope posts its passphrase to its vendor). Everything is bounded: the script text
 //! read per document, the literals decoded and their size, the addresses kept.
 
 use base64::Engine;
@@ -39,10 +40,10 @@ const NAVIGATES: [(&str, &str); 5] = [
     ("location.assign(", "location.assign()"),
     ("window.navigate(", "window.navigate()"),
 ];
-/// Calls that send data out of the page.
+/// Calls that send data out of the page (white space is squeezed out: `new XMLHttpRequest`).
 const SENDS: [(&str, &str); 5] = [
     ("fetch(", "fetch()"),
-    ("xmlhttprequest", "XMLHttpRequest"),
+    ("newxmlhttprequest", "XMLHttpRequest"),
     ("sendbeacon(", "navigator.sendBeacon()"),
     ("$.post(", "$.post()"),
     ("$.ajax(", "$.ajax()"),
@@ -105,9 +106,12 @@ impl ScriptSigns {
     }
 
     /// Whether the script does something a document opened from a mail has no business doing:
-    /// sends the browser or data elsewhere, or carries a hidden payload.
+    /// sends the browser elsewhere, or carries a hidden payload. Sending data out alone does not
+    /// count: the encrypted-mail envelopes of mail gateways (`securedoc.html`) post the reader's
+    /// passphrase to their vendor, and a kit's form that posts a password out is
+    /// `content.html_form`'s to name.
     pub fn is_active(&self) -> bool {
-        !self.navigates.is_empty() || !self.sends.is_empty() || self.hidden_payload
+        !self.navigates.is_empty() || self.hidden_payload
     }
 
     /// The string literals of the script: web addresses written plainly, and base64 payloads.
@@ -286,6 +290,12 @@ mod tests {
         assert!(s.navigates.is_empty() && s.sends.is_empty(), "{s:?}");
         assert!(!s.hidden_payload && !s.is_active());
         assert!(s.decodes.contains(&"unescape()"));
+        // An envelope that posts its passphrase to its vendor sends data, and is not active.
+        let envelope = signs(
+            "function go(){ var x = new XMLHttpRequest(); x.open('POST', 'https://res.vendor.example/decrypt'); }",
+        );
+        assert_eq!(envelope.sends, vec!["XMLHttpRequest"]);
+        assert!(!envelope.is_active());
     }
 
     #[test]

@@ -634,11 +634,13 @@ fn attachment_scripts_that_redirect_or_smuggle_a_page_are_named() {
     assert!(ids(&v).contains(&"content.html_form".to_string()), "{v:#}");
     assert!(v["observables"]["urls"].to_string().contains("kit.example.top"), "{v:#}");
 
-    // A saved web page with an analytics snippet and a pop-up helper does nothing on opening.
+    // A saved web page with an analytics snippet, a pop-up helper and a button that waits for a
+    // click does nothing on opening.
     let saved = r#"<html><head><script>var h = (("https:" == document.location.protocol) ? "https://ssl." : "http://www.");
         document.write(unescape("%3Cscript src='" + h + "google-analytics.com/ga.js'%3E%3C/script%3E"));
         function pop(p) { var w = window.open(p, 'n', 'height=400'); w.focus(); }</script></head>
-        <body onLoad="window.focus();"><p>Quarterly figures</p></body></html>"#;
+        <body onLoad="window.focus();"><p>Quarterly figures</p>
+        <button onclick="location.href='https://reports.example.com/q3'">Open the full report</button></body></html>"#;
     let out = kaibo_stdin(
         &["analyze", "--format", "json", "-"],
         &mail_with_attachment("figures.html", "text/html", saved),

@@ -187,11 +187,15 @@ impl<'a> Reader<'a> {
         if closes_sibling(&name) && self.stack.last().is_some_and(|o| o.name == name) {
             self.stack.pop();
         }
-        // Event handlers and `javascript:` links are script too.
+        // Script that runs without a click is script too: handlers of events that fire by
+        // themselves (an SVG's `onload`), and `javascript:` addresses a page loads. A button's
+        // `onclick` or a link's `javascript:` waits for the reader, as a report's buttons do.
         for a in &attrs {
-            if a.name.starts_with("on") {
+            if runs_by_itself(&a.name) {
                 self.doc.scripts.read(&a.value);
-            } else if let Some(code) = javascript_url(&a.value) {
+            } else if !a.name.ends_with("href")
+                && let Some(code) = javascript_url(&a.value)
+            {
                 self.doc.scripts.read(code);
             }
         }
@@ -342,6 +346,27 @@ impl<'a> Reader<'a> {
         self.doc.visible_text = trimmed;
         self.doc
     }
+}
+
+/// Event handlers that fire without the reader doing anything.
+fn runs_by_itself(attribute: &str) -> bool {
+    matches!(
+        attribute,
+        "onload"
+            | "onerror"
+            | "onpageshow"
+            | "onfocus"
+            | "onbegin"
+            | "onend"
+            | "onrepeat"
+            | "onanimationstart"
+            | "onanimationend"
+            | "onanimationiteration"
+            | "ontransitionend"
+            | "onreadystatechange"
+            | "onbeforeunload"
+            | "onunload"
+    )
 }
 
 /// The code of a `javascript:` address.

@@ -4,7 +4,7 @@
 
 use kaibo_model::LinkSource;
 
-use crate::html::{HtmlForm, HtmlLink, analyze_html};
+use crate::html::{HtmlForm, HtmlLink, analyze_html, analyze_html_file};
 use crate::knowledge::Knowledge;
 use crate::limits::{MAX_LINKS, MAX_MAILTO, MAX_RAW_LINKS, MAX_SUBJECT_CHARS, QR_MAX_IMAGES};
 use crate::mail::MailFacts;
@@ -190,15 +190,12 @@ impl RawLinks {
 /// Only a named file is opened in a browser; an unnamed HTML part of a multipart/mixed mail is
 /// shown by the mail client, which runs no script (old newsletters carry pop-up scripts there).
 fn read_html_attachment(index: usize, named: bool, html: &str, c: &mut Content, raw: &mut RawLinks) {
-    let doc = analyze_html(html);
+    let doc = if named { analyze_html_file(html) } else { analyze_html(html) };
     let refresh = doc.links.iter().find(|l| l.source == LinkSource::MetaRefresh).map(|l| l.url.clone());
     let mut scripts = doc.scripts;
     let mut pages = vec![(doc.links, doc.forms)];
-    if !named {
-        scripts = crate::script::ScriptSigns::default();
-    }
     for page in std::mem::take(&mut scripts.decoded_html) {
-        let d = analyze_html(&page);
+        let d = analyze_html_file(&page);
         scripts.merge(&d.scripts);
         pages.push((d.links, d.forms));
     }

@@ -49,8 +49,8 @@ pub struct HtmlDoc {
     pub forms: Vec<HtmlForm>,
     /// Nesting deeper than the cap was flattened.
     pub too_deep: bool,
-    /// What its scripts would do (read, never run): it matters for attachments, which a
-    /// browser opens with script on.
+    /// What its scripts would do (read, never run; only by [`analyze_html_file`]): it matters
+    /// for attachments, which a browser opens with script on.
     pub scripts: ScriptSigns,
 }
 
@@ -138,8 +138,19 @@ struct Attr<'a> {
 
 /// Analyses one HTML document.
 pub fn analyze_html(html: &str) -> HtmlDoc {
+    analyze(html, false)
+}
+
+/// Analyses an HTML or SVG file a browser would open (an attachment): as [`analyze_html`], and
+/// its scripts are read too ([`HtmlDoc::scripts`]). A mail client runs no script in a body, so
+/// bodies skip that work.
+pub fn analyze_html_file(html: &str) -> HtmlDoc {
+    analyze(html, true)
+}
+
+fn analyze(html: &str, read_scripts: bool) -> HtmlDoc {
     let mut s = Scanner { src: html, pos: 0, spare_attrs: Vec::new() };
-    let mut r = Reader::default();
+    let mut r = Reader { read_scripts, ..Reader::default() };
     while let Some(tok) = s.next_token() {
         match tok {
             Token::Text(raw) => r.text(raw),
@@ -163,6 +174,8 @@ struct Reader<'a> {
     /// element.
     anchor: Option<(usize, String, usize)>,
     form_open: Option<usize>,
+    /// Whether script text is read into `doc.scripts` (files a browser opens, not bodies).
+    read_scripts: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -190,7 +203,7 @@ impl<'a> Reader<'a> {
         // Script that runs without a click is script too: handlers of events that fire by
         // themselves (an SVG's `onload`), and `javascript:` addresses a page loads. A button's
         // `onclick` or a link's `javascript:` waits for the reader, as a report's buttons do.
-        for a in &attrs {
+        for a in attrs.iter().filter(|_| self.read_scripts) {
             if runs_by_itself(&a.name) {
                 self.doc.scripts.read(&a.value);
             } else if !a.name.ends_with("href")
@@ -212,7 +225,9 @@ impl<'a> Reader<'a> {
             }
             "script" => {
                 let code = s.raw_text_until(&name);
-                self.doc.scripts.read(code);
+                if self.read_scripts {
+                    self.doc.scripts.read(code);
+                }
                 return;
             }
             "style" | "noscript" | "template" | "xmp" | "textarea" => {
